@@ -1,0 +1,298 @@
+//! The command line as clap sees it: every command and flag with its help text. Nothing here resolves or
+//! validates beyond syntax; `config.rs` turns these raw flags into one immutable configuration.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find leaked private keys and API keys in directories and git histories, match them to your inventory,
+/// and revoke them.
+#[derive(Debug, Parser)]
+#[command(name = "keysweep", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a directory, a file, stdin (`-`) or a git repository's history for leaked secrets.
+    Scan(ScanArgs),
+    /// List or check detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Work with private key files.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Work with the inventory of the organisation's known keys.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+    /// Plan and carry out revocation of exposed inventory keys (dry-run unless --yes).
+    Revoke(RevokeArgs),
+    /// Record current findings so later scans report only new ones.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Scan many repositories (a directory of them, a list, or a GitHub organisation).
+    Sweep(SweepArgs),
+    /// Merge JSON reports (from shards) into one, deduplicated by fingerprint.
+    Merge(MergeArgs),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable text, coloured on a terminal.
+    Human,
+    /// One JSON object with findings, errors and a summary.
+    Json,
+    /// One finding per line as JSON, no summary.
+    Jsonl,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions `::error` annotations.
+    Github,
+    /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
+    Markdown,
+}
+
+/// Flags that choose what a scan reads.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SourceArgs {
+    /// Scan every blob reachable from every ref of the git repository at PATH.
+    #[arg(long, conflicts_with_all = ["staged", "diff", "since"])]
+    pub history: bool,
+    /// With --history, also scan unreachable objects in the object database.
+    #[arg(long, requires = "history")]
+    pub all_objects: bool,
+    /// Scan what `git commit` would record: index blobs that differ from HEAD.
+    #[arg(long, conflicts_with_all = ["diff", "since"])]
+    pub staged: bool,
+    /// Scan only blobs introduced by commits in BASE..HEAD.
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with = "since")]
+    pub diff: Option<String>,
+    /// Shorthand for --diff REF..HEAD.
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+    /// Follow submodules in history modes.
+    #[arg(long)]
+    pub recurse_submodules: bool,
+    /// Do not honour .gitignore, .ignore or .keysweepignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Scan only paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip files larger than this (e.g. 25MiB, 10MB, 1048576) [default: 25MiB].
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+}
+
+/// Flags that choose how results are written.
+#[derive(Clone, Debug, Default, Args)]
+pub struct OutputArgs {
+    /// Output format [default: human, or `[output] format` in the config].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write the main format to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write FORMAT to FILE from the same run (repeatable), e.g. --report sarif=out.sarif.
+    #[arg(long, value_name = "FORMAT=FILE")]
+    pub report: Vec<String>,
+    /// Print secrets unredacted (files written with it are created mode 0600).
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// Flags shared by commands that scan.
+#[derive(Clone, Debug, Default, Args)]
+pub struct CommonArgs {
+    /// Configuration file [default: .keysweep.toml at the git root of PATH, else in PATH].
+    #[arg(long, value_name = "FILE", env = "KEYSWEEP_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Inventory of known keys to match findings against.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Probe each finding's liveness with its provider (network; off by default).
+    #[arg(long)]
+    pub verify: bool,
+    /// Print only errors.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print progress and skipped files.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// `keysweep scan`.
+#[derive(Clone, Debug, Args)]
+pub struct ScanArgs {
+    /// Directory, file or repository to scan; `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// What to read.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// How to report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Shared flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// After scanning, plan revocation of exposed inventory keys (dry-run unless --yes).
+    #[arg(long)]
+    pub revoke: bool,
+    /// With --revoke, carry out the plan without asking.
+    #[arg(long, requires = "revoke")]
+    pub yes: bool,
+    /// With --revoke, the append-only audit log [default: .keysweep-audit.jsonl].
+    #[arg(long, value_name = "FILE", requires = "revoke")]
+    pub audit_log: Option<PathBuf>,
+}
+
+/// `keysweep rules …`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// One rule per line: id, provider, severity, name (tab-separated, no header).
+    List {
+        /// Configuration file (for extra rule directories and disabled rules).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Compile rules and run every example and negative example through the real scanner.
+    Check {
+        /// A directory (or file) of rule files [default: built-ins and configured rule directories].
+        dir: Option<PathBuf>,
+        /// Configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// `keysweep keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print `path<TAB>key_id or -<TAB>public_key_sha256` for each private key file.
+    Fingerprint {
+        /// Key files (`.p8`, PEM, …).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// `keysweep inventory …`.
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Validate an inventory file.
+    Check {
+        /// The inventory (TOML or JSON).
+        file: PathBuf,
+    },
+}
+
+/// `keysweep revoke`.
+#[derive(Clone, Debug, Args)]
+pub struct RevokeArgs {
+    /// A JSON findings file from `keysweep scan --format json`.
+    #[arg(long, value_name = "FILE")]
+    pub findings: PathBuf,
+    /// Inventory of known keys [default: `[inventory] path` in the config].
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Probe liveness before revoking, and after manual steps.
+    #[arg(long)]
+    pub verify: bool,
+    /// Carry out the plan without asking (otherwise dry-run, or type REVOKE at a prompt).
+    #[arg(long)]
+    pub yes: bool,
+    /// The append-only audit log [default: .keysweep-audit.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+    /// Say explicitly that this run continues an interrupted one (the log is always read).
+    #[arg(long)]
+    pub resume: bool,
+    /// Also revoke self-revocable tokens (GitHub, GitLab, Slack, npm) that are not in the inventory.
+    #[arg(long)]
+    pub include_unlisted: bool,
+    /// Configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format of the plan and outcomes.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+}
+
+/// `keysweep baseline …`.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan and write the findings' fingerprints to a baseline file.
+    Create(BaselineCreateArgs),
+}
+
+/// `keysweep baseline create`.
+#[derive(Clone, Debug, Args)]
+pub struct BaselineCreateArgs {
+    /// What to scan.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// What to read.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The baseline file to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// `keysweep sweep`.
+#[derive(Clone, Debug, Args)]
+pub struct SweepArgs {
+    /// Every git repository below this directory.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["repos", "github_org"])]
+    pub dir: Option<PathBuf>,
+    /// A file with one repository path or clone URL per line.
+    #[arg(long, value_name = "FILE", conflicts_with = "github_org")]
+    pub repos: Option<PathBuf>,
+    /// Every repository of a GitHub organisation (token from GITHUB_TOKEN).
+    #[arg(long, value_name = "ORG")]
+    pub github_org: Option<String>,
+    /// Where remote repositories are mirrored [default: ~/.cache/keysweep/repos].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Take only this machine's share: K of N (1-based).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// How to report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Shared flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `keysweep merge`.
+#[derive(Clone, Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports to merge.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the merged report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "json")]
+    pub format: Format,
+}

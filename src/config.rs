@@ -1,0 +1,366 @@
+//! Configuration: `.keysweep.toml` (found at the git root of the scanned path, else in the path, or named by
+//! `--config`) merged with flags into one immutable [`ScanConfig`]. Precedence: flag > environment > file >
+//! default. Unknown keys and bad values are errors naming the file, line and key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::cli::{CommonArgs, Format, OutputArgs, SourceArgs};
+
+/// The config file's name.
+pub const CONFIG_FILE: &str = ".keysweep.toml";
+
+/// Default `--max-file-size`.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
+
+/// `[scan]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSection {
+    /// Skip files larger than this.
+    pub max_file_size: Option<String>,
+}
+
+/// `[output]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// Default output format.
+    pub format: Option<String>,
+}
+
+/// `[rules]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesSection {
+    /// Extra rule directories, relative to the config file.
+    #[serde(default)]
+    pub paths: Vec<PathBuf>,
+    /// Rule ids to disable.
+    #[serde(default)]
+    pub disable: Vec<String>,
+}
+
+/// `[allowlist]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistSection {
+    /// Path globs never reported.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Secrets matching one of these regexes are not reported.
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// Secrets containing one of these words are placeholders.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+/// `[inventory]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventorySection {
+    /// The inventory file, relative to the config file.
+    pub path: Option<PathBuf>,
+}
+
+/// `[providers.<id>]`: base URLs and generic HTTP revokers.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSection {
+    /// The provider's API base URL.
+    pub base_url: Option<String>,
+    /// `http` for a generic revoker.
+    pub kind: Option<String>,
+    /// HTTP method of a generic revoker.
+    pub method: Option<String>,
+    /// URL template (`{key_id}`, `{fingerprint}`).
+    pub url: Option<String>,
+    /// Header templates; `${VAR}` expands from the environment only.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Body template.
+    pub body: Option<String>,
+    /// Statuses that mean revoked.
+    #[serde(default)]
+    pub revoked: Vec<u16>,
+    /// Statuses that mean already revoked.
+    #[serde(default)]
+    pub already_revoked: Vec<u16>,
+    /// Environment variable holding the organisation's credential for this provider.
+    pub token_env: Option<String>,
+}
+
+/// The whole `.keysweep.toml`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `[scan]`.
+    #[serde(default)]
+    pub scan: ScanSection,
+    /// `[output]`.
+    #[serde(default)]
+    pub output: OutputSection,
+    /// `[rules]`.
+    #[serde(default)]
+    pub rules: RulesSection,
+    /// `[allowlist]`.
+    #[serde(default)]
+    pub allowlist: AllowlistSection,
+    /// `[inventory]`.
+    #[serde(default)]
+    pub inventory: InventorySection,
+    /// `[providers.*]`.
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderSection>,
+}
+
+impl FileConfig {
+    /// Reads and parses a config file; errors name the file, line and key.
+    pub fn load(path: &Path) -> Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        let mut cfg: FileConfig =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        cfg.rules.paths = cfg.rules.paths.iter().map(|p| base.join(p)).collect();
+        cfg.inventory.path = cfg.inventory.path.map(|p| base.join(p));
+        Ok(cfg)
+    }
+}
+
+/// The git work-tree root containing `path`, if any.
+pub fn git_root(path: &Path) -> Option<PathBuf> {
+    let start = if path.is_file() { path.parent()? } else { path };
+    let start = std::fs::canonicalize(start).ok()?;
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// Finds the config: `--config`, else `.keysweep.toml` at the git root of `path`, else in `path`.
+pub fn discover(explicit: Option<&Path>, path: &Path) -> Result<Option<(PathBuf, FileConfig)>> {
+    if let Some(p) = explicit {
+        return Ok(Some((p.to_path_buf(), FileConfig::load(p)?)));
+    }
+    let dir = if path.is_file() {
+        path.parent().unwrap_or(Path::new("."))
+    } else {
+        path
+    };
+    for candidate in git_root(path).into_iter().chain([dir.to_path_buf()]) {
+        let file = candidate.join(CONFIG_FILE);
+        if file.is_file() {
+            return Ok(Some((file.clone(), FileConfig::load(&file)?)));
+        }
+    }
+    Ok(None)
+}
+
+/// Parses `25MiB`, `10MB`, `512k`, `1048576`.
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .with_context(|| format!("bad size {s:?}: expected a number like 25MiB"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => bail!("bad size {s:?}: unknown unit {other:?} (use B, KB, KiB, MB, MiB, GB, GiB)"),
+    };
+    n.checked_mul(mult)
+        .with_context(|| format!("size {s:?} is too large"))
+}
+
+/// Which git objects a scan reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceMode {
+    /// A directory tree or one file.
+    Tree,
+    /// Standard input.
+    Stdin,
+    /// Every blob reachable from every ref (and unreachable ones with `all_objects`).
+    History {
+        /// Include unreachable objects.
+        all_objects: bool,
+    },
+    /// Index blobs that differ from HEAD.
+    Staged,
+    /// Blobs introduced by commits in `base..head`.
+    Diff {
+        /// The excluded end.
+        base: String,
+        /// The included end.
+        head: String,
+    },
+}
+
+/// One resolved, immutable configuration for a scan.
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    /// What to scan.
+    pub path: PathBuf,
+    /// How to read it.
+    pub mode: SourceMode,
+    /// Follow submodules in history modes.
+    pub recurse_submodules: bool,
+    /// Honour no ignore files.
+    pub no_ignore: bool,
+    /// Include globs.
+    pub include: Vec<String>,
+    /// Exclude globs.
+    pub exclude: Vec<String>,
+    /// Size limit in bytes.
+    pub max_file_size: u64,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+    /// Main output format.
+    pub format: Format,
+    /// Main output file.
+    pub output: Option<PathBuf>,
+    /// Extra (format, file) reports.
+    pub reports: Vec<(Format, PathBuf)>,
+    /// Print secrets.
+    pub show_secrets: bool,
+    /// Baseline file.
+    pub baseline: Option<PathBuf>,
+    /// Inventory file.
+    pub inventory: Option<PathBuf>,
+    /// Probe liveness.
+    pub verify: bool,
+    /// Quiet.
+    pub quiet: bool,
+    /// Verbose.
+    pub verbose: bool,
+    /// The config file used, if any.
+    pub config_file: Option<PathBuf>,
+    /// Its contents (defaults when none).
+    pub file: FileConfig,
+}
+
+/// Parses a format name as the CLI spells it.
+pub fn parse_format(s: &str) -> Result<Format> {
+    use clap::ValueEnum;
+    Format::from_str(s, true).map_err(|_| {
+        anyhow::anyhow!("unknown format {s:?} (human, json, jsonl, sarif, github, markdown)")
+    })
+}
+
+impl ScanConfig {
+    /// Resolves flags, environment and config file into one configuration.
+    pub fn resolve(
+        path: &Path,
+        source: &SourceArgs,
+        output: &OutputArgs,
+        common: &CommonArgs,
+    ) -> Result<ScanConfig> {
+        let stdin = path == Path::new("-");
+        let found = if stdin {
+            discover(common.config.as_deref(), Path::new("."))?
+        } else {
+            discover(common.config.as_deref(), path)?
+        };
+        let (config_file, file) = match found {
+            Some((p, f)) => (Some(p), f),
+            None => (None, FileConfig::default()),
+        };
+        let mode = if stdin {
+            SourceMode::Stdin
+        } else if source.history {
+            SourceMode::History {
+                all_objects: source.all_objects,
+            }
+        } else if source.staged {
+            SourceMode::Staged
+        } else if let Some(range) = &source.diff {
+            let (base, head) = range
+                .split_once("..")
+                .with_context(|| format!("--diff {range:?}: expected BASE..HEAD"))?;
+            let head = if head.is_empty() { "HEAD" } else { head };
+            SourceMode::Diff {
+                base: base.to_string(),
+                head: head.to_string(),
+            }
+        } else if let Some(since) = &source.since {
+            SourceMode::Diff {
+                base: since.clone(),
+                head: "HEAD".to_string(),
+            }
+        } else {
+            SourceMode::Tree
+        };
+        let max_file_size = match source
+            .max_file_size
+            .as_deref()
+            .or(file.scan.max_file_size.as_deref())
+        {
+            Some(s) => parse_size(s).context("--max-file-size")?,
+            None => DEFAULT_MAX_FILE_SIZE,
+        };
+        let format = match (output.format, &file.output.format) {
+            (Some(f), _) => f,
+            (None, Some(s)) => parse_format(s)
+                .with_context(|| format!("config {:?}: [output] format", config_file))?,
+            (None, None) => Format::Human,
+        };
+        let mut reports = Vec::new();
+        for r in &output.report {
+            let (f, p) = r
+                .split_once('=')
+                .with_context(|| format!("--report {r:?}: expected FORMAT=FILE"))?;
+            reports.push((
+                parse_format(f).with_context(|| format!("--report {r:?}"))?,
+                PathBuf::from(p),
+            ));
+        }
+        Ok(ScanConfig {
+            path: path.to_path_buf(),
+            mode,
+            recurse_submodules: source.recurse_submodules,
+            no_ignore: source.no_ignore,
+            include: source.include.clone(),
+            exclude: source.exclude.clone(),
+            max_file_size,
+            threads: common.threads.unwrap_or(0),
+            format,
+            output: output.output.clone(),
+            reports,
+            show_secrets: output.show_secrets,
+            baseline: common.baseline.clone(),
+            inventory: common
+                .inventory
+                .clone()
+                .or_else(|| file.inventory.path.clone()),
+            verify: common.verify,
+            quiet: common.quiet,
+            verbose: common.verbose,
+            config_file,
+            file,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("25MiB").expect("valid"), 25 << 20);
+        assert_eq!(parse_size("10MB").expect("valid"), 10_000_000);
+        assert_eq!(parse_size("1048576").expect("valid"), 1 << 20);
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+    }
+}

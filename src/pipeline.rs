@@ -1,0 +1,154 @@
+//! The scan command end to end: resolved config → rules → sources feeding the blob sink → findings →
+//! policy → reports. Returns the exit status rather than exiting.
+
+use std::fs::OpenOptions;
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::ExitStatus;
+use crate::cli::Format;
+use crate::config::{ScanConfig, SourceMode};
+use crate::finding::{self, GroupStats};
+use crate::report::{self, ReportContext, ScanError, ScanReport};
+use crate::rules::RuleSet;
+use crate::scan::Scanner;
+use crate::source::dedup::BlobSink;
+use crate::source::fs::{self, WalkOptions};
+
+/// Loads the rules a config asks for; bad user rule files become errors in the report.
+pub fn load_rules(cfg: &ScanConfig) -> Result<(Arc<RuleSet>, Vec<ScanError>)> {
+    let (rules, errs) = RuleSet::load(true, &cfg.file.rules.paths, &cfg.file.rules.disable)?;
+    let errors = errs
+        .into_iter()
+        .map(|e| ScanError {
+            location: "rules".into(),
+            message: format!("{e:#}"),
+        })
+        .collect();
+    Ok((Arc::new(rules), errors))
+}
+
+/// Runs the scan a config describes and returns its report.
+pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
+    let started = Instant::now();
+    let scanner = Scanner::new(rules.clone())?.with_stopwords(&cfg.file.allowlist.stopwords);
+    let sink = BlobSink::new(&scanner);
+    let walk = WalkOptions {
+        no_ignore: cfg.no_ignore,
+        include: cfg.include.clone(),
+        exclude: cfg.exclude.clone(),
+        max_file_size: cfg.max_file_size,
+        threads: cfg.threads,
+    };
+    match &cfg.mode {
+        SourceMode::Stdin => fs::scan_stdin(cfg.max_file_size, &sink),
+        SourceMode::Tree => {
+            if !cfg.path.exists() {
+                anyhow::bail!("{}: no such file or directory", cfg.path.display());
+            }
+            fs::scan_tree(&cfg.path, &walk, &sink)?
+        }
+        other => anyhow::bail!("scan mode {other:?} is not implemented yet"),
+    }
+    let (blobs, errors, mut summary) = sink.finish();
+    let mut stats = GroupStats::default();
+    let findings = finding::group(&rules, blobs, &mut stats);
+    summary.findings = findings.len() as u64;
+    summary.suppressed = stats.inline_allowed as u64;
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(ScanReport {
+        version: 1,
+        findings,
+        errors,
+        summary,
+    })
+}
+
+/// Opens an output file; created 0600 when it will hold secrets.
+pub fn create_output(path: &Path, secret: bool) -> Result<std::fs::File> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict permissions of {}", path.display()))?;
+    }
+    Ok(file)
+}
+
+/// Writes the main format (stdout or `-o`) and every `--report`.
+pub fn write_reports(cfg: &ScanConfig, rules: &RuleSet, report: &ScanReport) -> Result<()> {
+    let color = cfg.output.is_none()
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let ctx = |color| ReportContext {
+        rules,
+        show_secrets: cfg.show_secrets,
+        color,
+    };
+    let mut targets: Vec<(Format, Option<&Path>)> = vec![(cfg.format, cfg.output.as_deref())];
+    targets.extend(cfg.reports.iter().map(|(f, p)| (*f, Some(p.as_path()))));
+    for (format, path) in targets {
+        match path {
+            None => {
+                if cfg.quiet && format == Format::Human && report.findings.is_empty() {
+                    continue;
+                }
+                let stdout = io::stdout();
+                let mut out = io::BufWriter::new(stdout.lock());
+                report::write(format, report, &ctx(color), &mut out).and_then(|()| out.flush())?;
+            }
+            Some(p) => {
+                let mut out = io::BufWriter::new(create_output(p, cfg.show_secrets)?);
+                report::write(format, report, &ctx(false), &mut out)
+                    .and_then(|()| out.flush())
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The exit status a report implies: error beats findings beats clean.
+pub fn status_of(report: &ScanReport) -> ExitStatus {
+    if !report.errors.is_empty() {
+        ExitStatus::Error
+    } else if !report.findings.is_empty() {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+/// `keysweep scan`.
+pub fn run_scan(cfg: &ScanConfig) -> Result<ExitStatus> {
+    let (rules, rule_errors) = load_rules(cfg)?;
+    if cfg.threads > 0 {
+        // A second build of the global pool fails harmlessly; the first one wins.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads)
+            .build_global();
+    }
+    let mut report = scan(cfg, rules.clone())?;
+    report.errors.splice(0..0, rule_errors);
+    if !cfg.quiet {
+        for e in &report.errors {
+            eprintln!("keysweep: error: {}: {}", e.location, e.message);
+        }
+    }
+    write_reports(cfg, &rules, &report)?;
+    Ok(status_of(&report))
+}

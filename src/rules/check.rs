@@ -1,0 +1,142 @@
+//! `keysweep rules check`: compiles every rule, runs each example and negative example through the real
+//! scanner (prefilter, regex, entropy, placeholder filters, validator), and checks that every keyword occurs
+//! in every positive example — otherwise the prefilter could hide a real match of the rule.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+
+use super::RuleSet;
+use crate::ExitStatus;
+use crate::config;
+use crate::scan::Scanner;
+use crate::source::BlobId;
+
+/// The rules a config selects: built-ins plus `[rules] paths`, minus `[rules] disable`. Errors in user rule
+/// files fail the command.
+pub fn configured_rules(config_file: Option<&Path>) -> Result<RuleSet> {
+    let file = config::discover(config_file, Path::new("."))?
+        .map(|(_, f)| f)
+        .unwrap_or_default();
+    let (rules, errors) = RuleSet::load(true, &file.rules.paths, &file.rules.disable)?;
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    Ok(rules)
+}
+
+/// One problem found by the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The rule id (or file) at fault.
+    pub rule: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Checks every rule of `rules` whose id is in `only` (all when `only` is `None`), scanning with the whole set
+/// so that overlaps between rules are exercised as in a real scan.
+pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    for rule in &rules.rules {
+        if let Err(e) = rule.compile_all() {
+            problems.push(Problem {
+                rule: rule.id.clone(),
+                message: format!("{e:#}"),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(problems);
+    }
+    let scanner = Scanner::new(rules.clone())?;
+    for (i, rule) in rules.rules.iter().enumerate() {
+        if only.is_some_and(|ids| !ids.contains(&rule.id)) {
+            continue;
+        }
+        let mut problem = |message: String| {
+            problems.push(Problem {
+                rule: rule.id.clone(),
+                message,
+            })
+        };
+        if rule.def.examples.is_empty() {
+            problem("has no examples".into());
+        }
+        if rule.def.references.is_empty() && rule.source.starts_with("builtin:") {
+            problem("has no references".into());
+        }
+        for (n, ex) in rule.def.examples.iter().enumerate() {
+            let lower = ex.to_ascii_lowercase();
+            for kw in &rule.def.keywords {
+                if !lower.contains(&kw.to_ascii_lowercase()) {
+                    problem(format!(
+                        "keyword {kw:?} does not occur in example {}",
+                        n + 1
+                    ));
+                }
+            }
+            let found = scanner.scan(BlobId::of_bytes(ex.as_bytes()), ex.as_bytes());
+            if !found.iter().any(|m| m.rule == i) {
+                let others: Vec<&str> = found
+                    .iter()
+                    .map(|m| rules.rules[m.rule].id.as_str())
+                    .collect();
+                problem(format!(
+                    "example {} yields no finding of this rule (found: {others:?})",
+                    n + 1
+                ));
+            }
+        }
+        for (n, ex) in rule.def.negative_examples.iter().enumerate() {
+            let found = scanner.scan(BlobId::of_bytes(ex.as_bytes()), ex.as_bytes());
+            if found.iter().any(|m| m.rule == i) {
+                problem(format!(
+                    "negative example {} yields a finding of this rule",
+                    n + 1
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// `keysweep rules check [DIR]`.
+pub fn run(dir: Option<&Path>, config_file: Option<&Path>) -> Result<ExitStatus> {
+    let (rules, only) = match dir {
+        Some(d) => {
+            // The directory's rules are checked alongside the built-ins, as a scan would run them.
+            let (set, errors) = RuleSet::load(true, &[d.to_path_buf()], &[])?;
+            if !errors.is_empty() {
+                for e in &errors {
+                    eprintln!("keysweep: error: {e:#}");
+                }
+                return Ok(ExitStatus::Error);
+            }
+            let ids: Vec<String> = set
+                .rules
+                .iter()
+                .filter(|r| !r.source.starts_with("builtin:"))
+                .map(|r| r.id.clone())
+                .collect();
+            if ids.is_empty() {
+                bail!("{}: no rules found", d.display());
+            }
+            (set, Some(ids))
+        }
+        None => (configured_rules(config_file)?, None),
+    };
+    let n = only.as_ref().map_or(rules.rules.len(), Vec::len);
+    let problems = check(Arc::new(rules), only.as_deref())?;
+    for p in &problems {
+        eprintln!("keysweep: rule {}: {}", p.rule, p.message);
+    }
+    if problems.is_empty() {
+        println!("{n} rule(s) OK");
+        Ok(ExitStatus::Clean)
+    } else {
+        eprintln!("{} problem(s) in {n} rule(s)", problems.len());
+        Ok(ExitStatus::Error)
+    }
+}

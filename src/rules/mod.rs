@@ -1,0 +1,393 @@
+//! Rules are data: TOML files (the built-ins under `rules/`, embedded in the binary, plus any configured rule
+//! directories) compiled into one [`RuleSet`]. A rule's regex is compiled the first time one of its keywords
+//! occurs, so a pre-commit scan of one file touches only a handful of rules.
+
+pub mod check;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::Regex;
+use serde::Deserialize;
+
+use crate::finding::Severity;
+use crate::scan::validate;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// One rule file: `[[rule]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RuleDef>,
+}
+
+/// Path filters of a rule.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathsDef {
+    /// The rule runs only on paths matching one of these globs (none: every path).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// The rule never reports on paths matching one of these globs.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// Where a rule looks for a key id or issuer id that its pattern did not capture.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextDef {
+    /// Regexes whose group `key_id` (else group 1) is the key id, searched within `lines` lines of the match.
+    #[serde(default)]
+    pub key_id: Vec<String>,
+    /// Regexes whose group `issuer_id` (else group 1) is the issuer id, searched likewise.
+    #[serde(default)]
+    pub issuer_id: Vec<String>,
+    /// Regexes over the file path whose group `key_id` (else group 1) is the key id (`AuthKey_<ID>.p8`).
+    #[serde(default)]
+    pub path_key_id: Vec<String>,
+    /// How many lines before and after the match to search (default 10).
+    pub lines: Option<usize>,
+}
+
+/// A rule as written in TOML.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// `<provider>.<name>`, stable.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Canonical provider id.
+    pub provider: String,
+    /// `high`, `medium` or `low`.
+    pub severity: Severity,
+    /// Prefilter literals (ASCII case-insensitive); the rule runs only where one occurs.
+    pub keywords: Vec<String>,
+    /// Rust regex (bytes); named group `secret` else the whole match; optional `key_id`, `issuer_id`.
+    pub pattern: String,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    pub entropy: Option<f64>,
+    /// Offline validator name (see `scan::validate::VALIDATORS`).
+    pub validate: Option<String>,
+    /// Path filters.
+    #[serde(default)]
+    pub paths: PathsDef,
+    /// Key id / issuer id context.
+    #[serde(default)]
+    pub context: ContextDef,
+    /// Regexes: a secret matching one is a placeholder, not a finding.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Each must yield a finding of this rule through the real scanner.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Each must not.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+    /// Where the format is documented.
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// `<provider>.<name>`.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Canonical provider id.
+    pub provider: String,
+    /// Severity.
+    pub severity: Severity,
+    /// The definition as written.
+    pub def: RuleDef,
+    /// Where the rule came from (`builtin:github.toml` or a path).
+    pub source: String,
+    regex: OnceLock<Result<Regex, String>>,
+    allow: OnceLock<Vec<Regex>>,
+    key_id_context: OnceLock<Vec<Regex>>,
+    issuer_context: OnceLock<Vec<Regex>>,
+    path_key_id: Vec<Regex>,
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+/// Providers whose rules are catch-alls, outranked by any provider-specific rule on the same secret.
+pub const GENERIC_PROVIDERS: &[&str] = &["generic", "private-key"];
+
+fn compile(pattern: &str) -> Result<Regex, String> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .size_limit(50 * (1 << 20))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn globset(globs: &[String]) -> Result<Option<GlobSet>> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).with_context(|| format!("bad glob {g:?}"))?);
+    }
+    Ok(Some(b.build()?))
+}
+
+impl Rule {
+    fn new(def: RuleDef, source: &str) -> Result<Rule> {
+        let id = def.id.clone();
+        let ctx = |field: &str| format!("rule {id:?} in {source}: field `{field}`");
+        if !id.contains('.') || id.chars().any(|c| c.is_whitespace()) {
+            bail!(
+                "{}: id must be `<provider>.<name>` without spaces",
+                ctx("id")
+            );
+        }
+        if def.keywords.is_empty() || def.keywords.iter().any(|k| k.is_empty()) {
+            bail!(
+                "{}: at least one non-empty keyword is required",
+                ctx("keywords")
+            );
+        }
+        if let Some(v) = &def.validate
+            && !validate::VALIDATORS.contains(&v.as_str())
+        {
+            bail!(
+                "{}: unknown validator {v:?} (known: {})",
+                ctx("validate"),
+                validate::VALIDATORS.join(", ")
+            );
+        }
+        if let Some(e) = def.entropy
+            && !(0.0..=8.0).contains(&e)
+        {
+            bail!("{}: must be between 0 and 8 bits per byte", ctx("entropy"));
+        }
+        let path_key_id = def
+            .context
+            .path_key_id
+            .iter()
+            .map(|p| compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx("context.path_key_id"))))
+            .collect::<Result<Vec<_>>>()?;
+        let include = globset(&def.paths.include).with_context(|| ctx("paths.include"))?;
+        let exclude = globset(&def.paths.exclude).with_context(|| ctx("paths.exclude"))?;
+        Ok(Rule {
+            id: def.id.clone(),
+            name: def.name.clone(),
+            provider: def.provider.clone(),
+            severity: def.severity,
+            source: source.to_string(),
+            regex: OnceLock::new(),
+            allow: OnceLock::new(),
+            key_id_context: OnceLock::new(),
+            issuer_context: OnceLock::new(),
+            path_key_id,
+            include,
+            exclude,
+            def,
+        })
+    }
+
+    /// Compiles every regex of the rule now, returning the first error naming the field.
+    pub fn compile_all(&self) -> Result<()> {
+        let ctx = |field: &str| format!("rule {:?} in {}: field `{field}`", self.id, self.source);
+        if let Err(e) = self.regex.get_or_init(|| compile(&self.def.pattern)) {
+            bail!("{}: {e}", ctx("pattern"));
+        }
+        for (field, list) in [
+            ("allow", &self.def.allow),
+            ("context.key_id", &self.def.context.key_id),
+            ("context.issuer_id", &self.def.context.issuer_id),
+        ] {
+            for p in list {
+                compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx(field)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The rule's regex, compiled on first use; `None` if it does not compile.
+    pub fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| compile(&self.def.pattern))
+            .as_ref()
+            .ok()
+    }
+
+    fn compiled<'a>(cell: &'a OnceLock<Vec<Regex>>, pats: &[String]) -> &'a [Regex] {
+        cell.get_or_init(|| pats.iter().filter_map(|p| compile(p).ok()).collect())
+    }
+
+    /// Placeholder regexes.
+    pub fn allow_regexes(&self) -> &[Regex] {
+        Self::compiled(&self.allow, &self.def.allow)
+    }
+
+    /// Context regexes for the key id.
+    pub fn key_id_context(&self) -> &[Regex] {
+        Self::compiled(&self.key_id_context, &self.def.context.key_id)
+    }
+
+    /// Context regexes for the issuer id.
+    pub fn issuer_context(&self) -> &[Regex] {
+        Self::compiled(&self.issuer_context, &self.def.context.issuer_id)
+    }
+
+    /// How many lines around a match context is searched in.
+    pub fn context_lines(&self) -> usize {
+        self.def.context.lines.unwrap_or(10)
+    }
+
+    /// 0 for catch-all rules, 1 for provider-specific ones.
+    pub fn specificity(&self) -> u8 {
+        u8::from(!GENERIC_PROVIDERS.contains(&self.provider.as_str()))
+    }
+
+    /// Whether the rule reports on this path (`None`: stdin or an unknown history path).
+    pub fn applies_to_path(&self, path: Option<&str>) -> bool {
+        let Some(path) = path else {
+            return self.include.is_none();
+        };
+        if self.exclude.as_ref().is_some_and(|g| g.is_match(path)) {
+            return false;
+        }
+        self.include.as_ref().is_none_or(|g| g.is_match(path))
+    }
+
+    /// A key id named by the file's path (`AuthKey_<ID>.p8`).
+    pub fn key_id_from_path(&self, path: &str) -> Option<String> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.path_key_id.iter().find_map(|re| {
+            let caps = re.captures(name.as_bytes())?;
+            let m = caps.name("key_id").or_else(|| caps.get(1))?;
+            Some(String::from_utf8_lossy(m.as_bytes()).into_owned())
+        })
+    }
+}
+
+/// Every rule in use, indexed by id.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    /// The rules, in load order (built-ins first, by file name).
+    pub rules: Vec<Rule>,
+    index: HashMap<String, usize>,
+}
+
+impl RuleSet {
+    /// Index of the rule with this id.
+    pub fn by_id(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.by_id(id).map(|i| &self.rules[i])
+    }
+
+    fn push(&mut self, rule: Rule) -> Result<()> {
+        if let Some(&i) = self.index.get(&rule.id) {
+            bail!(
+                "rule {:?} in {} has the same id as a rule in {}",
+                rule.id,
+                rule.source,
+                self.rules[i].source
+            );
+        }
+        self.index.insert(rule.id.clone(), self.rules.len());
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    /// Parses one TOML rule file's text into rules; `source` names it in errors.
+    pub fn parse_file(text: &str, source: &str) -> Result<Vec<Rule>> {
+        let file: RuleFile =
+            toml::from_str(text).with_context(|| format!("{source}: invalid rule file"))?;
+        file.rule
+            .into_iter()
+            .map(|def| Rule::new(def, source))
+            .collect()
+    }
+
+    /// The built-in rules only.
+    pub fn builtin() -> Result<RuleSet> {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN_RULE_FILES {
+            for rule in Self::parse_file(text, &format!("builtin:{name}"))? {
+                set.push(rule)?;
+            }
+        }
+        Ok(set)
+    }
+
+    /// Built-ins (unless `builtin` is false) plus every `*.toml` under `dirs`, minus `disable`d ids. User rules
+    /// are compiled eagerly so a bad one is reported at start with its id and field; a bad file is an error
+    /// returned alongside the rules that did load.
+    pub fn load(
+        builtin: bool,
+        dirs: &[PathBuf],
+        disable: &[String],
+    ) -> Result<(RuleSet, Vec<anyhow::Error>)> {
+        let mut set = if builtin {
+            RuleSet::builtin()?
+        } else {
+            RuleSet::default()
+        };
+        let mut errors = Vec::new();
+        for dir in dirs {
+            for path in rule_files(dir)
+                .with_context(|| format!("reading rule directory {}", dir.display()))?
+            {
+                let loaded = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading rule file {}", path.display()))
+                    .and_then(|text| Self::parse_file(&text, &path.display().to_string()));
+                match loaded {
+                    Ok(rules) => {
+                        for rule in rules {
+                            if let Err(e) = rule.compile_all().and_then(|()| set.push(rule)) {
+                                errors.push(e);
+                            }
+                        }
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        for id in disable {
+            if set.by_id(id).is_none() {
+                errors.push(anyhow::anyhow!("cannot disable rule {id:?}: no such rule"));
+            }
+        }
+        if !disable.is_empty() {
+            let kept: Vec<Rule> = set
+                .rules
+                .into_iter()
+                .filter(|r| !disable.contains(&r.id))
+                .collect();
+            set = RuleSet::default();
+            for r in kept {
+                set.push(r)?;
+            }
+        }
+        Ok((set, errors))
+    }
+}
+
+/// The `*.toml` files directly in `dir` (or `dir` itself if it is a file), sorted.
+pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    if dir.is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}

@@ -1,0 +1,318 @@
+//! The matcher: one ASCII-case-insensitive aho-corasick automaton over every rule's keywords finds which rules
+//! can match a blob; only those rules' regexes run, then entropy, placeholder filters and the rule's offline
+//! validator. A blob with no keyword costs one pass of the automaton.
+
+pub mod entropy;
+pub mod lines;
+pub mod validate;
+
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use anyhow::{Context, Result};
+
+use crate::finding::{Match, Secret, Snippet};
+use crate::rules::RuleSet;
+use crate::source::BlobId;
+use lines::LineIndex;
+use validate::Validation;
+
+/// Comments that suppress a finding on their line or the next one.
+pub const INLINE_ALLOW: &[&str] = &[
+    "keysweep:allow",
+    "gitleaks:allow",
+    "trufflehog:ignore",
+    "pragma: allowlist secret",
+];
+
+/// Words that mark a secret as a placeholder wherever they occur in it (ASCII case-insensitive).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "xxxxxxxx",
+    "placeholder",
+    "dummy",
+    "changeme",
+    "redacted",
+    "your_",
+    "your-",
+    "<your",
+    "insert",
+    "${",
+    "{{",
+    "0000000000",
+    "1234567890",
+    "abcdefghij",
+];
+
+/// The compiled matcher, shared by every worker thread.
+pub struct Scanner {
+    rules: Arc<RuleSet>,
+    automaton: AhoCorasick,
+    /// For each keyword pattern, the rules it triggers.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Extra placeholder words from configuration (lowercase).
+    stopwords: Vec<String>,
+}
+
+impl Scanner {
+    /// Builds the keyword automaton; rule regexes are compiled lazily.
+    pub fn new(rules: Arc<RuleSet>) -> Result<Scanner> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (i, rule) in rules.rules.iter().enumerate() {
+            for kw in &rule.def.keywords {
+                let kw = kw.to_ascii_lowercase();
+                match keywords.iter().position(|k| *k == kw) {
+                    Some(p) => keyword_rules[p].push(i),
+                    None => {
+                        keywords.push(kw);
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .context("building the keyword automaton")?;
+        Ok(Scanner {
+            rules,
+            automaton,
+            keyword_rules,
+            stopwords: Vec::new(),
+        })
+    }
+
+    /// Adds placeholder words (from `[allowlist] stopwords`).
+    pub fn with_stopwords(mut self, words: &[String]) -> Scanner {
+        self.stopwords = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+        self
+    }
+
+    /// The rules this scanner runs.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
+    }
+
+    /// The rules whose keywords occur in `bytes`, in rule order.
+    pub fn candidate_rules(&self, bytes: &[u8]) -> Vec<usize> {
+        let n = self.rules.rules.len();
+        let mut hit = vec![false; n];
+        let mut remaining = n;
+        for m in self.automaton.find_overlapping_iter(bytes) {
+            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+                if !hit[r] {
+                    hit[r] = true;
+                    remaining -= 1;
+                }
+            }
+            if remaining == 0 {
+                break;
+            }
+        }
+        (0..n).filter(|&i| hit[i]).collect()
+    }
+
+    /// Every match in one blob, overlapping sightings of the same secret collapsed and catch-all rules dropped
+    /// where a provider rule matched the same bytes.
+    pub fn scan(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
+        let candidates = self.candidate_rules(bytes);
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let lines = LineIndex::new(bytes);
+        let mut out: Vec<Match> = Vec::new();
+        for r in candidates {
+            self.scan_rule(r, blob, bytes, &lines, &mut out);
+        }
+        dedup_overlaps(&self.rules, &mut out);
+        out.sort_by_key(|m| (m.secret_span.start, m.rule));
+        out
+    }
+
+    fn scan_rule(
+        &self,
+        r: usize,
+        blob: BlobId,
+        bytes: &[u8],
+        lines: &LineIndex,
+        out: &mut Vec<Match>,
+    ) {
+        let rule = &self.rules.rules[r];
+        let Some(re) = rule.regex() else { return };
+        for caps in re.captures_iter(bytes) {
+            let whole = caps.get(0).expect("group 0 always participates");
+            let secret_m = caps.name("secret").unwrap_or(whole);
+            let secret_bytes = secret_m.as_bytes();
+            if secret_bytes.is_empty() {
+                continue;
+            }
+            if let Some(min) = rule.def.entropy
+                && entropy::shannon(secret_bytes) < min
+            {
+                continue;
+            }
+            if self.is_placeholder(secret_bytes)
+                || rule
+                    .allow_regexes()
+                    .iter()
+                    .any(|a| a.is_match(secret_bytes))
+            {
+                continue;
+            }
+            let (validated, key) = match rule
+                .def
+                .validate
+                .as_deref()
+                .map(|v| validate::validate(v, secret_bytes))
+            {
+                None => (false, None),
+                Some(Validation::Invalid) => continue,
+                Some(Validation::Valid(key)) => (true, key),
+                Some(Validation::Unverified(key)) => (false, key),
+            };
+            let span = whole.range();
+            let secret_span = secret_m.range();
+            let (line, column) = lines.line_col(bytes, secret_span.start);
+            let end = lines.line_col(bytes, secret_span.end);
+            let capture = |name: &str| {
+                caps.name(name)
+                    .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+            };
+            let window = lines.window(line, rule.context_lines());
+            let key_id = capture("key_id").or_else(|| {
+                context_capture(rule.key_id_context(), &bytes[window.clone()], "key_id")
+            });
+            let issuer_id = capture("issuer_id")
+                .or_else(|| context_capture(rule.issuer_context(), &bytes[window], "issuer_id"));
+            out.push(Match {
+                rule: r,
+                blob,
+                span,
+                secret_span: secret_span.clone(),
+                secret: Secret::new(String::from_utf8_lossy(secret_bytes).into_owned()),
+                line,
+                column,
+                end,
+                key_id,
+                issuer_id,
+                validated,
+                key,
+                inline_allowed: inline_allowed(bytes, lines, line),
+                snippet: snippet(bytes, lines, line, end.0, &secret_span),
+            });
+        }
+    }
+
+    fn is_placeholder(&self, secret: &[u8]) -> bool {
+        let lower = secret.to_ascii_lowercase();
+        let has = |w: &str| memchr::memmem::find(&lower, w.as_bytes()).is_some();
+        PLACEHOLDER_WORDS.iter().any(|w| has(w)) || self.stopwords.iter().any(|w| has(w))
+    }
+}
+
+/// The first context regex that matches, its `name` group (else group 1).
+fn context_capture(regexes: &[regex::bytes::Regex], window: &[u8], name: &str) -> Option<String> {
+    regexes.iter().find_map(|re| {
+        let caps = re.captures(window)?;
+        let m = caps.name(name).or_else(|| caps.get(1))?;
+        Some(String::from_utf8_lossy(m.as_bytes()).into_owned())
+    })
+}
+
+fn inline_allowed(bytes: &[u8], lines: &LineIndex, line: usize) -> bool {
+    let check = |l: usize| {
+        let text = &bytes[lines.line_range(l)];
+        INLINE_ALLOW
+            .iter()
+            .any(|a| memchr::memmem::find(text, a.as_bytes()).is_some())
+    };
+    check(line) || (line > 1 && check(line - 1))
+}
+
+const SNIPPET_CONTEXT: usize = 2;
+const SNIPPET_MAX_CHARS: usize = 160;
+
+/// Two lines of context either side, with the secret replaced by its redacted form.
+fn snippet(
+    bytes: &[u8],
+    lines: &LineIndex,
+    first: usize,
+    last: usize,
+    secret: &std::ops::Range<usize>,
+) -> Snippet {
+    let from = first.saturating_sub(SNIPPET_CONTEXT).max(1);
+    let to = (last + SNIPPET_CONTEXT).min(lines.line_count());
+    let mut out = Vec::new();
+    for l in from..=to {
+        let range = lines.line_range(l);
+        let text = if range.end <= secret.start || range.start >= secret.end {
+            String::from_utf8_lossy(&bytes[range]).into_owned()
+        } else {
+            // The secret covers part of this line: keep what is outside it, mark the redaction once.
+            let before = &bytes[range.start..secret.start.max(range.start)];
+            let after = &bytes[secret.end.min(range.end)..range.end];
+            let marker = if secret.start >= range.start {
+                crate::finding::redact(&String::from_utf8_lossy(&bytes[secret.clone()]))
+            } else {
+                String::from("…")
+            };
+            format!(
+                "{}{}{}",
+                String::from_utf8_lossy(before),
+                marker,
+                String::from_utf8_lossy(after)
+            )
+        };
+        let text = text.trim_end_matches(['\r', '\n']);
+        let text: String = if text.chars().count() > SNIPPET_MAX_CHARS {
+            text.chars()
+                .take(SNIPPET_MAX_CHARS)
+                .chain("…".chars())
+                .collect()
+        } else {
+            text.to_string()
+        };
+        out.push(text);
+    }
+    Snippet {
+        first_line: from,
+        lines: out,
+    }
+}
+
+/// Within one blob: of overlapping matches with the same fingerprint keep the widest; where a catch-all rule
+/// overlaps a provider rule, keep the provider rule.
+fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
+    if matches.len() < 2 {
+        return;
+    }
+    let fps: Vec<String> = matches.iter().map(|m| m.fingerprint(rules)).collect();
+    let overlaps = |a: &Match, b: &Match| a.span.start < b.span.end && b.span.start < a.span.end;
+    let mut drop = vec![false; matches.len()];
+    for i in 0..matches.len() {
+        for j in 0..matches.len() {
+            if i == j || drop[j] || drop[i] || !overlaps(&matches[i], &matches[j]) {
+                continue;
+            }
+            let (a, b) = (&matches[i], &matches[j]);
+            let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
+            let a_wins = if fps[i] == fps[j] {
+                // The same secret twice (a PEM and the body inside it): the more specific rule, then the wider span.
+                (ra.specificity(), a.span.len(), std::cmp::Reverse(a.rule))
+                    > (rb.specificity(), b.span.len(), std::cmp::Reverse(b.rule))
+            } else {
+                ra.specificity() > rb.specificity()
+            };
+            if a_wins {
+                drop[j] = true;
+            }
+        }
+    }
+    let mut k = 0;
+    matches.retain(|_| {
+        k += 1;
+        !drop[k - 1]
+    });
+}

@@ -1,0 +1,34 @@
+//! Offline validators named by rules (`validate = "…"`): checksums and key parses that confirm a candidate
+//! without any network call. `Invalid` drops the candidate; `Unverified` keeps it with `validated: false`.
+
+use crate::keys::{self, KeyMaterial, KeyParse};
+
+/// What a validator says of a candidate secret.
+#[derive(Debug)]
+pub enum Validation {
+    /// Confirmed (checksum holds, key parses); key material for private keys.
+    Valid(Option<KeyMaterial>),
+    /// Could not be confirmed either way (an encrypted key): still reported, `validated: false`.
+    Unverified(Option<KeyMaterial>),
+    /// Not a secret of this kind (bad checksum, not a key, a key of another type): dropped.
+    Invalid,
+}
+
+/// Every validator name a rule may use.
+pub const VALIDATORS: &[&str] = &["private-key", "pkcs8-ec-p256"];
+
+/// Runs the named validator over a candidate's bytes. Unknown names are rejected when rules load.
+pub fn validate(name: &str, secret: &[u8]) -> Validation {
+    match name {
+        "private-key" => match keys::parse_private_key(secret) {
+            KeyParse::Parsed(k) => Validation::Valid(Some(k)),
+            KeyParse::Encrypted | KeyParse::Unparseable => Validation::Unverified(None),
+            KeyParse::NotAKey => Validation::Invalid,
+        },
+        "pkcs8-ec-p256" => match keys::parse_private_key(secret) {
+            KeyParse::Parsed(k) if k.algorithm == keys::EC_P256 => Validation::Valid(Some(k)),
+            _ => Validation::Invalid,
+        },
+        _ => Validation::Invalid,
+    }
+}

@@ -1,0 +1,137 @@
+//! The seen-set and the sink every source feeds: each unique blob is matched once; a repeated blob only adds
+//! its origin, attached afterwards to blobs that had matches. Counters feed the summary.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Blob, BlobId, Origin};
+use crate::finding::ScannedBlob;
+use crate::report::{ScanError, Skipped, Summary};
+use crate::scan::Scanner;
+
+/// Why a blob was not matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Binary content that is not a key file.
+    Binary,
+    /// Over the size limit.
+    TooLarge,
+    /// Could not be read.
+    Unreadable,
+    /// A Git LFS pointer.
+    LfsPointer,
+    /// Missing from a partial clone.
+    MissingObject,
+}
+
+/// Shared by all workers of one scan: deduplicates blobs, runs the scanner, collects results.
+pub struct BlobSink<'a> {
+    scanner: &'a Scanner,
+    seen: Mutex<HashSet<BlobId>>,
+    hits: Mutex<Vec<ScannedBlob>>,
+    duplicates: Mutex<Vec<(BlobId, Origin)>>,
+    errors: Mutex<Vec<ScanError>>,
+    files: AtomicU64,
+    blobs: AtomicU64,
+    bytes: AtomicU64,
+    skipped: [AtomicU64; 5],
+}
+
+impl<'a> BlobSink<'a> {
+    /// A sink that matches with `scanner`.
+    pub fn new(scanner: &'a Scanner) -> BlobSink<'a> {
+        BlobSink {
+            scanner,
+            seen: Mutex::new(HashSet::new()),
+            hits: Mutex::new(Vec::new()),
+            duplicates: Mutex::new(Vec::new()),
+            errors: Mutex::new(Vec::new()),
+            files: AtomicU64::new(0),
+            blobs: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            skipped: Default::default(),
+        }
+    }
+
+    /// Whether the blob id has been seen already; marks it seen.
+    pub fn first_sight(&self, id: BlobId) -> bool {
+        self.seen.lock().expect("seen-set lock").insert(id)
+    }
+
+    /// Matches a blob unless its content was already matched, in which case only its origin is recorded.
+    pub fn submit(&self, blob: Blob) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        if !self.first_sight(blob.id) {
+            self.duplicates
+                .lock()
+                .expect("duplicates lock")
+                .push((blob.id, blob.origin));
+            return;
+        }
+        self.scan_unique(blob);
+    }
+
+    /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
+    pub fn scan_unique(&self, blob: Blob) {
+        self.blobs.fetch_add(1, Ordering::Relaxed);
+        self.bytes
+            .fetch_add(blob.bytes.len() as u64, Ordering::Relaxed);
+        let matches = self.scanner.scan(blob.id, &blob.bytes);
+        if !matches.is_empty() {
+            let hit = ScannedBlob {
+                id: blob.id,
+                origins: vec![blob.origin],
+                matches,
+            };
+            self.hits.lock().expect("hits lock").push(hit);
+        }
+    }
+
+    /// Counts a skipped input.
+    pub fn skip(&self, why: Skip) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.skipped[why as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records an input that failed; the scan goes on.
+    pub fn error(&self, location: impl Into<String>, message: impl Into<String>) {
+        let e = ScanError {
+            location: location.into(),
+            message: message.into(),
+        };
+        self.errors.lock().expect("errors lock").push(e);
+    }
+
+    /// The blobs with matches (each with all its origins), the errors, and the counters.
+    pub fn finish(self) -> (Vec<ScannedBlob>, Vec<ScanError>, Summary) {
+        let mut hits = self.hits.into_inner().expect("hits lock");
+        for (id, origin) in self.duplicates.into_inner().expect("duplicates lock") {
+            if let Some(h) = hits.iter_mut().find(|h| h.id == id) {
+                h.origins.push(origin);
+            }
+        }
+        for h in &mut hits {
+            h.origins.sort();
+            h.origins.dedup();
+        }
+        hits.sort_by_key(|h| h.id);
+        let mut errors = self.errors.into_inner().expect("errors lock");
+        errors.sort_by(|a, b| (&a.location, &a.message).cmp(&(&b.location, &b.message)));
+        let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let summary = Summary {
+            files_scanned: n(&self.files),
+            blobs_scanned: n(&self.blobs),
+            bytes_scanned: n(&self.bytes),
+            skipped: Skipped {
+                binary: n(&self.skipped[Skip::Binary as usize]),
+                too_large: n(&self.skipped[Skip::TooLarge as usize]),
+                unreadable: n(&self.skipped[Skip::Unreadable as usize]),
+                lfs_pointer: n(&self.skipped[Skip::LfsPointer as usize]),
+                missing_object: n(&self.skipped[Skip::MissingObject as usize]),
+            },
+            ..Summary::default()
+        };
+        (hits, errors, summary)
+    }
+}

@@ -1,0 +1,156 @@
+//! Directory trees and stdin. The tree is walked in parallel with the `ignore` crate: `.gitignore` is honoured
+//! inside a git work tree, `.keysweepignore` always (unless `--no-ignore`), hidden files are scanned, symlinks
+//! are never followed, `.git/` is never walked as files. Workers read, classify and match files themselves.
+
+use std::io::Read;
+use std::path::Path;
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+
+use super::dedup::{BlobSink, Skip};
+use super::{Blob, Origin, is_key_file, is_lfs_pointer, looks_binary};
+
+/// What the tree walk honours and skips.
+#[derive(Clone, Debug)]
+pub struct WalkOptions {
+    /// Ignore no ignore files at all.
+    pub no_ignore: bool,
+    /// Only paths matching these globs.
+    pub include: Vec<String>,
+    /// Never paths matching these globs.
+    pub exclude: Vec<String>,
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+    /// Walker threads (0: all cores).
+    pub threads: usize,
+}
+
+/// The ignore file keysweep always honours.
+pub const KEYSWEEP_IGNORE: &str = ".keysweepignore";
+
+/// A path relative to `root`, `/`-separated.
+pub fn relative_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = if rel.as_os_str().is_empty() {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        rel.to_string_lossy().into_owned()
+    };
+    let s = s.replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Walks `root` (a directory or one file) and submits every file to `sink`.
+pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &BlobSink<'_>) -> anyhow::Result<()> {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .follow_links(false)
+        .parents(!opts.no_ignore)
+        .ignore(!opts.no_ignore)
+        .git_ignore(!opts.no_ignore)
+        .git_global(!opts.no_ignore)
+        .git_exclude(!opts.no_ignore)
+        .threads(opts.threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    if !opts.no_ignore {
+        builder.add_custom_ignore_filename(KEYSWEEP_IGNORE);
+    }
+    if !opts.include.is_empty() || !opts.exclude.is_empty() {
+        let mut ob = OverrideBuilder::new(root);
+        for g in &opts.include {
+            ob.add(g)
+                .map_err(|e| anyhow::anyhow!("--include {g:?}: {e}"))?;
+        }
+        for g in &opts.exclude {
+            ob.add(&format!("!{g}"))
+                .map_err(|e| anyhow::anyhow!("--exclude {g:?}: {e}"))?;
+        }
+        builder.overrides(ob.build()?);
+    }
+    let root_is_file = root.is_file();
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let where_ = match &err {
+                        ignore::Error::WithPath { path, .. } => path.display().to_string(),
+                        _ => root.display().to_string(),
+                    };
+                    sink.error(where_, err.to_string());
+                    return WalkState::Continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            if !ft.is_file() {
+                return WalkState::Continue;
+            }
+            let rel = if root_is_file {
+                relative_path(Path::new(""), root)
+            } else {
+                relative_path(root, entry.path())
+            };
+            scan_file(entry.path(), rel, opts.max_file_size, sink);
+            WalkState::Continue
+        })
+    });
+    Ok(())
+}
+
+/// Reads, classifies and submits one file.
+pub fn scan_file(path: &Path, rel: String, max_size: u64, sink: &BlobSink<'_>) {
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => {
+            sink.skip(Skip::Unreadable);
+            sink.error(rel, format!("cannot read: {e}"));
+            return;
+        }
+    };
+    if size > max_size {
+        sink.skip(Skip::TooLarge);
+        return;
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            sink.skip(Skip::Unreadable);
+            sink.error(rel, format!("cannot read: {e}"));
+            return;
+        }
+    };
+    if looks_binary(&bytes) && !is_key_file(&rel) {
+        sink.skip(Skip::Binary);
+        return;
+    }
+    if is_lfs_pointer(&bytes) {
+        sink.skip(Skip::LfsPointer);
+        return;
+    }
+    sink.submit(Blob::new(bytes, Origin::File { path: rel }));
+}
+
+/// Reads standard input as one blob.
+pub fn scan_stdin(max_size: u64, sink: &BlobSink<'_>) {
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin()
+        .lock()
+        .take(max_size + 1)
+        .read_to_end(&mut bytes)
+    {
+        sink.skip(Skip::Unreadable);
+        sink.error("-", format!("cannot read standard input: {e}"));
+        return;
+    }
+    if bytes.len() as u64 > max_size {
+        sink.skip(Skip::TooLarge);
+        return;
+    }
+    sink.submit(Blob::new(bytes, Origin::Stdin));
+}
