@@ -54,3 +54,9 @@ pub fn fingerprint_files(files: &[std::path::PathBuf]) -> anyhow::Result<crate::
     let _ = files;
     anyhow::bail!("keys fingerprint is not implemented yet")
 }
+
+/// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
+pub fn generate_example(name: &str, seed: &str) -> Option<String> {
+    let _ = (name, seed);
+    None
+}

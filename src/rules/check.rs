@@ -68,6 +68,13 @@ pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem
             problem("has no references".into());
         }
         for (n, ex) in rule.def.examples.iter().enumerate() {
+            let ex = match super::generate::expand(ex) {
+                Ok(ex) => ex,
+                Err(e) => {
+                    problem(format!("example {}: {e:#}", n + 1));
+                    continue;
+                }
+            };
             let lower = ex.to_ascii_lowercase();
             for kw in &rule.def.keywords {
                 if !lower.contains(&kw.to_ascii_lowercase()) {
@@ -90,6 +97,13 @@ pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem
             }
         }
         for (n, ex) in rule.def.negative_examples.iter().enumerate() {
+            let ex = match super::generate::expand(ex) {
+                Ok(ex) => ex,
+                Err(e) => {
+                    problem(format!("negative example {}: {e:#}", n + 1));
+                    continue;
+                }
+            };
             let found = scanner.scan(BlobId::of_bytes(ex.as_bytes()), ex.as_bytes());
             if found.iter().any(|m| m.rule == i) {
                 problem(format!(

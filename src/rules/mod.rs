@@ -3,6 +3,7 @@
 //! occurs, so a pre-commit scan of one file touches only a handful of rules.
 
 pub mod check;
+pub mod generate;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
