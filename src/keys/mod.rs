@@ -2,7 +2,19 @@
 //! string, the armourless base64 body, base64-of-PEM), derives its public key and the SPKI SHA-256 fingerprint
 //! that identifies it across encodings.
 
+mod der;
+mod files;
+pub mod generate;
+mod openssh;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
 use sha2::{Digest, Sha256};
+
+pub use files::fingerprint_files;
+pub use generate::generate_example;
 
 /// The algorithm name of EC P-256 keys (App Store Connect `.p8` keys).
 pub const EC_P256: &str = "ec-p256";
@@ -37,26 +49,145 @@ pub enum KeyParse {
     Parsed(KeyMaterial),
     /// An encrypted private key (the public key cannot be derived without its passphrase).
     Encrypted,
+    /// An encrypted private key whose public key is stored in the clear (OpenSSH keys).
+    EncryptedWithPublic(KeyMaterial),
     /// Looks like a private key but does not parse (corrupt or truncated).
     Unparseable,
     /// Not a private key at all (a public key, a certificate, a placeholder).
     NotAKey,
 }
 
-/// Decodes a candidate private key in any supported encoding.
+impl KeyParse {
+    /// The key material, when the public key is known.
+    pub fn material(&self) -> Option<&KeyMaterial> {
+        match self {
+            KeyParse::Parsed(k) | KeyParse::EncryptedWithPublic(k) => Some(k),
+            _ => None,
+        }
+    }
+}
+
+/// A candidate undone down to bytes.
+enum Form {
+    /// An armoured block (the first one in the candidate).
+    Pem(text::PemBlock),
+    /// An armourless body: DER or binary OpenSSH.
+    Raw(Vec<u8>),
+    /// Nothing that decodes.
+    Nothing,
+}
+
+/// Undoes the text encodings of a candidate; base64 of a PEM is undone once.
+fn form(text: &str, nested: bool) -> Form {
+    if let Some(block) = text::pem_blocks(text).into_iter().next() {
+        return Form::Pem(block);
+    }
+    let Some(bytes) = text::armourless(text) else {
+        return Form::Nothing;
+    };
+    let trimmed = bytes.trim_ascii_start();
+    if nested && trimmed.starts_with(b"-----BEGIN ") {
+        return match std::str::from_utf8(trimmed) {
+            Ok(inner) => form(inner, false),
+            Err(_) => Form::Nothing,
+        };
+    }
+    Form::Raw(bytes)
+}
+
+/// Decodes a candidate private key in any supported encoding: PEM (LF or CRLF, `\n`-escaped or quoted line by
+/// line inside source), the armourless base64 body, or base64 of a whole PEM.
 pub fn parse_private_key(candidate: &[u8]) -> KeyParse {
-    let _ = candidate;
-    KeyParse::Unparseable
+    let text = String::from_utf8_lossy(candidate);
+    match form(&text, true) {
+        Form::Pem(block) => parse_block(&block),
+        Form::Raw(bytes) => parse_raw(&bytes),
+        Form::Nothing => KeyParse::NotAKey,
+    }
 }
 
-/// `keysweep keys fingerprint FILE...`: prints `path<TAB>key_id or -<TAB>public_key_sha256` per key.
-pub fn fingerprint_files(files: &[std::path::PathBuf]) -> anyhow::Result<crate::ExitStatus> {
-    let _ = files;
-    anyhow::bail!("keys fingerprint is not implemented yet")
+fn from_openssh(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
+    let key = openssh::parse(bytes)?;
+    Ok(if key.encrypted {
+        KeyParse::EncryptedWithPublic(key.key)
+    } else {
+        KeyParse::Parsed(key.key)
+    })
 }
 
-/// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
-pub fn generate_example(name: &str, seed: &str) -> Option<String> {
-    let _ = (name, seed);
-    None
+/// An armourless body: only a structure that decodes is a key (random base64 is not).
+fn parse_raw(bytes: &[u8]) -> KeyParse {
+    let parsed = if bytes.starts_with(openssh::MAGIC) {
+        from_openssh(bytes)
+    } else {
+        der::any(bytes).map(KeyParse::Parsed)
+    };
+    match parsed {
+        Ok(k) => k,
+        Err(der::DerError::Unsupported) => KeyParse::Unparseable,
+        Err(der::DerError::Malformed) => KeyParse::NotAKey,
+    }
+}
+
+fn parse_block(block: &text::PemBlock) -> KeyParse {
+    let label = block.label.as_str();
+    if !label.contains("PRIVATE KEY") || block.placeholder {
+        return KeyParse::NotAKey;
+    }
+    if label.contains("ENCRYPTED") || block.encrypted_headers {
+        return KeyParse::Encrypted;
+    }
+    let Some(der) = &block.der else {
+        return KeyParse::Unparseable;
+    };
+    let labelled = match label {
+        "PRIVATE KEY" => der::pkcs8(der).map(KeyParse::Parsed),
+        "EC PRIVATE KEY" => der::sec1(der).map(KeyParse::Parsed),
+        "RSA PRIVATE KEY" => der::pkcs1(der).map(KeyParse::Parsed),
+        "DSA PRIVATE KEY" => der::dsa(der).map(KeyParse::Parsed),
+        "OPENSSH PRIVATE KEY" => from_openssh(der),
+        _ => Err(der::DerError::Malformed),
+    };
+    // A mislabelled body (PKCS#1 under `BEGIN PRIVATE KEY`) still counts when it decodes as another form.
+    match labelled.or_else(|_| parse_raw_strict(der)) {
+        Ok(k) => k,
+        // PGP key blocks and other armoured private keys we cannot decode are still keys.
+        Err(_) => KeyParse::Unparseable,
+    }
+}
+
+fn parse_raw_strict(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
+    if bytes.starts_with(openssh::MAGIC) {
+        from_openssh(bytes)
+    } else {
+        der::any(bytes).map(KeyParse::Parsed)
+    }
+}
+
+/// The PKCS#8 DER of an EC P-256 private key given in any supported encoding (SEC1 and OpenSSH keys are
+/// converted), for signing ES256 JWTs; `None` for anything else.
+pub fn p256_pkcs8_der(candidate: &[u8]) -> Option<Vec<u8>> {
+    use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+    let text = String::from_utf8_lossy(candidate);
+    let bytes = match form(&text, true) {
+        Form::Pem(block) if block.placeholder || block.encrypted_headers => return None,
+        Form::Pem(block) => block.der?,
+        Form::Raw(bytes) => bytes,
+        Form::Nothing => return None,
+    };
+    let secret = if bytes.starts_with(openssh::MAGIC) {
+        let key = ssh_key::PrivateKey::from_bytes(&bytes).ok()?;
+        match key.key_data() {
+            ssh_key::private::KeypairData::Ecdsa(ssh_key::private::EcdsaKeypair::NistP256 {
+                private,
+                ..
+            }) => p256::SecretKey::from_slice(private.as_slice()).ok()?,
+            _ => return None,
+        }
+    } else {
+        p256::SecretKey::from_pkcs8_der(&bytes)
+            .or_else(|_| p256::SecretKey::from_sec1_der(&bytes))
+            .ok()?
+    };
+    Some(secret.to_pkcs8_der().ok()?.as_bytes().to_vec())
 }

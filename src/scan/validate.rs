@@ -22,6 +22,7 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
     match name {
         "private-key" => match keys::parse_private_key(secret) {
             KeyParse::Parsed(k) => Validation::Valid(Some(k)),
+            KeyParse::EncryptedWithPublic(k) => Validation::Unverified(Some(k)),
             KeyParse::Encrypted | KeyParse::Unparseable => Validation::Unverified(None),
             KeyParse::NotAKey => Validation::Invalid,
         },

@@ -1,0 +1,135 @@
+//! `keysweep keys fingerprint FILE...`: the public-key fingerprint of every private key in the given files, in
+//! the form an inventory entry needs (`path<TAB>key_id or -<TAB>public_key_sha256`). Keys are found with the
+//! built-in rules, so any encoding `scan` finds (PEM, escaped, armourless, base64-of-PEM) is fingerprinted.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+
+use super::{KeyMaterial, KeyParse, parse_private_key};
+use crate::ExitStatus;
+use crate::rules::RuleSet;
+use crate::scan::Scanner;
+use crate::source::BlobId;
+
+/// The key id an App Store Connect key's file name carries (`AuthKey_<ID>.p8`, `ApiKey_…`, `SubscriptionKey_…`).
+pub fn key_id_from_file_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".p8")?;
+    let (prefix, id) = stem.split_once('_')?;
+    let known = ["AuthKey", "ApiKey", "SubscriptionKey"].contains(&prefix);
+    let well_formed = id.len() == 10
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    (known && well_formed).then(|| id.to_string())
+}
+
+/// One key found in a file.
+struct FoundKey {
+    key_id: Option<String>,
+    key: KeyMaterial,
+}
+
+/// Every distinct key in `bytes`, in order of appearance.
+fn keys_in(scanner: &Scanner, bytes: &[u8]) -> Result<Vec<FoundKey>> {
+    let mut found: Vec<FoundKey> = Vec::new();
+    let mut encrypted = false;
+    for m in scanner.scan(BlobId::of_bytes(bytes), bytes) {
+        match m.key {
+            Some(key) => {
+                if !found
+                    .iter()
+                    .any(|f| f.key.public_key_sha256 == key.public_key_sha256)
+                {
+                    found.push(FoundKey {
+                        key_id: m.key_id,
+                        key,
+                    });
+                }
+            }
+            None => encrypted |= !m.validated,
+        }
+    }
+    if found.is_empty() {
+        // A file that is nothing but a key in a form no rule spells (an unusual wrapping) still counts.
+        match parse_private_key(bytes) {
+            KeyParse::Parsed(key) | KeyParse::EncryptedWithPublic(key) => {
+                found.push(FoundKey { key_id: None, key })
+            }
+            KeyParse::Encrypted => bail!(
+                "the private key is encrypted: its public key cannot be derived without the passphrase"
+            ),
+            KeyParse::Unparseable => {
+                bail!("the private key does not parse (corrupt or truncated?)")
+            }
+            KeyParse::NotAKey if encrypted => bail!(
+                "the private key is encrypted or does not parse: no public key can be derived"
+            ),
+            KeyParse::NotAKey => bail!("no private key found"),
+        }
+    }
+    Ok(found)
+}
+
+/// `keysweep keys fingerprint FILE...`: prints `path<TAB>key_id or -<TAB>public_key_sha256` per key; a file
+/// that cannot be read or holds no key is reported on stderr and the exit status becomes an error.
+pub fn fingerprint_files(files: &[PathBuf]) -> Result<ExitStatus> {
+    let scanner = Scanner::new(Arc::new(RuleSet::builtin()?))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut status = ExitStatus::Clean;
+    for path in files {
+        let result = std::fs::read(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .and_then(|bytes| {
+                keys_in(&scanner, &bytes).with_context(|| format!("{}", path.display()))
+            });
+        match result {
+            Ok(keys) => {
+                let from_name = key_id_from_file_name(path);
+                for k in keys {
+                    let key_id = from_name.clone().or(k.key_id).unwrap_or_else(|| "-".into());
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}",
+                        path.display(),
+                        key_id,
+                        k.key.public_key_sha256
+                    )?;
+                }
+            }
+            Err(e) => {
+                out.flush()?;
+                eprintln!("keysweep: error: {e:#}");
+                status = ExitStatus::Error;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids_come_from_apple_file_names() {
+        let id = |p: &str| key_id_from_file_name(Path::new(p));
+        assert_eq!(
+            id("ios/AuthKey_2X9R4HXF34.p8").as_deref(),
+            Some("2X9R4HXF34")
+        );
+        assert_eq!(id("ApiKey_ABCDE12345.p8").as_deref(), Some("ABCDE12345"));
+        assert_eq!(
+            id("SubscriptionKey_Z9Y8X7W6V5.p8").as_deref(),
+            Some("Z9Y8X7W6V5")
+        );
+        assert_eq!(id("AuthKey_short.p8"), None);
+        assert_eq!(id("OtherKey_2X9R4HXF34.p8"), None);
+        assert_eq!(id("AuthKey_2X9R4HXF34.pem"), None);
+    }
+}

@@ -1,0 +1,264 @@
+//! Deterministic example keys for rule checks and tests (`{{gen:key-…:SEED}}`): the same seed always gives the
+//! same key, so rule files commit only the generator's name, never a usable key. EC and Ed25519 keys are real
+//! keys whose secret is derived from the seed; RSA and DSA examples are structurally valid but mathematically
+//! meaningless (random integers), which is all a parser sees and keeps generation instant.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use pkcs1::RsaPrivateKeyRef;
+use pkcs8::LineEnding;
+use pkcs8::der::asn1::UintRef;
+use pkcs8::der::{Decode, Encode};
+
+use super::der::{OID_EC, OID_ED25519, OID_P256};
+use crate::rules::generate::seeded_bytes;
+
+/// Every key generator name, for documentation and tests.
+pub const GENERATORS: &[&str] = &[
+    "key-p256-pkcs8-pem",
+    "key-p256-pkcs8-pem-crlf",
+    "key-p256-sec1-pem",
+    "key-p256-sec1-escaped",
+    "key-p256-pkcs8-escaped",
+    "key-p256-pkcs8-escaped-crlf",
+    "key-p256-pkcs8-body",
+    "key-p256-pkcs8-body-wrapped",
+    "key-p256-pkcs8-b64pem",
+    "key-p256-pkcs8-concat",
+    "key-p384-pkcs8-pem",
+    "key-ed25519-pkcs8-pem",
+    "key-ed25519-openssh",
+    "key-rsa-pkcs1-pem",
+    "key-rsa-pkcs8-pem",
+    "key-rsa-pkcs8-escaped",
+    "key-dsa-pem",
+    "key-encrypted-pkcs8-pem",
+    "key-encrypted-rsa-pem",
+    "key-pgp-private",
+];
+
+/// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
+pub fn generate_example(name: &str, seed: &str) -> Option<String> {
+    let seed = format!("keysweep example key {seed}");
+    let p256_pkcs8 = || pem("PRIVATE KEY", &p256_pkcs8_der(&seed), LineEnding::LF);
+    Some(match name {
+        "key-p256-pkcs8-pem" => p256_pkcs8(),
+        "key-p256-pkcs8-pem-crlf" => pem("PRIVATE KEY", &p256_pkcs8_der(&seed), LineEnding::CRLF),
+        "key-p256-sec1-pem" => pem("EC PRIVATE KEY", &p256_sec1_der(&seed), LineEnding::LF),
+        "key-p256-sec1-escaped" => escaped(
+            &pem("EC PRIVATE KEY", &p256_sec1_der(&seed), LineEnding::LF),
+            "\\n",
+        ),
+        "key-p256-pkcs8-escaped" => escaped(&p256_pkcs8(), "\\n"),
+        "key-p256-pkcs8-escaped-crlf" => escaped(&p256_pkcs8(), "\\r\\n"),
+        "key-p256-pkcs8-body" => STANDARD.encode(p256_pkcs8_der(&seed)),
+        "key-p256-pkcs8-body-wrapped" => wrap(&STANDARD.encode(p256_pkcs8_der(&seed)), 64),
+        "key-p256-pkcs8-b64pem" => STANDARD.encode(p256_pkcs8()),
+        "key-p256-pkcs8-concat" => concat(&p256_pkcs8()),
+        "key-p384-pkcs8-pem" => {
+            let secret = p384::SecretKey::from_slice(&seeded_bytes(&seed, 48)).ok()?;
+            let der = p384::pkcs8::EncodePrivateKey::to_pkcs8_der(&secret).ok()?;
+            pem("PRIVATE KEY", der.as_bytes(), LineEnding::LF)
+        }
+        "key-ed25519-pkcs8-pem" => pem("PRIVATE KEY", &ed25519_pkcs8_der(&seed), LineEnding::LF),
+        "key-ed25519-openssh" => ed25519_openssh(&seed)?,
+        "key-rsa-pkcs1-pem" => pem("RSA PRIVATE KEY", &fake_rsa_pkcs1(&seed), LineEnding::LF),
+        "key-rsa-pkcs8-pem" => pem("PRIVATE KEY", &fake_rsa_pkcs8(&seed), LineEnding::LF),
+        "key-rsa-pkcs8-escaped" => escaped(
+            &pem("PRIVATE KEY", &fake_rsa_pkcs8(&seed), LineEnding::LF),
+            "\\n",
+        ),
+        "key-dsa-pem" => pem("DSA PRIVATE KEY", &fake_dsa(&seed), LineEnding::LF),
+        "key-encrypted-pkcs8-pem" => pem(
+            "ENCRYPTED PRIVATE KEY",
+            &seeded_bytes(&seed, 240),
+            LineEnding::LF,
+        ),
+        "key-encrypted-rsa-pem" => {
+            let body = pem("RSA PRIVATE KEY", &seeded_bytes(&seed, 608), LineEnding::LF);
+            let iv = hex::encode_upper(seeded_bytes(&format!("{seed} iv"), 16));
+            body.replacen(
+                "-----\n",
+                &format!("-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,{iv}\n\n"),
+                1,
+            )
+        }
+        "key-pgp-private" => {
+            let body = wrap(&STANDARD.encode(seeded_bytes(&seed, 600)), 64);
+            format!(
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n"
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// PEM armour with 64-character lines.
+fn pem(label: &str, der: &[u8], ending: LineEnding) -> String {
+    pkcs8::der::pem::encode_string(label, ending, der).expect("PEM encoding of bytes in memory")
+}
+
+/// One line, the line ends written as the escape `esc` (as in a JSON string).
+fn escaped(pem: &str, esc: &str) -> String {
+    pem.lines().map(|l| format!("{l}{esc}")).collect()
+}
+
+/// Each line a quoted string, concatenated with `+` (as in source code).
+fn concat(pem: &str) -> String {
+    pem.lines()
+        .map(|l| format!("\"{l}\\n\""))
+        .collect::<Vec<_>>()
+        .join(" +\n    ")
+}
+
+fn wrap(s: &str, width: usize) -> String {
+    s.as_bytes()
+        .chunks(width)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn p256_secret(seed: &str) -> p256::SecretKey {
+    // A SHA-256 output is a valid P-256 scalar except with probability ~2^-32; step the seed until it is.
+    (0u32..)
+        .find_map(|i| p256::SecretKey::from_slice(&seeded_bytes(&format!("{seed}/{i}"), 32)).ok())
+        .expect("some SHA-256 output is a valid scalar")
+}
+
+/// PKCS#8 shaped as Apple's `.p8` files: the inner SEC1 key repeats the curve and carries the public key,
+/// so the body is 200 characters starting `MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg`.
+fn p256_pkcs8_der(seed: &str) -> Vec<u8> {
+    let sec1 = p256_sec1_der(seed);
+    let curve = pkcs8::der::asn1::AnyRef::from_der(&OID_P256.to_der().expect("OID encoding"))
+        .expect("an encoded OID is valid DER")
+        .to_der()
+        .expect("re-encoding");
+    pkcs8::PrivateKeyInfoRef::new(
+        pkcs8::spki::AlgorithmIdentifierRef {
+            oid: OID_EC,
+            parameters: Some(pkcs8::der::asn1::AnyRef::from_der(&curve).expect("valid DER")),
+        },
+        pkcs8::der::asn1::OctetStringRef::new(&sec1).expect("short enough"),
+    )
+    .to_der()
+    .expect("DER encoding of a PKCS#8 structure")
+}
+
+/// SEC1 with the named curve and the public key, as OpenSSL writes it.
+fn p256_sec1_der(seed: &str) -> Vec<u8> {
+    let secret = p256_secret(seed);
+    let scalar = secret.to_bytes();
+    let point = secret.public_key().to_sec1_bytes();
+    sec1::EcPrivateKey {
+        private_key: &scalar,
+        parameters: Some(sec1::EcParameters::NamedCurve(OID_P256)),
+        public_key: Some(&point),
+    }
+    .to_der()
+    .expect("SEC1 encoding of a valid key")
+}
+
+fn ed25519_seed(seed: &str) -> [u8; 32] {
+    seeded_bytes(seed, 32)
+        .try_into()
+        .expect("32 bytes requested")
+}
+
+/// PKCS#8 v1 as OpenSSL writes it (RFC 8410): the private key is an OCTET STRING holding the 32-byte seed.
+fn ed25519_pkcs8_der(seed: &str) -> Vec<u8> {
+    let secret = ed25519_seed(seed);
+    let inner = pkcs8::der::asn1::OctetStringRef::new(&secret)
+        .expect("short enough")
+        .to_der()
+        .expect("DER encoding of an OCTET STRING");
+    pkcs8::PrivateKeyInfoRef::new(
+        pkcs8::spki::AlgorithmIdentifierRef {
+            oid: OID_ED25519,
+            parameters: None,
+        },
+        pkcs8::der::asn1::OctetStringRef::new(&inner).expect("short enough"),
+    )
+    .to_der()
+    .expect("DER encoding of a PKCS#8 structure")
+}
+
+fn ed25519_openssh(seed: &str) -> Option<String> {
+    use ssh_key::private::{Ed25519Keypair, Ed25519PrivateKey, KeypairData};
+    let secret = ed25519_seed(seed);
+    let public = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
+    let pair = Ed25519Keypair {
+        public: ssh_key::public::Ed25519PublicKey(public.to_bytes()),
+        private: Ed25519PrivateKey::from_bytes(&secret),
+    };
+    let key = ssh_key::PrivateKey::new(KeypairData::Ed25519(pair), "example@keysweep").ok()?;
+    Some(key.to_openssh(ssh_key::LineEnding::LF).ok()?.to_string())
+}
+
+/// `len` seeded bytes as a positive integer with its top bit set (no leading zero to strip).
+fn big(seed: &str, label: &str, len: usize) -> Vec<u8> {
+    let mut b = seeded_bytes(&format!("{seed} {label}"), len);
+    b[0] |= 0x80;
+    b
+}
+
+/// A PKCS#1 `RSAPrivateKey` of random integers: parses like a 2048-bit key, signs nothing.
+fn fake_rsa_pkcs1(seed: &str) -> Vec<u8> {
+    let ints: Vec<Vec<u8>> = [
+        ("n", 256),
+        ("d", 256),
+        ("p", 128),
+        ("q", 128),
+        ("dp", 128),
+        ("dq", 128),
+        ("qinv", 128),
+    ]
+    .iter()
+    .map(|(l, n)| big(seed, l, *n))
+    .collect();
+    fn u(b: &[u8]) -> UintRef<'_> {
+        UintRef::new(b).expect("non-empty integer")
+    }
+    RsaPrivateKeyRef {
+        modulus: u(&ints[0]),
+        public_exponent: u(&[0x01, 0x00, 0x01]),
+        private_exponent: u(&ints[1]),
+        prime1: u(&ints[2]),
+        prime2: u(&ints[3]),
+        exponent1: u(&ints[4]),
+        exponent2: u(&ints[5]),
+        coefficient: u(&ints[6]),
+        other_prime_infos: None,
+    }
+    .to_der()
+    .expect("DER encoding of integers")
+}
+
+fn fake_rsa_pkcs8(seed: &str) -> Vec<u8> {
+    let inner = fake_rsa_pkcs1(seed);
+    let info = pkcs8::PrivateKeyInfoRef::new(
+        pkcs8::spki::AlgorithmIdentifierRef {
+            oid: super::der::OID_RSA,
+            parameters: Some(pkcs8::der::asn1::AnyRef::NULL),
+        },
+        pkcs8::der::asn1::OctetStringRef::new(&inner).expect("short enough"),
+    );
+    info.to_der().expect("DER encoding of a PKCS#8 structure")
+}
+
+/// The traditional DSA form of random integers.
+fn fake_dsa(seed: &str) -> Vec<u8> {
+    let ints = [
+        vec![0u8],
+        big(seed, "p", 256),
+        big(seed, "q", 32),
+        big(seed, "g", 256),
+        big(seed, "y", 256),
+        big(seed, "x", 32),
+    ];
+    ints.iter()
+        .map(|b| UintRef::new(b).expect("non-empty integer"))
+        .collect::<Vec<_>>()
+        .to_der()
+        .expect("DER encoding of integers")
+}

@@ -1,0 +1,93 @@
+//! OpenSSH private keys (`BEGIN OPENSSH PRIVATE KEY`, binary `openssh-key-v1`), decoded with `ssh-key`. Their
+//! public key is stored in the clear, even in encrypted keys, and is written as the SubjectPublicKeyInfo that
+//! OpenSSL would give the same key, so an OpenSSH key and its PEM form are one finding.
+
+use pkcs1::RsaPublicKeyRef;
+use pkcs8::der::Encode;
+use pkcs8::der::asn1::UintRef;
+use pkcs8::spki::AlgorithmIdentifierRef;
+use ssh_key::public::{EcdsaPublicKey, KeyData};
+
+use super::KeyMaterial;
+use super::der::{self, DerError, OID_ED25519, OID_P256, OID_P384, OID_P521};
+
+/// The magic bytes every binary OpenSSH private key starts with.
+pub(crate) const MAGIC: &[u8] = b"openssh-key-v1\0";
+
+/// A decoded OpenSSH private key: its public key, and whether the private part is encrypted.
+pub(crate) struct OpenSsh {
+    /// The public key's material.
+    pub key: KeyMaterial,
+    /// The private part needs a passphrase.
+    pub encrypted: bool,
+}
+
+/// Decodes a binary OpenSSH private key.
+pub(crate) fn parse(bytes: &[u8]) -> Result<OpenSsh, DerError> {
+    if !bytes.starts_with(MAGIC) {
+        return Err(DerError::Malformed);
+    }
+    let key = ssh_key::PrivateKey::from_bytes(bytes).map_err(|_| DerError::Malformed)?;
+    let encrypted = key.is_encrypted();
+    let key = material(key.public_key().key_data())?;
+    Ok(OpenSsh { key, encrypted })
+}
+
+fn positive(m: &ssh_key::Mpint) -> Result<&[u8], DerError> {
+    m.as_positive_bytes().ok_or(DerError::Malformed)
+}
+
+/// The SPKI form of an SSH public key; keys with no SPKI form (security keys) keep the SSH public key blob.
+fn material(data: &KeyData) -> Result<KeyMaterial, DerError> {
+    match data {
+        KeyData::Ed25519(pk) => Ok(KeyMaterial::from_spki(
+            "ed25519",
+            der::spki(
+                AlgorithmIdentifierRef {
+                    oid: OID_ED25519,
+                    parameters: None,
+                },
+                &pk.0,
+            )?,
+        )),
+        KeyData::Ecdsa(ec) => {
+            let curve = match ec {
+                EcdsaPublicKey::NistP256(_) => OID_P256,
+                EcdsaPublicKey::NistP384(_) => OID_P384,
+                EcdsaPublicKey::NistP521(_) => OID_P521,
+            };
+            Ok(KeyMaterial::from_spki(
+                &der::curve_name(curve),
+                der::ec_spki(curve, ec.as_sec1_bytes())?,
+            ))
+        }
+        KeyData::Rsa(rsa) => {
+            let public = RsaPublicKeyRef {
+                modulus: UintRef::new(positive(&rsa.n)?).map_err(|_| DerError::Malformed)?,
+                public_exponent: UintRef::new(positive(&rsa.e)?)
+                    .map_err(|_| DerError::Malformed)?,
+            }
+            .to_der()
+            .map_err(|_| DerError::Malformed)?;
+            Ok(KeyMaterial::from_spki("rsa", der::rsa_spki(&public)?))
+        }
+        KeyData::Dsa(dsa) => Ok(KeyMaterial::from_spki(
+            "dsa",
+            der::dsa_spki(
+                positive(&dsa.p)?,
+                positive(&dsa.q)?,
+                positive(&dsa.g)?,
+                positive(&dsa.y)?,
+            )?,
+        )),
+        other => {
+            let blob = ssh_key::PublicKey::from(other.clone())
+                .to_bytes()
+                .map_err(|_| DerError::Malformed)?;
+            Ok(KeyMaterial::from_spki(
+                &format!("ssh-{}", other.algorithm().as_str()),
+                blob,
+            ))
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! Unit tests of key decoding: every encoding of one key gives one fingerprint, non-keys are `NotAKey`, and
+//! fingerprints agree with OpenSSL and OpenSSH when their command-line tools are installed.
+
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+
+use super::*;
+
+fn gen_key(name: &str, seed: &str) -> String {
+    generate_example(name, seed).expect("known generator")
+}
+
+fn fingerprint(candidate: &str) -> String {
+    match parse_private_key(candidate.as_bytes()) {
+        KeyParse::Parsed(k) => k.public_key_sha256,
+        other => panic!("expected a parsed key, got {other:?} for {candidate:?}"),
+    }
+}
+
+fn is_not_a_key(candidate: &str) -> bool {
+    matches!(parse_private_key(candidate.as_bytes()), KeyParse::NotAKey)
+}
+
+#[test]
+fn every_encoding_of_a_p256_key_has_one_fingerprint() {
+    let pem = gen_key("key-p256-pkcs8-pem", "one");
+    let want = fingerprint(&pem);
+    let json = format!(
+        "{{\"private_key\": \"{}\"}}",
+        gen_key("key-p256-pkcs8-escaped", "one")
+    );
+    let indented: String = pem.lines().map(|l| format!("    {l}\n")).collect();
+    let b64_wrapped = STANDARD
+        .encode(&pem)
+        .as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let double_escaped = gen_key("key-p256-pkcs8-escaped", "one").replace("\\n", "\\\\n");
+    let forms = [
+        gen_key("key-p256-pkcs8-pem-crlf", "one"),
+        gen_key("key-p256-sec1-pem", "one"),
+        gen_key("key-p256-sec1-escaped", "one"),
+        gen_key("key-p256-pkcs8-escaped", "one"),
+        gen_key("key-p256-pkcs8-escaped-crlf", "one"),
+        gen_key("key-p256-pkcs8-body", "one"),
+        gen_key("key-p256-pkcs8-body-wrapped", "one"),
+        gen_key("key-p256-pkcs8-b64pem", "one"),
+        gen_key("key-p256-pkcs8-concat", "one"),
+        json,
+        indented,
+        b64_wrapped,
+        double_escaped,
+    ];
+    for form in &forms {
+        assert_eq!(fingerprint(form), want, "{form}");
+    }
+    assert_ne!(fingerprint(&gen_key("key-p256-pkcs8-pem", "two")), want);
+}
+
+#[test]
+fn apple_style_bodies_are_200_characters() {
+    let body = gen_key("key-p256-pkcs8-body", "apple");
+    assert_eq!(body.len(), 200);
+    assert!(body.starts_with("MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg"));
+    let k = parse_private_key(body.as_bytes());
+    assert_eq!(k.material().map(|k| k.algorithm.as_str()), Some(EC_P256));
+}
+
+#[test]
+fn p256_pkcs8_der_is_the_same_for_every_encoding() {
+    let want = p256_pkcs8_der(gen_key("key-p256-pkcs8-pem", "s").as_bytes()).expect("a P-256 key");
+    for name in [
+        "key-p256-sec1-pem",
+        "key-p256-pkcs8-escaped",
+        "key-p256-pkcs8-body",
+        "key-p256-pkcs8-b64pem",
+        "key-p256-sec1-escaped",
+    ] {
+        assert_eq!(
+            p256_pkcs8_der(gen_key(name, "s").as_bytes()).as_deref(),
+            Some(want.as_slice()),
+            "{name}"
+        );
+    }
+    // The DER signs: p256 reads it back as the same key.
+    use p256::pkcs8::DecodePrivateKey;
+    let secret = p256::SecretKey::from_pkcs8_der(&want).expect("valid PKCS#8");
+    let spki = pkcs8::EncodePublicKey::to_public_key_der(&secret.public_key()).expect("SPKI");
+    assert_eq!(
+        hex::encode(Sha256::digest(spki.as_bytes())),
+        fingerprint(&gen_key("key-p256-pkcs8-pem", "s"))
+    );
+    assert_eq!(
+        p256_pkcs8_der(gen_key("key-ed25519-pkcs8-pem", "s").as_bytes()),
+        None
+    );
+    assert_eq!(
+        p256_pkcs8_der(gen_key("key-rsa-pkcs8-pem", "s").as_bytes()),
+        None
+    );
+}
+
+#[test]
+fn other_key_types_parse() {
+    let algo = |name: &str| {
+        parse_private_key(gen_key(name, "t").as_bytes())
+            .material()
+            .map(|k| k.algorithm.clone())
+    };
+    assert_eq!(algo("key-p384-pkcs8-pem").as_deref(), Some("ec-p384"));
+    assert_eq!(algo("key-ed25519-pkcs8-pem").as_deref(), Some("ed25519"));
+    assert_eq!(algo("key-ed25519-openssh").as_deref(), Some("ed25519"));
+    assert_eq!(algo("key-rsa-pkcs1-pem").as_deref(), Some("rsa"));
+    assert_eq!(algo("key-rsa-pkcs8-pem").as_deref(), Some("rsa"));
+    assert_eq!(algo("key-dsa-pem").as_deref(), Some("dsa"));
+    // An OpenSSH Ed25519 key and the PKCS#8 form of the same seed are one key.
+    assert_eq!(
+        fingerprint(&gen_key("key-ed25519-openssh", "t")),
+        fingerprint(&gen_key("key-ed25519-pkcs8-pem", "t"))
+    );
+    // PKCS#1 and PKCS#8 forms of one RSA key agree.
+    assert_eq!(
+        fingerprint(&gen_key("key-rsa-pkcs1-pem", "t")),
+        fingerprint(&gen_key("key-rsa-pkcs8-pem", "t"))
+    );
+}
+
+#[test]
+fn encrypted_keys_are_encrypted() {
+    for name in ["key-encrypted-pkcs8-pem", "key-encrypted-rsa-pem"] {
+        assert!(
+            matches!(
+                parse_private_key(gen_key(name, "e").as_bytes()),
+                KeyParse::Encrypted
+            ),
+            "{name}"
+        );
+    }
+    assert!(matches!(
+        parse_private_key(gen_key("key-pgp-private", "e").as_bytes()),
+        KeyParse::Unparseable
+    ));
+}
+
+#[test]
+fn placeholders_public_keys_and_certificates_are_not_keys() {
+    let pem = gen_key("key-p256-pkcs8-pem", "p");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    for candidate in [
+        "-----BEGIN PRIVATE KEY-----\n<your key here>\n-----END PRIVATE KEY-----".to_string(),
+        "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----".to_string(),
+        "-----BEGIN EC PRIVATE KEY-----\nXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n-----END EC PRIVATE KEY-----".to_string(),
+        "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA...\\n-----END RSA PRIVATE KEY-----".to_string(),
+        format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----"),
+        format!("-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----"),
+        STANDARD.encode(super::generate::GENERATORS.join(",")),
+        "MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg".to_string(),
+        String::new(),
+    ] {
+        assert!(is_not_a_key(&candidate), "{candidate}");
+    }
+    // A truncated real key looks like a key but does not parse.
+    let lines: Vec<&str> = pem.lines().collect();
+    let truncated = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[lines.len() - 1]);
+    assert!(matches!(
+        parse_private_key(truncated.as_bytes()),
+        KeyParse::Unparseable
+    ));
+}
+
+#[test]
+fn generators_are_deterministic() {
+    for name in super::generate::GENERATORS {
+        assert_eq!(gen_key(name, "d"), gen_key(name, "d"), "{name}");
+        assert_ne!(gen_key(name, "d"), gen_key(name, "e"), "{name}");
+    }
+    assert_eq!(generate_example("key-nope", "x"), None);
+}
+
+// ---- cross-checks against the OpenSSL and OpenSSH command-line tools (skipped when absent) ----
+
+fn tool(name: &str) -> bool {
+    Command::new(name)
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success() || name == "ssh-keygen")
+}
+
+fn run(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `openssl pkey -pubout -outform DER | sha256sum` of a key file.
+fn openssl_fingerprint(path: &Path) -> String {
+    let der = run(Command::new("openssl")
+        .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+        .arg(path));
+    hex::encode(Sha256::digest(der))
+}
+
+fn file_fingerprint(path: &Path) -> String {
+    fingerprint(&std::fs::read_to_string(path).expect("key file"))
+}
+
+#[test]
+fn fingerprints_match_openssl() {
+    if !tool("openssl") {
+        eprintln!("openssl not on PATH: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut files = Vec::new();
+    for name in [
+        "key-p256-pkcs8-pem",
+        "key-p256-sec1-pem",
+        "key-p384-pkcs8-pem",
+        "key-ed25519-pkcs8-pem",
+    ] {
+        let path = dir.path().join(format!("{name}.pem"));
+        std::fs::write(&path, gen_key(name, "openssl")).expect("write key");
+        files.push(path);
+    }
+    // Real RSA, DSA and EC keys made by OpenSSL itself, in PKCS#8 and traditional forms.
+    for (name, args) in [
+        (
+            "rsa",
+            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
+        ),
+        (
+            "ec",
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+        ),
+        ("ed25519", vec!["-algorithm", "ED25519"]),
+    ] {
+        let path = dir.path().join(format!("{name}.pem"));
+        run(Command::new("openssl")
+            .arg("genpkey")
+            .args(&args)
+            .arg("-out")
+            .arg(&path));
+        files.push(path.clone());
+        if name == "ed25519" {
+            continue; // Ed25519 has no traditional form.
+        }
+        let trad = dir.path().join(format!("{name}-traditional.pem"));
+        run(Command::new("openssl")
+            .args(["pkey", "-traditional", "-in"])
+            .arg(&path)
+            .arg("-out")
+            .arg(&trad));
+        files.push(trad);
+    }
+    let params = dir.path().join("dsa-params.pem");
+    run(Command::new("openssl")
+        .args([
+            "genpkey",
+            "-genparam",
+            "-algorithm",
+            "DSA",
+            "-pkeyopt",
+            "dsa_paramgen_bits:1024",
+            "-out",
+        ])
+        .arg(&params));
+    let dsa = dir.path().join("dsa.pem");
+    run(Command::new("openssl")
+        .args(["genpkey", "-paramfile"])
+        .arg(&params)
+        .arg("-out")
+        .arg(&dsa));
+    let dsa_trad = dir.path().join("dsa-traditional.pem");
+    run(Command::new("openssl")
+        .args(["pkey", "-traditional", "-in"])
+        .arg(&dsa)
+        .arg("-out")
+        .arg(&dsa_trad));
+    files.push(dsa_trad);
+    for path in &files {
+        assert_eq!(
+            file_fingerprint(path),
+            openssl_fingerprint(path),
+            "{}",
+            path.display()
+        );
+    }
+    // Encrypted forms: PKCS#8 and the traditional Proc-Type headers.
+    let enc = dir.path().join("enc.pem");
+    run(Command::new("openssl")
+        .args(["pkey", "-aes256", "-passout", "pass:example", "-in"])
+        .arg(&files[0])
+        .arg("-out")
+        .arg(&enc));
+    let enc_trad = dir.path().join("enc-trad.pem");
+    run(Command::new("openssl")
+        .args([
+            "pkey",
+            "-traditional",
+            "-aes256",
+            "-passout",
+            "pass:example",
+            "-in",
+        ])
+        .arg(dir.path().join("rsa.pem"))
+        .arg("-out")
+        .arg(&enc_trad));
+    for path in [&enc, &enc_trad] {
+        let text = std::fs::read(path).expect("key file");
+        assert!(
+            matches!(parse_private_key(&text), KeyParse::Encrypted),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn openssh_fingerprints_match_ssh_keygen() {
+    if !tool("ssh-keygen") {
+        eprintln!("ssh-keygen not on PATH: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (kind, pass) in [
+        ("ed25519", ""),
+        ("ecdsa", ""),
+        ("rsa", ""),
+        ("ed25519", "example passphrase"),
+        ("ecdsa", "example passphrase"),
+    ] {
+        let path = dir.path().join(format!("id_{kind}_{}", pass.len()));
+        let mut cmd = Command::new("ssh-keygen");
+        cmd.args(["-q", "-t", kind, "-N", pass, "-C", "example", "-f"])
+            .arg(&path);
+        if kind == "rsa" {
+            cmd.args(["-b", "1024"]);
+        }
+        run(&mut cmd);
+        let want = if kind == "ed25519" {
+            // The SSH blob ends with the 32-byte public key; its SPKI is a fixed prefix and those bytes.
+            let line = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
+            let blob = STANDARD
+                .decode(line.split_whitespace().nth(1).expect("base64 field"))
+                .expect("base64");
+            let mut spki = hex::decode("302a300506032b6570032100").expect("hex");
+            spki.extend_from_slice(&blob[blob.len() - 32..]);
+            hex::encode(Sha256::digest(spki))
+        } else {
+            // `ssh-keygen -e -m PKCS8` prints the public key as an SPKI PEM.
+            let spki_pem = run(Command::new("ssh-keygen")
+                .args(["-e", "-m", "PKCS8", "-f"])
+                .arg(path.with_extension("pub")));
+            let block = text::pem_blocks(&String::from_utf8_lossy(&spki_pem))
+                .into_iter()
+                .next()
+                .expect("a PUBLIC KEY block");
+            hex::encode(Sha256::digest(block.der.expect("base64 body")))
+        };
+        let text = std::fs::read(&path).expect("key file");
+        match parse_private_key(&text) {
+            KeyParse::Parsed(k) if pass.is_empty() => {
+                assert_eq!(k.public_key_sha256, want, "{kind}")
+            }
+            KeyParse::EncryptedWithPublic(k) if !pass.is_empty() => {
+                assert_eq!(k.public_key_sha256, want, "{kind}")
+            }
+            other => panic!("{kind}: {other:?}"),
+        }
+    }
+}
