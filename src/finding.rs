@@ -345,13 +345,17 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                 });
                 // The most specific rule names the finding: a provider rule over a generic one, then the
                 // higher severity.
-                let current = rules.by_id(&entry.rule_id).map(|i| &rules.rules[i]);
-                if current.is_none_or(|c| {
-                    (rule.specificity(), rule.severity) > (c.specificity(), c.severity)
+                // Ties go to the rule listed first, so the name does not depend on which file was read first.
+                let current = rules.by_id(&entry.rule_id);
+                if current.is_none_or(|ci| {
+                    let c = &rules.rules[ci];
+                    (rule.specificity(), rule.severity, std::cmp::Reverse(m.rule))
+                        > (c.specificity(), c.severity, std::cmp::Reverse(ci))
                 }) {
                     entry.rule_id = rule.id.clone();
                     entry.provider = rule.provider.clone();
                     entry.severity = rule.severity;
+                    entry.secret = m.secret.clone();
                 }
                 entry.validated |= m.validated;
                 if key_id.is_some() || m.issuer_id.is_some() || m.key.is_some() {

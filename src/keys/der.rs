@@ -76,6 +76,28 @@ pub(crate) fn curve_name(curve: ObjectIdentifier) -> String {
     }
 }
 
+/// The first DER element of `bytes`, without what follows it (an armourless body cut from text may run into
+/// the next word).
+pub(crate) fn first_element(bytes: &[u8]) -> &[u8] {
+    use pkcs8::der::{Reader, SliceReader};
+    let Ok(mut reader) = SliceReader::new(bytes) else {
+        return bytes;
+    };
+    match AnyRef::decode(&mut reader) {
+        Ok(_) => usize::try_from(reader.position()).map_or(bytes, |end| &bytes[..end]),
+        Err(_) => bytes,
+    }
+}
+
+/// The total length the first DER element of `bytes` declares (header included), if its header decodes.
+pub(crate) fn declared_len(bytes: &[u8]) -> Option<usize> {
+    use pkcs8::der::{Header, SliceReader};
+    let reader = SliceReader::new(bytes).ok()?;
+    let header = Header::peek(&reader).ok()?;
+    let total = (header.encoded_len().ok()? + header.length()).ok()?;
+    usize::try_from(total).ok()
+}
+
 /// Any DER private key form, tried in turn (for armourless bodies and unknown labels).
 pub(crate) fn any(der: &[u8]) -> Result<KeyMaterial> {
     let mut outcome = Err(DerError::Malformed);

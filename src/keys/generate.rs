@@ -35,10 +35,17 @@ pub const GENERATORS: &[&str] = &[
     "key-encrypted-pkcs8-pem",
     "key-encrypted-rsa-pem",
     "key-pgp-private",
+    "key-rsa-pkcs8-body",
+    "key-ed25519-openssh-body",
+    "key-b64-ed25519-openssh",
 ];
 
 /// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
 pub fn generate_example(name: &str, seed: &str) -> Option<String> {
+    // `key-b64-<generator>`: base64 of what that generator writes (fastlane's `is_key_content_base64`).
+    if let Some(inner) = name.strip_prefix("key-b64-") {
+        return Some(STANDARD.encode(generate_example(&format!("key-{inner}"), seed)?));
+    }
     let seed = format!("keysweep example key {seed}");
     let p256_pkcs8 = || pem("PRIVATE KEY", &p256_pkcs8_der(&seed), LineEnding::LF);
     Some(match name {
@@ -68,6 +75,11 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
             &pem("PRIVATE KEY", &fake_rsa_pkcs8(&seed), LineEnding::LF),
             "\\n",
         ),
+        "key-rsa-pkcs8-body" => STANDARD.encode(fake_rsa_pkcs8(&seed)),
+        "key-ed25519-openssh-body" => ed25519_openssh(&seed)?
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect(),
         "key-dsa-pem" => pem("DSA PRIVATE KEY", &fake_dsa(&seed), LineEnding::LF),
         "key-encrypted-pkcs8-pem" => pem(
             "ENCRYPTED PRIVATE KEY",

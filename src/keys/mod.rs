@@ -87,12 +87,13 @@ fn form(text: &str, nested: bool) -> Form {
     };
     let trimmed = bytes.trim_ascii_start();
     if nested && trimmed.starts_with(b"-----BEGIN ") {
-        return match std::str::from_utf8(trimmed) {
-            Ok(inner) => form(inner, false),
-            Err(_) => Form::Nothing,
-        };
+        // Anything decoded after the END line (text the candidate ran into) is ignored by the PEM reader.
+        return form(&String::from_utf8_lossy(trimmed), false);
     }
-    Form::Raw(bytes)
+    if bytes.starts_with(openssh::MAGIC) {
+        return Form::Raw(bytes);
+    }
+    Form::Raw(der::first_element(&bytes).to_vec())
 }
 
 /// Decodes a candidate private key in any supported encoding: PEM (LF or CRLF, `\n`-escaped or quoted line by
@@ -151,6 +152,8 @@ fn parse_block(block: &text::PemBlock) -> KeyParse {
     // A mislabelled body (PKCS#1 under `BEGIN PRIVATE KEY`) still counts when it decodes as another form.
     match labelled.or_else(|_| parse_raw_strict(der)) {
         Ok(k) => k,
+        // A line or two quoted from a key (documentation) is a fragment, not a leak of the key.
+        Err(_) if der::declared_len(der).is_some_and(|n| der.len() * 2 < n) => KeyParse::NotAKey,
         // PGP key blocks and other armoured private keys we cannot decode are still keys.
         Err(_) => KeyParse::Unparseable,
     }

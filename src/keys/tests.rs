@@ -165,9 +165,11 @@ fn placeholders_public_keys_and_certificates_are_not_keys() {
     ] {
         assert!(is_not_a_key(&candidate), "{candidate}");
     }
-    // A truncated real key looks like a key but does not parse.
+    // One line quoted from a key is a fragment; a key missing its last line looks like a key but does not parse.
     let lines: Vec<&str> = pem.lines().collect();
-    let truncated = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[lines.len() - 1]);
+    let fragment = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[lines.len() - 1]);
+    assert!(is_not_a_key(&fragment), "{fragment}");
+    let truncated = format!("{}\n{}\n", lines[..lines.len() - 2].join("\n"), lines[lines.len() - 1]);
     assert!(matches!(
         parse_private_key(truncated.as_bytes()),
         KeyParse::Unparseable

@@ -180,7 +180,13 @@ fn decode_base64(body: &str) -> Option<Vec<u8>> {
     } else {
         STANDARD_NO_PAD_INDIFFERENT
     };
-    engine.decode(clean.as_bytes()).ok()
+    // A candidate cut from text may carry one stray character past the body: drop it rather than fail.
+    let usable = if clean.len() % 4 == 1 {
+        clean.len() - 1
+    } else {
+        clean.len()
+    };
+    engine.decode(&clean.as_bytes()[..usable]).ok()
 }
 
 #[cfg(test)]

@@ -15,7 +15,12 @@ pub enum Validation {
 }
 
 /// Every validator name a rule may use.
-pub const VALIDATORS: &[&str] = &["private-key", "pkcs8-ec-p256"];
+pub const VALIDATORS: &[&str] = &[
+    "private-key",
+    "private-key-plain",
+    "private-key-encrypted",
+    "pkcs8-ec-p256",
+];
 
 /// Runs the named validator over a candidate's bytes. Unknown names are rejected when rules load.
 pub fn validate(name: &str, secret: &[u8]) -> Validation {
@@ -25,6 +30,18 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
             KeyParse::EncryptedWithPublic(k) => Validation::Unverified(Some(k)),
             KeyParse::Encrypted | KeyParse::Unparseable => Validation::Unverified(None),
             KeyParse::NotAKey => Validation::Invalid,
+        },
+        // Unencrypted keys only (encrypted ones are left to a `private-key-encrypted` rule).
+        "private-key-plain" => match keys::parse_private_key(secret) {
+            KeyParse::Parsed(k) => Validation::Valid(Some(k)),
+            KeyParse::Unparseable => Validation::Unverified(None),
+            _ => Validation::Invalid,
+        },
+        // Encrypted keys only: still a leak if the passphrase leaks too.
+        "private-key-encrypted" => match keys::parse_private_key(secret) {
+            KeyParse::Encrypted => Validation::Unverified(None),
+            KeyParse::EncryptedWithPublic(k) => Validation::Unverified(Some(k)),
+            _ => Validation::Invalid,
         },
         "pkcs8-ec-p256" => match keys::parse_private_key(secret) {
             KeyParse::Parsed(k) if k.algorithm == keys::EC_P256 => Validation::Valid(Some(k)),
