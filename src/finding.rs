@@ -70,17 +70,14 @@ impl Secret {
 
 /// Redacts a secret's text: a PEM header plus four body characters, or a short prefix of a token.
 pub fn redact(text: &str) -> String {
-    let first_line = text.lines().next().unwrap_or("");
-    let (head, body) =
-        if first_line.starts_with("-----BEGIN") && first_line.trim_end().ends_with("-----") {
-            let head = first_line.trim_end();
-            (
-                head,
-                text[first_line.len()..].trim_start_matches(['\r', '\n', '\\', 'n']),
-            )
-        } else {
-            ("", text)
-        };
+    // The head is the BEGIN marker alone: an escaped PEM (`…-----\\n…\\n-----END…-----`) is one line that
+    // also ends with dashes, and must not be shown whole.
+    let head_len = text
+        .strip_prefix("-----BEGIN")
+        .and_then(|rest| rest.find("-----"))
+        .map_or(0, |end| "-----BEGIN".len() + end + "-----".len());
+    let (head, body) = text.split_at(head_len);
+    let body = body.trim_start_matches(['\r', '\n', '\\', 'n', '"', '\'', ' ', '\t', '+']);
     let visible = if head.is_empty() {
         (body.chars().count() / 5).min(8)
     } else {
@@ -434,6 +431,14 @@ mod tests {
         let pem =
             Secret::new("-----BEGIN PRIVATE KEY-----\nMIGTAgEAMBMG\n-----END PRIVATE KEY-----");
         assert_eq!(pem.redacted(), "-----BEGIN PRIVATE KEY-----MIGT…(redacted)");
+        // An escaped PEM is one line ending in dashes: only the marker and four characters show.
+        let escaped = Secret::new(
+            r"-----BEGIN PRIVATE KEY-----\nMIGTAgEAMBMG\nAAAA\n-----END PRIVATE KEY-----\n",
+        );
+        assert_eq!(
+            escaped.redacted(),
+            "-----BEGIN PRIVATE KEY-----MIGT…(redacted)"
+        );
     }
 
     #[test]
