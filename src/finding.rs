@@ -70,17 +70,21 @@ impl Secret {
 
 /// Redacts a secret's text: a PEM header plus four body characters, or a short prefix of a token.
 pub fn redact(text: &str) -> String {
-    let first_line = text.lines().next().unwrap_or("");
-    let (head, body) =
-        if first_line.starts_with("-----BEGIN") && first_line.trim_end().ends_with("-----") {
-            let head = first_line.trim_end();
+    // The header is `-----BEGIN … PRIVATE KEY-----` only: an escaped PEM (`\n` inside a string) is one line,
+    // and everything after the header's closing dashes is key material.
+    let (head, body) = match text
+        .strip_prefix("-----BEGIN")
+        .and_then(|rest| rest.find("-----"))
+    {
+        Some(i) => {
+            let end = "-----BEGIN".len() + i + "-----".len();
             (
-                head,
-                text[first_line.len()..].trim_start_matches(['\r', '\n', '\\', 'n']),
+                &text[..end],
+                text[end..].trim_start_matches(['\r', '\n', '\\', 'n', ' ']),
             )
-        } else {
-            ("", text)
-        };
+        }
+        None => ("", text),
+    };
     let visible = if head.is_empty() {
         (body.chars().count() / 5).min(8)
     } else {
@@ -437,6 +441,14 @@ mod tests {
         let s: Secret = serde_json::from_str("\"ghp_abcd…(redacted)\"").expect("valid JSON");
         assert_eq!(s.reveal(), None);
         assert_eq!(s.redacted(), "ghp_abcd…(redacted)");
+    }
+
+    #[test]
+    fn escaped_pem_redaction_hides_the_body() {
+        let escaped = "-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqG\\nSM49AwEHBG0w\\n-----END PRIVATE KEY-----";
+        assert_eq!(redact(escaped), "-----BEGIN PRIVATE KEY-----MIGH…(redacted)");
+        let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg\n-----END EC PRIVATE KEY-----\n";
+        assert_eq!(redact(pem), "-----BEGIN EC PRIVATE KEY-----MHcC…(redacted)");
     }
 
     #[test]
