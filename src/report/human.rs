@@ -179,15 +179,16 @@ fn write_location(loc: &Location, st: &Style, out: &mut dyn Write) -> io::Result
         if n > loc.line && n <= last_secret_line {
             continue;
         }
+        let sep = if line.is_empty() { "" } else { " " };
         if n == loc.line {
             let label = if last_secret_line > loc.line {
                 format!("{n}-{last_secret_line}")
             } else {
                 n.to_string()
             };
-            writeln!(out, "    {dim}>{label:>width$} |{reset} {line}")?;
+            writeln!(out, "    {dim}>{label:>width$} |{reset}{sep}{line}")?;
         } else {
-            writeln!(out, "    {dim} {n:>width$} |{reset} {line}")?;
+            writeln!(out, "    {dim} {n:>width$} |{reset}{sep}{line}")?;
         }
     }
     Ok(())
