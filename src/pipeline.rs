@@ -104,7 +104,8 @@ pub fn write_reports(cfg: &ScanConfig, rules: &RuleSet, report: &ScanReport) -> 
     for (format, path) in targets {
         match path {
             None => {
-                if cfg.quiet && format == Format::Human && report.findings.is_empty() {
+                // `-q`: nothing but errors (on standard error); machine formats asked for are still written.
+                if cfg.quiet && format == Format::Human {
                     continue;
                 }
                 let stdout = io::stdout();
@@ -144,11 +145,25 @@ pub fn run_scan(cfg: &ScanConfig) -> Result<ExitStatus> {
     }
     let mut report = scan(cfg, rules.clone())?;
     report.errors.splice(0..0, rule_errors);
-    if !cfg.quiet {
-        for e in &report.errors {
-            eprintln!("keysweep: error: {}: {}", e.location, e.message);
-        }
-    }
+    log_to_stderr(cfg, &report);
     write_reports(cfg, &rules, &report)?;
     Ok(status_of(&report))
+}
+
+/// Errors (and with `-v` the skipped files) go to standard error, unless the human report on standard output
+/// already lists them. Messages name the input and the cause, never a secret.
+fn log_to_stderr(cfg: &ScanConfig, report: &ScanReport) {
+    let human_on_stdout = cfg.format == Format::Human && cfg.output.is_none() && !cfg.quiet;
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    if cfg.verbose {
+        for (path, why) in &report.summary.skipped_files {
+            let _ = writeln!(err, "keysweep: skipped {path}: {why}");
+        }
+    }
+    if !human_on_stdout {
+        for e in &report.errors {
+            let _ = writeln!(err, "keysweep: error: {}: {}", e.location, e.message);
+        }
+    }
 }

@@ -1,37 +1,76 @@
 //! Human output: each finding with its rule, provider, severity, key ids, and every location with two lines of
-//! redacted context; then a one-line summary. Colour only on a terminal and never with `NO_COLOR`.
+//! redacted context (a multi-line secret such as a PEM key is one redacted line); then a one-line summary.
+//! Colour only on a terminal and never with `NO_COLOR` (the caller decides and sets `ctx.color`).
 
 use std::io::{self, Write};
 
-use super::{ReportContext, ScanReport};
+use super::{NOT_IN_HEAD, ReportContext, ScanReport, human_bytes, rule_name, shown_secret};
+use crate::finding::{Location, Severity};
+
+/// The `human` format.
+pub struct Human;
+
+impl super::Sink for Human {
+    fn write(
+        &self,
+        report: &ScanReport,
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        write(report, ctx, out)
+    }
+}
+
+struct Style {
+    bold: &'static str,
+    red: &'static str,
+    yellow: &'static str,
+    dim: &'static str,
+    reset: &'static str,
+}
+
+impl Style {
+    fn new(color: bool) -> Style {
+        if color {
+            Style {
+                bold: "\x1b[1m",
+                red: "\x1b[31m",
+                yellow: "\x1b[33m",
+                dim: "\x1b[2m",
+                reset: "\x1b[0m",
+            }
+        } else {
+            Style {
+                bold: "",
+                red: "",
+                yellow: "",
+                dim: "",
+                reset: "",
+            }
+        }
+    }
+}
 
 /// Writes the human report.
 pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let (bold, red, dim, reset) = if ctx.color {
-        ("\x1b[1m", "\x1b[31m", "\x1b[2m", "\x1b[0m")
-    } else {
-        ("", "", "", "")
-    };
+    let st = Style::new(ctx.color);
+    let (bold, red, reset) = (st.bold, st.red, st.reset);
     for f in &report.findings {
-        let name = ctx
-            .rules
-            .get(&f.rule_id)
-            .map_or(f.rule_id.as_str(), |r| r.name.as_str());
-        let secret = if ctx.show_secrets {
-            f.secret.reveal().map(str::to_string)
+        let sev = if f.severity == Severity::Low {
+            st.yellow
         } else {
-            None
-        }
-        .unwrap_or_else(|| f.secret.redacted());
+            red
+        };
         writeln!(
             out,
-            "{bold}{red}{}{reset} {bold}{name}{reset} ({}, {}){}",
+            "{bold}{sev}{}{reset} {bold}{}{reset} ({}, {}){}",
             f.severity.as_str().to_uppercase(),
+            rule_name(f, ctx),
             f.rule_id,
             f.provider,
             if f.validated { " [validated]" } else { "" }
         )?;
-        writeln!(out, "  secret:      {secret}")?;
+        writeln!(out, "  secret:      {}", shown_secret(f, ctx))?;
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;
         if let Some(k) = &f.key {
             if let Some(id) = &k.key_id {
@@ -58,40 +97,7 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
             writeln!(out, "  liveness:    {} ({})", l.status, l.detail)?;
         }
         for loc in &f.locations {
-            let repo = loc
-                .repository
-                .as_deref()
-                .map(|r| format!("{r}: "))
-                .unwrap_or_default();
-            write!(
-                out,
-                "  {bold}{repo}{}:{}:{}{reset}",
-                loc.path, loc.line, loc.column
-            )?;
-            if let Some(c) = &loc.commit {
-                write!(out, " {dim}commit {}", &c[..c.len().min(12)])?;
-                if let Some(a) = &loc.author {
-                    write!(out, " by {a}")?;
-                }
-                if let Some(d) = &loc.date {
-                    write!(out, " on {d}")?;
-                }
-                write!(out, "{reset}")?;
-            }
-            writeln!(out)?;
-            if loc.in_head == Some(false) {
-                writeln!(
-                    out,
-                    "    {red}no longer in HEAD, but still exposed in history: revoke it, deleting is not enough{reset}"
-                )?;
-            }
-            if let Some(s) = &loc.snippet {
-                for (i, line) in s.lines.iter().enumerate() {
-                    let n = s.first_line + i;
-                    let mark = if n == loc.line { ">" } else { " " };
-                    writeln!(out, "    {dim}{mark}{n:>5} |{reset} {line}")?;
-                }
-            }
+            write_location(loc, &st, out)?;
         }
         writeln!(out)?;
     }
@@ -100,25 +106,90 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
     }
     let s = &report.summary;
     let sk = &s.skipped;
+    let mut skipped = vec![
+        format!("{} binary", sk.binary),
+        format!("{} too large", sk.too_large),
+        format!("{} unreadable", sk.unreadable),
+    ];
+    if sk.lfs_pointer > 0 {
+        skipped.push(format!("{} LFS pointer(s)", sk.lfs_pointer));
+    }
+    if sk.missing_object > 0 {
+        skipped.push(format!("{} missing object(s)", sk.missing_object));
+    }
+    let errors = if report.errors.is_empty() {
+        String::new()
+    } else {
+        format!(", {red}{} error(s){reset}", report.errors.len())
+    };
     writeln!(
         out,
-        "{bold}{} finding(s){reset}, {} suppressed; scanned {} file(s), {} unique blob(s), {} bytes in {} ms; skipped {} binary, {} too large, {} unreadable, {} LFS pointer(s), {} missing object(s){}",
+        "{bold}{} finding(s){reset}, {} suppressed{errors}; scanned {} file(s), {} unique blob(s), {} in {} ms; skipped {}{}",
         s.findings,
         s.suppressed,
         s.files_scanned,
         s.blobs_scanned,
-        s.bytes_scanned,
+        human_bytes(s.bytes_scanned),
         s.elapsed_ms,
-        sk.binary,
-        sk.too_large,
-        sk.unreadable,
-        sk.lfs_pointer,
-        sk.missing_object,
+        skipped.join(", "),
         if s.shallow {
             "; shallow clone: history is incomplete"
         } else {
             ""
         }
     )?;
+    Ok(())
+}
+
+fn write_location(loc: &Location, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let (bold, red, dim, reset) = (st.bold, st.red, st.dim, st.reset);
+    let repo = loc
+        .repository
+        .as_deref()
+        .map(|r| format!("{r}: "))
+        .unwrap_or_default();
+    write!(
+        out,
+        "  {bold}{repo}{}:{}:{}{reset}",
+        loc.path, loc.line, loc.column
+    )?;
+    if let Some(c) = &loc.commit {
+        write!(out, " {dim}commit {}", &c[..c.len().min(12)])?;
+        if let Some(a) = &loc.author {
+            write!(out, " by {a}")?;
+        }
+        if let Some(d) = &loc.date {
+            write!(out, " on {d}")?;
+        }
+        write!(out, "{reset}")?;
+    }
+    writeln!(out)?;
+    if loc.in_head == Some(false) {
+        writeln!(out, "    {red}{NOT_IN_HEAD}{reset}")?;
+    }
+    let Some(s) = &loc.snippet else {
+        return Ok(());
+    };
+    // A secret spanning several lines (a PEM key) is shown once, redacted, on its first line; the lines it
+    // covers are folded into that one (`12-16 |`).
+    let last_secret_line = loc.end.map_or(loc.line, |(l, _)| l.max(loc.line));
+    let width = (s.first_line + s.lines.len()).to_string().len().max(4);
+    for (i, line) in s.lines.iter().enumerate() {
+        let n = s.first_line + i;
+        if n > loc.line && n <= last_secret_line {
+            continue;
+        }
+        let sep = if line.is_empty() { "" } else { " " };
+        if n == loc.line {
+            let label = if last_secret_line > loc.line {
+                format!("{n}-{last_secret_line}")
+            } else {
+                n.to_string()
+            };
+            writeln!(out, "    {dim}>{label:>width$} |{reset}{sep}{line}")?;
+        } else {
+            writeln!(out, "    {dim} {n:>width$} |{reset}{sep}{line}")?;
+        }
+    }
     Ok(())
 }

@@ -48,3 +48,31 @@ pub fn write_jsonl(
     }
     Ok(())
 }
+
+/// The `json` format.
+pub struct Json;
+
+impl super::Sink for Json {
+    fn write(
+        &self,
+        report: &ScanReport,
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        write_json(report, ctx, out)
+    }
+}
+
+/// The `jsonl` format.
+pub struct Jsonl;
+
+impl super::Sink for Jsonl {
+    fn write(
+        &self,
+        report: &ScanReport,
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        write_jsonl(report, ctx, out)
+    }
+}

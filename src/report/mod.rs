@@ -1,8 +1,11 @@
 //! Reporting: one [`ScanReport`] is written by interchangeable sinks — human text, JSON, JSONL, SARIF 2.1.0,
 //! GitHub annotations and a Markdown summary. Secrets are redacted unless the report says `show_secrets`.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 
 use std::io::{self, Write};
 
@@ -47,6 +50,9 @@ pub struct Summary {
     pub suppressed: u64,
     /// Wall time of the run.
     pub elapsed_ms: u64,
+    /// Paths of skipped inputs with the reason (`binary`, `too large`, …), listed by `-v`; not serialized.
+    #[serde(skip)]
+    pub skipped_files: Vec<(String, String)>,
 }
 
 /// A problem with one input; the run went on.
@@ -82,6 +88,29 @@ pub struct ReportContext<'a> {
     pub color: bool,
 }
 
+/// An output format: writes the whole report of one run. Every format is a sink fed the same [`ScanReport`].
+pub trait Sink {
+    /// Writes `report` to `out`.
+    fn write(
+        &self,
+        report: &ScanReport,
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()>;
+}
+
+/// The sink for a format.
+pub fn sink(format: Format) -> &'static dyn Sink {
+    match format {
+        Format::Human => &human::Human,
+        Format::Json => &json::Json,
+        Format::Jsonl => &json::Jsonl,
+        Format::Sarif => &sarif::Sarif,
+        Format::Github => &github::Github,
+        Format::Markdown => &markdown::Markdown,
+    }
+}
+
 /// Writes `report` in `format`.
 pub fn write(
     format: Format,
@@ -89,12 +118,41 @@ pub fn write(
     ctx: &ReportContext<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Human => human::write(report, ctx, out),
-        Format::Json => json::write_json(report, ctx, out),
-        Format::Jsonl => json::write_jsonl(report, ctx, out),
-        Format::Sarif | Format::Github | Format::Markdown => Err(io::Error::other(format!(
-            "format {format:?} is not implemented yet"
-        ))),
+    sink(format).write(report, ctx, out)
+}
+
+/// A finding's secret as output shows it: raw with `show_secrets`, else redacted.
+pub fn shown_secret(f: &Finding, ctx: &ReportContext<'_>) -> String {
+    if ctx.show_secrets {
+        f.secret.reveal().map(str::to_string)
+    } else {
+        None
+    }
+    .unwrap_or_else(|| f.secret.redacted())
+}
+
+/// The rule's human name, else its id.
+pub fn rule_name<'a>(f: &'a Finding, ctx: &'a ReportContext<'_>) -> &'a str {
+    ctx.rules
+        .get(&f.rule_id)
+        .map_or(f.rule_id.as_str(), |r| r.name.as_str())
+}
+
+/// Says why a sighting matters beyond its file: a key gone from HEAD is still exposed in history.
+pub const NOT_IN_HEAD: &str = "no longer in HEAD, but still exposed in git history: revoke it, deleting the file is not enough";
+
+/// `1234567` → `1.2 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
     }
 }

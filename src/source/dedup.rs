@@ -25,6 +25,19 @@ pub enum Skip {
     MissingObject,
 }
 
+impl Skip {
+    /// How the reason reads in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::Binary => "binary",
+            Skip::TooLarge => "too large",
+            Skip::Unreadable => "unreadable",
+            Skip::LfsPointer => "LFS pointer",
+            Skip::MissingObject => "missing object",
+        }
+    }
+}
+
 /// Shared by all workers of one scan: deduplicates blobs, runs the scanner, collects results.
 pub struct BlobSink<'a> {
     scanner: &'a Scanner,
@@ -36,6 +49,7 @@ pub struct BlobSink<'a> {
     blobs: AtomicU64,
     bytes: AtomicU64,
     skipped: [AtomicU64; 5],
+    skipped_files: Mutex<Vec<(String, Skip)>>,
 }
 
 impl<'a> BlobSink<'a> {
@@ -51,6 +65,7 @@ impl<'a> BlobSink<'a> {
             blobs: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             skipped: Default::default(),
+            skipped_files: Mutex::new(Vec::new()),
         }
     }
 
@@ -94,6 +109,15 @@ impl<'a> BlobSink<'a> {
         self.skipped[why as usize].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a skipped input and remembers its path (listed by `-v`).
+    pub fn skip_path(&self, why: Skip, path: impl Into<String>) {
+        self.skip(why);
+        self.skipped_files
+            .lock()
+            .expect("skipped files lock")
+            .push((path.into(), why));
+    }
+
     /// Records an input that failed; the scan goes on.
     pub fn error(&self, location: impl Into<String>, message: impl Into<String>) {
         let e = ScanError {
@@ -129,6 +153,17 @@ impl<'a> BlobSink<'a> {
                 unreadable: n(&self.skipped[Skip::Unreadable as usize]),
                 lfs_pointer: n(&self.skipped[Skip::LfsPointer as usize]),
                 missing_object: n(&self.skipped[Skip::MissingObject as usize]),
+            },
+            skipped_files: {
+                let mut v: Vec<(String, String)> = self
+                    .skipped_files
+                    .into_inner()
+                    .expect("skipped files lock")
+                    .into_iter()
+                    .map(|(p, why)| (p, why.as_str().to_string()))
+                    .collect();
+                v.sort();
+                v
             },
             ..Summary::default()
         };

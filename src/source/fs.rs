@@ -77,17 +77,20 @@ pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &BlobSink<'_>) -> anyhow
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
-                    let where_ = match &err {
-                        ignore::Error::WithPath { path, .. } => path.display().to_string(),
-                        _ => root.display().to_string(),
-                    };
-                    sink.error(where_, err.to_string());
+                    // An unreadable directory (or a loop, with links followed) is recorded; the walk goes on.
+                    let where_ = walk_error_path(&err)
+                        .map(|p| relative_path(root, p))
+                        .unwrap_or_else(|| root.display().to_string());
+                    sink.skip_path(Skip::Unreadable, where_.clone());
+                    sink.error(where_, format!("cannot read: {}", walk_error_cause(&err)));
                     return WalkState::Continue;
                 }
             };
             let Some(ft) = entry.file_type() else {
                 return WalkState::Continue;
             };
+            // Symlinks are never followed (a link can point outside the tree or into a loop); only regular
+            // files are read.
             if !ft.is_file() {
                 return WalkState::Continue;
             }
@@ -103,34 +106,62 @@ pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &BlobSink<'_>) -> anyhow
     Ok(())
 }
 
-/// Reads, classifies and submits one file.
-pub fn scan_file(path: &Path, rel: String, max_size: u64, sink: &BlobSink<'_>) {
-    let size = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
-        Err(e) => {
-            sink.skip(Skip::Unreadable);
-            sink.error(rel, format!("cannot read: {e}"));
-            return;
+/// The path an `ignore` walk error is about, looking through its wrappers.
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
         }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+/// The cause of an `ignore` walk error without the path it wraps (the caller names the path).
+fn walk_error_cause(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => walk_error_cause(err),
+        other => other.to_string(),
+    }
+}
+
+/// Reads, classifies and submits one file. The size is checked on the open handle, so a file is opened and
+/// read once; a file over the limit is never read.
+pub fn scan_file(path: &Path, rel: String, max_size: u64, sink: &BlobSink<'_>) {
+    let unreadable = |e: std::io::Error| {
+        sink.skip_path(Skip::Unreadable, rel.clone());
+        sink.error(rel.clone(), format!("cannot read: {e}"));
+    };
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return unreadable(e),
+    };
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return unreadable(e),
     };
     if size > max_size {
-        sink.skip(Skip::TooLarge);
+        sink.skip_path(Skip::TooLarge, rel);
         return;
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            sink.skip(Skip::Unreadable);
-            sink.error(rel, format!("cannot read: {e}"));
-            return;
-        }
-    };
+    // `take` guards against a file that grew since its size was read.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    if let Err(e) = (&mut file).take(max_size + 1).read_to_end(&mut bytes) {
+        return unreadable(e);
+    }
+    if bytes.len() as u64 > max_size {
+        sink.skip_path(Skip::TooLarge, rel);
+        return;
+    }
     if looks_binary(&bytes) && !is_key_file(&rel) {
-        sink.skip(Skip::Binary);
+        sink.skip_path(Skip::Binary, rel);
         return;
     }
     if is_lfs_pointer(&bytes) {
-        sink.skip(Skip::LfsPointer);
+        sink.skip_path(Skip::LfsPointer, rel);
         return;
     }
     sink.submit(Blob::new(bytes, Origin::File { path: rel }));
@@ -149,7 +180,7 @@ pub fn scan_stdin(max_size: u64, sink: &BlobSink<'_>) {
         return;
     }
     if bytes.len() as u64 > max_size {
-        sink.skip(Skip::TooLarge);
+        sink.skip_path(Skip::TooLarge, "-");
         return;
     }
     sink.submit(Blob::new(bytes, Origin::Stdin));
