@@ -57,30 +57,26 @@ impl<'r> TreeHits<'r> {
             return h.clone();
         }
         // A missing tree (partial or shallow clone) contains nothing we can attribute.
-        let entries: Vec<(String, Oid, Option<ObjectType>)> = match self.repo.find_tree(tree_id) {
-            Ok(tree) => tree
-                .iter()
-                .map(|e| {
-                    (
-                        String::from_utf8_lossy(e.name_bytes()).into_owned(),
-                        e.id(),
-                        e.kind(),
-                    )
-                })
-                .collect(),
-            Err(_) => Vec::new(),
+        let repo = self.repo;
+        let Ok(tree) = repo.find_tree(tree_id) else {
+            self.memo.insert(tree_id, self.empty.clone());
+            return self.empty.clone();
         };
         let mut out = Vec::new();
-        for (name, id, kind) in entries {
-            match kind {
+        for entry in tree.iter() {
+            match entry.kind() {
                 Some(ObjectType::Blob) => {
-                    if let Some(&i) = self.targets.get(&id) {
-                        out.push((i, name));
+                    if let Some(&i) = self.targets.get(&entry.id()) {
+                        out.push((i, String::from_utf8_lossy(entry.name_bytes()).into_owned()));
                     }
                 }
                 Some(ObjectType::Tree) => {
-                    for (i, p) in self.hits(id).iter() {
-                        out.push((*i, format!("{name}/{p}")));
+                    let sub = self.hits(entry.id());
+                    if !sub.is_empty() {
+                        let name = String::from_utf8_lossy(entry.name_bytes());
+                        for (i, p) in sub.iter() {
+                            out.push((*i, format!("{name}/{p}")));
+                        }
                     }
                 }
                 _ => {}
@@ -164,32 +160,38 @@ pub fn attribute_history(git_dir: &Path, hits: &mut [ScannedBlob]) -> Result<Att
     git::push_all_refs(&repo, &mut walk, &mut loose, None)?;
     let mut introductions: Vec<Vec<(String, Oid)>> = vec![Vec::new(); ids.len()];
     let mut attribution = Attribution::default();
+    // One read per commit: its tree and parents (a parent beyond a shallow boundary is simply absent, so the
+    // boundary commit introduces everything it has).
+    let mut graph: Vec<(Oid, Oid, Vec<Oid>)> = Vec::new();
     for oid in walk.flatten() {
-        let Some(here) = trees.commit_hits(oid) else {
-            continue;
-        };
+        if let Ok(c) = repo.find_commit(oid) {
+            graph.push((oid, c.tree_id(), c.parent_ids().collect()));
+        }
+    }
+    let tree_of: HashMap<Oid, Oid> = graph.iter().map(|(c, t, _)| (*c, *t)).collect();
+    for (oid, tree, parents) in &graph {
+        let here = trees.hits(*tree);
         if here.is_empty() {
             continue;
         }
-        let parents: Vec<Oid> = match repo.find_commit(oid) {
-            Ok(c) => c.parent_ids().collect(),
-            Err(_) => Vec::new(),
-        };
-        let mut before: HashSet<(usize, String)> = HashSet::new();
-        for p in parents {
-            // A parent beyond a shallow boundary is not there: the boundary commit introduces everything.
-            if let Some(h) = trees.commit_hits(p) {
-                before.extend(h.iter().cloned());
-            }
+        let parent_hits: Vec<Hits> = parents
+            .iter()
+            .filter_map(|p| tree_of.get(p))
+            .map(|t| trees.hits(*t))
+            .collect();
+        // Fast path: a parent with the very same hits (an unchanged subtree) means nothing new here.
+        if parent_hits.iter().any(|h| Rc::ptr_eq(h, &here)) {
+            continue;
         }
+        let before: HashSet<&(usize, String)> = parent_hits.iter().flat_map(|h| h.iter()).collect();
         let mut introduced_here = false;
-        for (i, path) in here.iter() {
-            if !before.contains(&(*i, path.clone())) {
-                introductions[*i].push((path.clone(), oid));
+        for hit in here.iter() {
+            if !before.contains(hit) {
+                introductions[hit.0].push((hit.1.clone(), *oid));
                 introduced_here = true;
             }
         }
-        if introduced_here && let Some(info) = commit_info(&repo, oid) {
+        if introduced_here && let Some(info) = commit_info(&repo, *oid) {
             attribution.commits.insert(oid.to_string(), info);
         }
     }

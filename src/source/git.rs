@@ -368,21 +368,26 @@ impl Enumerator<'_, '_, '_> {
                 }
             };
             for entry in tree.iter() {
-                let name = String::from_utf8_lossy(entry.name_bytes());
-                let path = if prefix.is_empty() {
-                    name.into_owned()
-                } else {
-                    format!("{prefix}/{name}")
+                // Build a path only for objects not seen before: most entries of most trees are repeats.
+                let path = |e: &git2::TreeEntry<'_>| {
+                    let name = String::from_utf8_lossy(e.name_bytes());
+                    if prefix.is_empty() {
+                        name.into_owned()
+                    } else {
+                        format!("{prefix}/{name}")
+                    }
                 };
                 match entry.kind() {
                     Some(ObjectType::Blob) => {
-                        if !self.send(entry.id(), Some(path), commit) {
+                        if !self.seen_blobs.contains(&entry.id())
+                            && !self.send(entry.id(), Some(path(&entry)), commit)
+                        {
                             return false;
                         }
                     }
                     Some(ObjectType::Tree) => {
                         if self.seen_trees.insert(entry.id()) {
-                            stack.push((entry.id(), path));
+                            stack.push((entry.id(), path(&entry)));
                         }
                     }
                     // Submodules (gitlinks) name commits of another repository: not followed.
