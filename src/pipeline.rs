@@ -18,6 +18,7 @@ use crate::rules::RuleSet;
 use crate::scan::Scanner;
 use crate::source::dedup::BlobSink;
 use crate::source::fs::{self, WalkOptions};
+use crate::source::{attribution, diff, git, staged};
 
 /// Loads the rules a config asks for; bad user rule files become errors in the report.
 pub fn load_rules(cfg: &ScanConfig) -> Result<(Arc<RuleSet>, Vec<ScanError>)> {
@@ -44,6 +45,7 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
         max_file_size: cfg.max_file_size,
         threads: cfg.threads,
     };
+    let mut repo = None;
     match &cfg.mode {
         SourceMode::Stdin => fs::scan_stdin(cfg.max_file_size, &sink),
         SourceMode::Tree => {
@@ -52,11 +54,34 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
             }
             fs::scan_tree(&cfg.path, &walk, &sink)?
         }
-        other => anyhow::bail!("scan mode {other:?} is not implemented yet"),
+        SourceMode::History { all_objects } => {
+            let opts = git::HistoryOptions {
+                all_objects: *all_objects,
+                max_file_size: cfg.max_file_size,
+            };
+            repo = Some((git::scan_history(&cfg.path, &opts, &sink)?, None));
+        }
+        SourceMode::Staged => {
+            staged::scan_staged(&cfg.path, cfg.max_file_size, &sink)?;
+        }
+        SourceMode::Diff { base, head } => {
+            let (info, head) = diff::scan_diff(&cfg.path, base, head, cfg.max_file_size, &sink)?;
+            repo = Some((info, Some(head)));
+        }
     }
-    let (blobs, errors, mut summary) = sink.finish();
+    let (mut blobs, errors, mut summary) = sink.finish();
+    // History modes: who introduced each blob with findings, and whether HEAD still has it.
+    let attribution = match &repo {
+        Some((info, None)) => Some(attribution::attribute_history(&info.git_dir, &mut blobs)?),
+        Some((info, Some(head))) => Some(attribution::attribute_range(&info.git_dir, *head, &blobs)?),
+        None => None,
+    };
+    summary.shallow = repo.as_ref().is_some_and(|(info, _)| info.shallow);
     let mut stats = GroupStats::default();
-    let findings = finding::group(&rules, blobs, &mut stats);
+    let mut findings = finding::group(&rules, blobs, &mut stats);
+    if let Some(a) = attribution {
+        a.apply(&mut findings);
+    }
     summary.findings = findings.len() as u64;
     summary.suppressed = stats.inline_allowed as u64;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;

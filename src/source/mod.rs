@@ -2,8 +2,12 @@
 //! turns its input into [`Blob`]s. A blob's id is the git blob SHA-1 of its bytes, so a file on disk and the
 //! same content committed in history are the same blob and are matched once.
 
+pub mod attribution;
 pub mod dedup;
+pub mod diff;
 pub mod fs;
+pub mod git;
+pub mod staged;
 
 use std::fmt;
 

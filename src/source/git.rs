@@ -1,0 +1,493 @@
+//! Git history as a source (`scan --history`): every blob reachable from every ref (branches, tags,
+//! remote-tracking refs, the stash and its reflog, a detached HEAD), each unique blob read and matched exactly
+//! once. One thread walks commits and trees (each tree once, a seen-set of tree ids) and streams the ids of
+//! blobs it has not seen before, with the first path they were seen under, through a bounded channel to rayon
+//! workers; each worker owns its own `git2::Repository` (git2 objects are not `Sync`), inflates the blob,
+//! classifies it (binary, too large, LFS pointer, missing from a partial clone) and matches it. Cost grows with
+//! unique blob bytes, not commits × files; commit attribution happens afterwards, only for blobs with
+//! findings (`attribution.rs`).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use crossbeam_channel::Sender;
+use git2::{ErrorCode, ObjectType, Odb, Oid, Repository, Revwalk};
+use rayon::iter::{ParallelBridge, ParallelIterator};
+
+use super::dedup::{BlobSink, Skip};
+use super::{Blob, BlobId, Origin, is_key_file, is_lfs_pointer, looks_binary};
+
+/// What kind of repository a scan read, for the summary and for classifying missing objects.
+#[derive(Clone, Debug)]
+pub struct RepoInfo {
+    /// The git directory (`.git`, or the repository itself when bare).
+    pub git_dir: PathBuf,
+    /// A shallow clone: history before the shallow boundary is not there to scan.
+    pub shallow: bool,
+    /// A partial clone (a promisor remote): missing objects are expected, counted, not errors.
+    pub partial: bool,
+}
+
+/// Options of a history scan.
+#[derive(Clone, Debug)]
+pub struct HistoryOptions {
+    /// Also read unreachable objects in the object database.
+    pub all_objects: bool,
+    /// Blobs larger than this are skipped.
+    pub max_file_size: u64,
+}
+
+/// Opens the repository containing `path` (a work tree, a subdirectory of one, a linked worktree or a bare
+/// repository).
+pub fn open(path: &Path) -> Result<(Repository, RepoInfo)> {
+    let repo = Repository::discover(path)
+        .with_context(|| format!("{}: not a git repository", path.display()))?;
+    let info = RepoInfo {
+        git_dir: repo.path().to_path_buf(),
+        shallow: repo.is_shallow(),
+        partial: is_partial_clone(&repo),
+    };
+    Ok((repo, info))
+}
+
+/// Whether the repository has a promisor remote (`extensions.partialClone` or `remote.*.promisor`).
+pub fn is_partial_clone(repo: &Repository) -> bool {
+    let Ok(config) = repo.config() else {
+        return false;
+    };
+    if config
+        .get_string("extensions.partialclone")
+        .is_ok_and(|s| !s.is_empty())
+    {
+        return true;
+    }
+    let Ok(mut entries) = config.entries(Some(r"^remote\..*\.promisor$")) else {
+        return false;
+    };
+    let mut promisor = false;
+    while let Some(Ok(entry)) = entries.next() {
+        if entry
+            .value()
+            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
+        {
+            promisor = true;
+        }
+    }
+    promisor
+}
+
+/// Converts a git2 object id to a blob id.
+pub fn blob_id(oid: Oid) -> BlobId {
+    let mut id = [0u8; 20];
+    id.copy_from_slice(&oid.as_bytes()[..20]);
+    BlobId(id)
+}
+
+/// Converts a blob id to a git2 object id.
+pub fn oid_of(id: BlobId) -> Oid {
+    Oid::from_bytes(&id.0).expect("20 bytes are a valid SHA-1 object id")
+}
+
+/// One blob to read: its id, where it was seen, and the origin it is reported under.
+#[derive(Clone, Debug)]
+pub struct BlobJob {
+    /// The object id.
+    pub oid: Oid,
+    /// A commit that contains it, if known (for error messages).
+    pub commit: Option<Oid>,
+    /// The origin the blob is matched and reported under.
+    pub origin: Origin,
+}
+
+impl BlobJob {
+    /// Where an error about this blob happened: the object id, with path and commit when known.
+    pub fn describe(&self) -> String {
+        let mut s = format!("object {}", self.oid);
+        if let Some(p) = self.origin.path() {
+            s.push_str(&format!(" ({p}"));
+            if let Some(c) = self.commit {
+                s.push_str(&format!(" in commit {c}"));
+            }
+            s.push(')');
+        } else if let Some(c) = self.commit {
+            s.push_str(&format!(" (in commit {c})"));
+        }
+        s
+    }
+}
+
+/// What happened to a blob handed to [`read_blob`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// Matched.
+    Scanned,
+    /// Skipped for a reason counted in the summary (or recorded as an error).
+    Skipped,
+}
+
+/// Reads one blob from the object database, classifies it and, unless skipped, matches it. `unique` blobs
+/// bypass the sink's seen-set (history sources dedupe ids before reading).
+pub fn read_blob(
+    odb: &Odb<'_>,
+    job: BlobJob,
+    info: &RepoInfo,
+    max_file_size: u64,
+    sink: &BlobSink<'_>,
+    unique: bool,
+) -> ReadOutcome {
+    let object = match odb.read(job.oid) {
+        Ok(o) => o,
+        Err(e) => {
+            if e.code() == ErrorCode::NotFound && info.partial {
+                sink.skip(Skip::MissingObject);
+            } else if e.code() == ErrorCode::NotFound {
+                sink.skip(Skip::Unreadable);
+                sink.error(
+                    job.describe(),
+                    "object is missing from the object database (the repository is not a partial \
+                     clone, so it is corrupt)",
+                );
+            } else {
+                sink.skip(Skip::Unreadable);
+                sink.error(
+                    job.describe(),
+                    format!("cannot read object: {}", e.message()),
+                );
+            }
+            return ReadOutcome::Skipped;
+        }
+    };
+    if object.kind() != ObjectType::Blob {
+        sink.skip(Skip::Unreadable);
+        sink.error(
+            job.describe(),
+            format!("expected a blob, found a {}", object.kind()),
+        );
+        return ReadOutcome::Skipped;
+    }
+    let bytes = object.data();
+    if bytes.len() as u64 > max_file_size {
+        sink.skip(Skip::TooLarge);
+        return ReadOutcome::Skipped;
+    }
+    if looks_binary(bytes) && !job.origin.path().is_some_and(is_key_file) {
+        sink.skip(Skip::Binary);
+        return ReadOutcome::Skipped;
+    }
+    if is_lfs_pointer(bytes) {
+        sink.skip(Skip::LfsPointer);
+        return ReadOutcome::Skipped;
+    }
+    let blob = Blob {
+        id: blob_id(job.oid),
+        bytes: bytes.to_vec(),
+        origin: job.origin,
+    };
+    drop(object);
+    if unique {
+        sink.scan_unique(blob);
+    } else {
+        sink.submit(blob);
+    }
+    ReadOutcome::Scanned
+}
+
+/// Reads and matches jobs in parallel, each rayon worker with its own repository handle.
+pub fn read_parallel<I>(
+    info: &RepoInfo,
+    jobs: I,
+    max_file_size: u64,
+    sink: &BlobSink<'_>,
+    unique: bool,
+) where
+    I: Iterator<Item = BlobJob> + Send,
+{
+    jobs.par_bridge().for_each_init(
+        || {
+            Repository::open(&info.git_dir)
+                .map_err(|e| format!("cannot open {}: {}", info.git_dir.display(), e.message()))
+        },
+        |repo, job| match repo.as_ref().map(|r| r.odb()) {
+            Ok(Ok(odb)) => {
+                read_blob(&odb, job, info, max_file_size, sink, unique);
+            }
+            Ok(Err(e)) => {
+                sink.skip(Skip::Unreadable);
+                sink.error(
+                    job.describe(),
+                    format!("cannot open the object database: {}", e.message()),
+                );
+            }
+            Err(msg) => {
+                sink.skip(Skip::Unreadable);
+                sink.error(job.describe(), msg.clone());
+            }
+        },
+    );
+}
+
+/// Pushes every ref's commit onto `walk` (tags peeled, the stash reflog included). Refs that point at trees or
+/// blobs directly are returned; refs that cannot be resolved are recorded as errors unless the repository is
+/// partial.
+pub fn push_all_refs(
+    repo: &Repository,
+    walk: &mut Revwalk<'_>,
+    loose_objects: &mut Vec<(Oid, ObjectType)>,
+    sink: Option<&BlobSink<'_>>,
+) -> Result<()> {
+    let mut starts: Vec<(String, Oid)> = Vec::new();
+    if let Ok(head) = repo.head()
+        && let Some(oid) = head.target()
+    {
+        starts.push(("HEAD".into(), oid));
+    }
+    for reference in repo.references().context("listing references")? {
+        let reference = match reference {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(sink) = sink {
+                    sink.error("refs", format!("cannot read a reference: {}", e.message()));
+                }
+                continue;
+            }
+        };
+        let name = reference
+            .name()
+            .unwrap_or("(non-UTF-8 ref name)")
+            .to_string();
+        let target = match reference.resolve() {
+            Ok(r) => r.target(),
+            Err(_) => None,
+        };
+        if let Some(oid) = target {
+            starts.push((name, oid));
+        }
+    }
+    if let Ok(reflog) = repo.reflog("refs/stash") {
+        for entry in reflog.iter() {
+            starts.push(("refs/stash (reflog)".into(), entry.id_new()));
+        }
+    }
+    starts.sort();
+    starts.dedup_by(|a, b| a.1 == b.1);
+    for (name, oid) in starts {
+        let mut current = oid;
+        // Peel tags by hand so a tag of a tree or a blob is scanned too.
+        loop {
+            let kind = match repo.find_object(current, None) {
+                Ok(o) => o.kind(),
+                Err(e) => {
+                    if let Some(sink) = sink {
+                        sink.error(
+                            format!("{name} ({current})"),
+                            format!("cannot read the object it points to: {}", e.message()),
+                        );
+                    }
+                    break;
+                }
+            };
+            match kind {
+                Some(ObjectType::Tag) => match repo.find_tag(current) {
+                    Ok(tag) => current = tag.target_id(),
+                    Err(_) => break,
+                },
+                Some(ObjectType::Commit) => {
+                    if let Err(e) = walk.push(current)
+                        && let Some(sink) = sink
+                    {
+                        sink.error(
+                            format!("{name} ({current})"),
+                            format!("cannot walk history: {}", e.message()),
+                        );
+                    }
+                    break;
+                }
+                Some(k @ (ObjectType::Tree | ObjectType::Blob)) => {
+                    loose_objects.push((current, k));
+                    break;
+                }
+                _ => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Walks commits and trees, sending each blob id not seen before (with its first path) to `tx`.
+struct Enumerator<'r, 's, 'a> {
+    repo: &'r Repository,
+    info: &'r RepoInfo,
+    sink: &'s BlobSink<'a>,
+    seen_trees: HashSet<Oid>,
+    seen_blobs: HashSet<Oid>,
+    tx: Sender<BlobJob>,
+}
+
+impl Enumerator<'_, '_, '_> {
+    fn send(&mut self, oid: Oid, path: Option<String>, commit: Option<Oid>) -> bool {
+        if !self.seen_blobs.insert(oid) {
+            return true;
+        }
+        let job = BlobJob {
+            oid,
+            commit,
+            origin: Origin::GitBlob { path, commit: None },
+        };
+        self.tx.send(job).is_ok()
+    }
+
+    fn missing(&self, what: String, e: &git2::Error) {
+        if e.code() == ErrorCode::NotFound && self.info.partial {
+            self.sink.skip(Skip::MissingObject);
+        } else {
+            self.sink
+                .error(what, format!("cannot read object: {}", e.message()));
+        }
+    }
+
+    /// Walks one tree and every subtree not seen before.
+    fn walk_tree(&mut self, root: Oid, commit: Option<Oid>) -> bool {
+        if !self.seen_trees.insert(root) {
+            return true;
+        }
+        let mut stack: Vec<(Oid, String)> = vec![(root, String::new())];
+        while let Some((tree_id, prefix)) = stack.pop() {
+            let tree = match self.repo.find_tree(tree_id) {
+                Ok(t) => t,
+                Err(e) => {
+                    let mut what = format!("tree {tree_id}");
+                    match (prefix.is_empty(), commit) {
+                        (true, Some(c)) => what.push_str(&format!(" (root of commit {c})")),
+                        (false, Some(c)) => what.push_str(&format!(" ({prefix} in commit {c})")),
+                        (false, None) => what.push_str(&format!(" ({prefix})")),
+                        (true, None) => {}
+                    }
+                    self.missing(what, &e);
+                    continue;
+                }
+            };
+            for entry in tree.iter() {
+                // Build a path only for objects not seen before: most entries of most trees are repeats.
+                let path = |e: &git2::TreeEntry<'_>| {
+                    let name = String::from_utf8_lossy(e.name_bytes());
+                    if prefix.is_empty() {
+                        name.into_owned()
+                    } else {
+                        format!("{prefix}/{name}")
+                    }
+                };
+                match entry.kind() {
+                    Some(ObjectType::Blob) => {
+                        if !self.seen_blobs.contains(&entry.id())
+                            && !self.send(entry.id(), Some(path(&entry)), commit)
+                        {
+                            return false;
+                        }
+                    }
+                    Some(ObjectType::Tree) => {
+                        if self.seen_trees.insert(entry.id()) {
+                            stack.push((entry.id(), path(&entry)));
+                        }
+                    }
+                    // Submodules (gitlinks) name commits of another repository: not followed.
+                    _ => {}
+                }
+            }
+        }
+        true
+    }
+
+    fn run(&mut self, all_objects: bool) -> Result<()> {
+        let mut walk = self.repo.revwalk().context("starting the commit walk")?;
+        let mut loose = Vec::new();
+        push_all_refs(self.repo, &mut walk, &mut loose, Some(self.sink))?;
+        for (oid, kind) in loose {
+            let ok = match kind {
+                ObjectType::Tree => self.walk_tree(oid, None),
+                _ => self.send(oid, None, None),
+            };
+            if !ok {
+                return Ok(());
+            }
+        }
+        for oid in walk {
+            let oid = match oid {
+                Ok(o) => o,
+                Err(e) => {
+                    self.missing("commit walk".into(), &e);
+                    continue;
+                }
+            };
+            let commit = match self.repo.find_commit(oid) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.missing(format!("commit {oid}"), &e);
+                    continue;
+                }
+            };
+            if !self.walk_tree(commit.tree_id(), Some(oid)) {
+                return Ok(());
+            }
+        }
+        if all_objects {
+            let odb = self.repo.odb().context("opening the object database")?;
+            let mut ids = Vec::new();
+            odb.foreach(|oid| {
+                ids.push(*oid);
+                true
+            })
+            .context("listing the object database")?;
+            ids.sort();
+            ids.dedup();
+            for oid in ids {
+                if self.seen_blobs.contains(&oid) || self.seen_trees.contains(&oid) {
+                    continue;
+                }
+                match odb.read_header(oid) {
+                    Ok((_, ObjectType::Blob)) => {
+                        if !self.send(oid, None, None) {
+                            return Ok(());
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.missing(format!("object {oid}"), &e),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Scans every blob reachable from every ref (and, with `all_objects`, every blob in the object database).
+pub fn scan_history(path: &Path, opts: &HistoryOptions, sink: &BlobSink<'_>) -> Result<RepoInfo> {
+    let (repo, info) = open(path)?;
+    drop(repo);
+    // The object cache would keep every tree and commit read; each is read once, so it only costs memory.
+    git2::opts::enable_caching(false);
+    // Re-hashing every object (SHA-1 with collision detection) would double the cost of a history scan.
+    // Corruption is still caught: zlib checks every inflated stream, and a missing object is still missing.
+    git2::opts::strict_hash_verification(false);
+    let (tx, rx) = crossbeam_channel::bounded::<BlobJob>(1024);
+    std::thread::scope(|scope| -> Result<()> {
+        let walker = std::thread::Builder::new()
+            .name("keysweep-history-walk".into())
+            .spawn_scoped(scope, || -> Result<()> {
+                let repo = Repository::open(&info.git_dir)
+                    .with_context(|| format!("opening {}", info.git_dir.display()))?;
+                let mut e = Enumerator {
+                    repo: &repo,
+                    info: &info,
+                    sink,
+                    seen_trees: HashSet::new(),
+                    seen_blobs: HashSet::new(),
+                    tx,
+                };
+                e.run(opts.all_objects)
+            })
+            .context("starting the history walker")?;
+        read_parallel(&info, rx.into_iter(), opts.max_file_size, sink, true);
+        walker.join().expect("the history walker does not panic")
+    })?;
+    Ok(info)
+}

@@ -1,0 +1,689 @@
+//! Git sources end to end: repositories are built inside each test with git2 (fixed authors, dates and
+//! messages), keys are generated in the test (P-256 from a seed, PKCS#8 PEM: fake and never used), and the real
+//! CLI is run with `--history`, `--staged` or `--diff`. Assertions are on paths, commits, authors, dates and
+//! `in_head`, not on exact rule ids (the private-key rules are evolving).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+use git2::{IndexAddOption, Oid, Repository, Signature, Time};
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+/// A fake P-256 private key derived from a seed, as PKCS#8 PEM.
+fn fake_key(seed: &str) -> String {
+    let secret = p256::SecretKey::from_slice(&Sha256::digest(seed.as_bytes()))
+        .expect("a SHA-256 digest is a valid P-256 scalar for these seeds");
+    secret
+        .to_pkcs8_pem(LineEnding::LF)
+        .expect("PKCS#8 encoding of a valid key")
+        .to_string()
+}
+
+/// 2023-11-14T22:13:20Z plus `n` hours.
+fn at(n: i64) -> i64 {
+    1_700_000_000 + n * 3600
+}
+
+struct TestRepo {
+    dir: TempDir,
+    repo: Repository,
+}
+
+impl TestRepo {
+    fn new() -> TestRepo {
+        let dir = TempDir::new().expect("temp dir");
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("master");
+        let repo = Repository::init_opts(dir.path(), &opts).expect("git init");
+        {
+            let mut cfg = repo.config().expect("config");
+            cfg.set_str("user.name", "Test").expect("config");
+            cfg.set_str("user.email", "test@example.com")
+                .expect("config");
+        }
+        TestRepo { dir, repo }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, path: &str, content: &str) {
+        let p = self.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("has a parent")).expect("mkdir");
+        std::fs::write(p, content).expect("write");
+    }
+
+    fn remove(&self, path: &str) {
+        std::fs::remove_file(self.path().join(path)).expect("rm");
+    }
+
+    /// Stages the whole work tree (additions and deletions).
+    fn stage_all(&self) {
+        let mut index = self.repo.index().expect("index");
+        index
+            .add_all(["*"].iter(), IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index
+            .update_all(["*"].iter(), None)
+            .expect("update deletions");
+        index.write().expect("write index");
+    }
+
+    /// Commits the work tree onto HEAD (or onto `parents` when given), as `author` at hour `hour`.
+    fn commit_as(&self, author: &str, hour: i64, msg: &str) -> Oid {
+        self.stage_all();
+        let mut index = self.repo.index().expect("index");
+        let tree_id = index.write_tree().expect("write tree");
+        let tree = self.repo.find_tree(tree_id).expect("tree");
+        let email = format!("{}@example.com", author.to_lowercase());
+        let sig = Signature::new(author, &email, &Time::new(at(hour), 0)).expect("signature");
+        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        self.repo
+            .commit(Some("HEAD"), &sig, &sig, msg, &tree, &parents)
+            .expect("commit")
+    }
+
+    fn commit(&self, hour: i64, msg: &str) -> Oid {
+        self.commit_as("Alice", hour, msg)
+    }
+
+    fn checkout_new_branch(&self, name: &str, at: Oid) {
+        let commit = self.repo.find_commit(at).expect("commit");
+        self.repo.branch(name, &commit, true).expect("branch");
+        self.checkout(name);
+    }
+
+    fn checkout(&self, branch: &str) {
+        let refname = format!("refs/heads/{branch}");
+        let obj = self.repo.revparse_single(&refname).expect("branch exists");
+        self.repo
+            .checkout_tree(
+                &obj,
+                Some(
+                    git2::build::CheckoutBuilder::new()
+                        .force()
+                        .remove_untracked(true),
+                ),
+            )
+            .expect("checkout");
+        self.repo.set_head(&refname).expect("set head");
+    }
+
+    fn loose_object_path(&self, oid: Oid) -> PathBuf {
+        let hex = oid.to_string();
+        self.repo
+            .path()
+            .join("objects")
+            .join(&hex[..2])
+            .join(&hex[2..])
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `keysweep scan PATH ARGS --format json`; returns the exit code and the report.
+fn scan(path: &Path, args: &[&str]) -> (i32, Value) {
+    let out = Command::cargo_bin("keysweep")
+        .expect("binary built")
+        .arg("scan")
+        .arg(path)
+        .args(args)
+        .args(["--format", "json"])
+        .env_clear()
+        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
+        .output()
+        .expect("keysweep runs");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON report ({e}): stdout {} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().expect("exit code"), report)
+}
+
+fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().expect("findings array")
+}
+
+/// The findings with a location at `path`.
+fn at_path<'a>(report: &'a Value, path: &str) -> Vec<&'a Value> {
+    findings(report)
+        .iter()
+        .filter(|f| {
+            f["locations"]
+                .as_array()
+                .expect("locations")
+                .iter()
+                .any(|l| l["path"] == path)
+        })
+        .collect()
+}
+
+#[test]
+fn a_deleted_p8_is_still_found_with_the_commit_that_introduced_it() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(0, "initial");
+    t.write("ios/AuthKey_2X9R4HXF34.p8", &fake_key("deleted-p8"));
+    let leak = t.commit_as("Mallory", 1, "add signing key");
+    t.remove("ios/AuthKey_2X9R4HXF34.p8");
+    t.commit(2, "remove key");
+
+    // The tree no longer has it...
+    let (code, tree) = scan(t.path(), &[]);
+    assert_eq!(code, 0, "{tree}");
+    // ...but the history does.
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    let found = at_path(&report, "ios/AuthKey_2X9R4HXF34.p8");
+    assert_eq!(found.len(), 1, "{report}");
+    let f = found[0];
+    assert_eq!(f["occurrences"], 1);
+    let loc = &f["locations"][0];
+    assert_eq!(loc["commit"], leak.to_string());
+    assert_eq!(loc["author"], "Mallory <mallory@example.com>");
+    assert_eq!(loc["date"], "2023-11-14T23:13:20Z");
+    assert_eq!(loc["in_head"], false);
+    assert_eq!(loc["line"], 1);
+    // The path takes part in matching as it does for files (file-name key ids, per-path rules): the same
+    // file on disk yields the same rule and key information.
+    let disk = TempDir::new().expect("temp");
+    std::fs::create_dir_all(disk.path().join("ios")).expect("mkdir");
+    std::fs::write(
+        disk.path().join("ios/AuthKey_2X9R4HXF34.p8"),
+        fake_key("deleted-p8"),
+    )
+    .expect("write");
+    let (_, on_disk) = scan(disk.path(), &["--no-ignore"]);
+    let g = &findings(&on_disk)[0];
+    assert_eq!(
+        (&f["rule_id"], &f["key"]),
+        (&g["rule_id"], &g["key"]),
+        "{f} vs {g}"
+    );
+    assert_eq!(report["summary"]["shallow"], false);
+
+    // The human report says plainly that deleting is not enough.
+    let out = Command::cargo_bin("keysweep")
+        .expect("binary")
+        .args(["scan", "--history"])
+        .arg(t.path())
+        .env_clear()
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("still exposed in history"), "{text}");
+    assert!(text.contains("revoke"), "{text}");
+}
+
+#[test]
+fn a_key_only_on_another_branch_is_found() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    let base = t.commit(0, "initial");
+    t.checkout_new_branch("feature", base);
+    t.write("deploy/key.pem", &fake_key("branch"));
+    let leak = t.commit(1, "wip");
+    t.checkout("master");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    let found = at_path(&report, "deploy/key.pem");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["locations"][0]["commit"], leak.to_string());
+    assert_eq!(found[0]["locations"][0]["in_head"], false);
+}
+
+#[test]
+fn a_key_only_in_a_tag_is_found() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    let base = t.commit(0, "initial");
+    t.checkout_new_branch("release", base);
+    t.write("release/key.pem", &fake_key("tag"));
+    let leak = t.commit(1, "release build");
+    let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(1), 0)).expect("sig");
+    let obj = t.repo.find_object(leak, None).expect("commit object");
+    t.repo
+        .tag("v1.0", &obj, &sig, "release", false)
+        .expect("tag");
+    t.checkout("master");
+    t.repo
+        .find_branch("release", git2::BranchType::Local)
+        .expect("branch")
+        .delete()
+        .expect("delete branch");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    let found = at_path(&report, "release/key.pem");
+    assert_eq!(found.len(), 1, "{report}");
+    assert_eq!(found[0]["locations"][0]["commit"], leak.to_string());
+}
+
+#[test]
+fn a_key_only_in_the_stash_is_found() {
+    let mut t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(0, "initial");
+    t.write("README.md", &format!("# app\n{}", fake_key("stash")));
+    let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(1), 0)).expect("sig");
+    t.repo.stash_save(&sig, "wip", None).expect("stash");
+    let (code, tree) = scan(t.path(), &[]);
+    assert_eq!(code, 0, "the work tree is clean after stashing: {tree}");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(at_path(&report, "README.md").len(), 1, "{report}");
+}
+
+#[test]
+fn a_renamed_key_file_is_one_finding_with_its_occurrences() {
+    let t = TestRepo::new();
+    t.write("old/key.pem", &fake_key("renamed"));
+    let first = t.commit(0, "add key");
+    std::fs::create_dir_all(t.path().join("new")).expect("mkdir");
+    std::fs::rename(t.path().join("old/key.pem"), t.path().join("new/key.pem")).expect("mv");
+    let second = t.commit(1, "move key");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(findings(&report).len(), 1, "{report}");
+    let f = &findings(&report)[0];
+    assert_eq!(f["occurrences"], 2);
+    let locs = f["locations"].as_array().expect("locations");
+    assert_eq!(locs[0]["path"], "old/key.pem");
+    assert_eq!(locs[0]["commit"], first.to_string());
+    assert_eq!(locs[1]["path"], "new/key.pem");
+    assert_eq!(locs[1]["commit"], second.to_string());
+    assert!(locs.iter().all(|l| l["in_head"] == true));
+}
+
+#[test]
+fn a_key_overwritten_by_a_placeholder_is_still_exposed() {
+    let t = TestRepo::new();
+    t.write("config/signing.pem", &fake_key("overwritten"));
+    let leak = t.commit(0, "config");
+    t.write(
+        "config/signing.pem",
+        "replace me with the real key at deploy time\n",
+    );
+    t.commit(1, "scrub");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    let found = at_path(&report, "config/signing.pem");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["locations"][0]["commit"], leak.to_string());
+    assert_eq!(found[0]["locations"][0]["in_head"], false);
+}
+
+#[test]
+fn a_key_introduced_by_a_merge_commit_names_the_merge() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    let base = t.commit(0, "initial");
+    t.checkout_new_branch("side", base);
+    t.write("side.txt", "side\n");
+    let side = t.commit(1, "side work");
+    t.checkout("master");
+    t.write("main.txt", "main\n");
+    let main = t.commit(2, "main work");
+    // The merge resolution adds a key neither parent had.
+    t.write("side.txt", "side\n");
+    t.write("merge/key.pem", &fake_key("merge"));
+    t.stage_all();
+    let mut index = t.repo.index().expect("index");
+    let tree = t
+        .repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(3), 0)).expect("sig");
+    let p1 = t.repo.find_commit(main).expect("main");
+    let p2 = t.repo.find_commit(side).expect("side");
+    let merge = t
+        .repo
+        .commit(Some("HEAD"), &sig, &sig, "Merge side", &tree, &[&p1, &p2])
+        .expect("merge");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    let found = at_path(&report, "merge/key.pem");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["occurrences"], 1);
+    assert_eq!(found[0]["locations"][0]["commit"], merge.to_string());
+    assert_eq!(found[0]["locations"][0]["in_head"], true);
+}
+
+#[test]
+fn staged_scans_the_index_not_the_work_tree() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.write("old.pem", &fake_key("committed"));
+    t.commit(0, "initial");
+    t.write("staged.pem", &fake_key("staged"));
+    let mut index = t.repo.index().expect("index");
+    index.add_path(Path::new("staged.pem")).expect("add");
+    index.write().expect("write");
+    t.write("unstaged.pem", &fake_key("unstaged"));
+    let (code, report) = scan(t.path(), &["--staged"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(findings(&report).len(), 1, "{report}");
+    assert_eq!(at_path(&report, "staged.pem").len(), 1);
+    assert_eq!(report["summary"]["blobs_scanned"], 1);
+}
+
+#[test]
+fn staged_works_before_the_first_commit() {
+    let t = TestRepo::new();
+    t.write("key.pem", &fake_key("no-head"));
+    t.write("README.md", "# new\n");
+    t.stage_all();
+    let (code, report) = scan(t.path(), &["--staged"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(at_path(&report, "key.pem").len(), 1);
+    assert_eq!(report["summary"]["blobs_scanned"], 2);
+}
+
+#[test]
+fn a_clean_staged_change_is_clean() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(0, "initial");
+    t.write("README.md", "# app\nmore\n");
+    t.stage_all();
+    let (code, report) = scan(t.path(), &["--staged"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["blobs_scanned"], 1);
+}
+
+#[test]
+fn a_diff_range_reports_only_what_it_introduced() {
+    let t = TestRepo::new();
+    t.write("old.pem", &fake_key("old-leak"));
+    let old = t.commit(0, "old leak");
+    t.write("README.md", "# app\n");
+    let base = t.commit(1, "docs");
+    t.write("src/new.pem", &fake_key("new-leak"));
+    let leak = t.commit_as("Bob", 2, "new leak");
+    t.write("README.md", "# app\nv2\n");
+    t.commit(3, "more docs");
+    for args in [
+        vec!["--diff".to_string(), format!("{base}..HEAD")],
+        vec!["--since".to_string(), base.to_string()],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, report) = scan(t.path(), &args);
+        assert_eq!(code, 1, "{report}");
+        assert_eq!(findings(&report).len(), 1, "{report}");
+        let found = at_path(&report, "src/new.pem");
+        assert_eq!(found.len(), 1);
+        let loc = &found[0]["locations"][0];
+        assert_eq!(loc["commit"], leak.to_string());
+        assert_eq!(loc["author"], "Bob <bob@example.com>");
+        assert_eq!(loc["in_head"], true);
+    }
+    // The whole history has both.
+    let (_, report) = scan(t.path(), &["--history"]);
+    assert_eq!(findings(&report).len(), 2, "{report}");
+    assert_eq!(
+        at_path(&report, "old.pem")[0]["locations"][0]["commit"],
+        old.to_string()
+    );
+}
+
+#[test]
+fn a_bare_repository_is_scanned() {
+    let t = TestRepo::new();
+    t.write("key.pem", &fake_key("bare"));
+    let leak = t.commit(0, "add");
+    t.remove("key.pem");
+    t.commit(1, "rm");
+    let dir = TempDir::new().expect("temp");
+    let bare = dir.path().join("bare.git");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            &t.path().display().to_string(),
+            "bare.git",
+        ],
+    );
+    let (code, report) = scan(&bare, &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    let found = at_path(&report, "key.pem");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["locations"][0]["commit"], leak.to_string());
+    assert_eq!(found[0]["locations"][0]["in_head"], false);
+}
+
+#[test]
+fn a_shallow_clone_scans_what_exists_and_says_so() {
+    let t = TestRepo::new();
+    t.write("gone.pem", &fake_key("before-boundary"));
+    t.commit(0, "old");
+    t.remove("gone.pem");
+    t.write("here.pem", &fake_key("after-boundary"));
+    t.commit(1, "new");
+    let dir = TempDir::new().expect("temp");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &format!("file://{}", t.path().display()),
+            "shallow",
+        ],
+    );
+    let (code, report) = scan(&dir.path().join("shallow"), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["summary"]["shallow"], true);
+    assert_eq!(at_path(&report, "here.pem").len(), 1, "{report}");
+    assert!(at_path(&report, "gone.pem").is_empty());
+}
+
+#[test]
+fn lfs_pointers_are_counted_not_scanned() {
+    let t = TestRepo::new();
+    t.write(
+        "model.bin",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    );
+    t.write("README.md", "# app\n");
+    t.commit(0, "lfs");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["skipped"]["lfs_pointer"], 1);
+    assert_eq!(report["summary"]["blobs_scanned"], 1);
+}
+
+#[test]
+fn binary_blobs_are_skipped_unless_key_files() {
+    let t = TestRepo::new();
+    t.write("blob.bin", &format!("\0binary\n{}", fake_key("binary")));
+    t.write("key.p8", &format!("\0{}", fake_key("binary-key-file")));
+    t.commit(0, "binaries");
+    let (_, report) = scan(t.path(), &["--history"]);
+    assert_eq!(report["summary"]["skipped"]["binary"], 1, "{report}");
+    assert!(at_path(&report, "blob.bin").is_empty());
+    assert_eq!(report["summary"]["blobs_scanned"], 1);
+}
+
+#[test]
+fn too_large_blobs_are_skipped_and_counted() {
+    let t = TestRepo::new();
+    t.write("big.txt", &"x".repeat(4096));
+    t.write("small.txt", "small\n");
+    t.commit(0, "sizes");
+    let (code, report) = scan(t.path(), &["--history", "--max-file-size", "1KiB"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["skipped"]["too_large"], 1);
+}
+
+#[test]
+fn a_corrupt_object_is_an_error_naming_it_and_the_scan_goes_on() {
+    let t = TestRepo::new();
+    t.write("notes.txt", "hello\n");
+    t.write("key.pem", &fake_key("survives-corruption"));
+    t.commit(0, "add");
+    let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
+    let file = t.loose_object_path(blob);
+    let mut perms = std::fs::metadata(&file).expect("object").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&file, perms).expect("chmod");
+    std::fs::write(&file, b"this is not zlib").expect("corrupt");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 2, "{report}");
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{report}");
+    let place = errors[0]["where"].as_str().expect("where");
+    assert!(place.contains(&blob.to_string()), "{place}");
+    assert!(place.contains("notes.txt"), "{place}");
+    assert_eq!(
+        at_path(&report, "key.pem").len(),
+        1,
+        "the scan went on: {report}"
+    );
+}
+
+#[test]
+fn a_missing_object_in_a_full_repository_is_an_error() {
+    let t = TestRepo::new();
+    t.write("notes.txt", "hello\n");
+    t.write("key.pem", &fake_key("survives-missing"));
+    t.commit(0, "add");
+    let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
+    std::fs::remove_file(t.loose_object_path(blob)).expect("rm object");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 2, "{report}");
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{report}");
+    assert!(
+        errors[0]["where"]
+            .as_str()
+            .expect("where")
+            .contains(&blob.to_string())
+    );
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("missing")
+    );
+    assert_eq!(report["summary"]["skipped"]["missing_object"], 0);
+    assert_eq!(at_path(&report, "key.pem").len(), 1);
+}
+
+#[test]
+fn a_partial_clone_counts_missing_objects_and_exits_by_findings() {
+    let t = TestRepo::new();
+    t.write("notes.txt", "hello\n");
+    t.write("key.pem", &fake_key("partial"));
+    t.commit(0, "add");
+    let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
+    std::fs::remove_file(t.loose_object_path(blob)).expect("rm object");
+    t.repo
+        .config()
+        .expect("config")
+        .set_bool("remote.origin.promisor", true)
+        .expect("promisor");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report["errors"].as_array().expect("errors").is_empty(),
+        "{report}"
+    );
+    assert_eq!(report["summary"]["skipped"]["missing_object"], 1);
+    assert_eq!(at_path(&report, "key.pem").len(), 1);
+}
+
+#[test]
+fn a_real_blobless_clone_is_scanned_without_errors() {
+    let t = TestRepo::new();
+    t.write("old.pem", &fake_key("blobless-old"));
+    t.commit(0, "old");
+    t.remove("old.pem");
+    t.write("README.md", "# app\n");
+    t.commit(1, "new");
+    git(t.path(), &["config", "uploadpack.allowFilter", "true"]);
+    let dir = TempDir::new().expect("temp");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            &format!("file://{}", t.path().display()),
+            "partial",
+        ],
+    );
+    let (code, report) = scan(&dir.path().join("partial"), &["--history"]);
+    assert_eq!(code, 0, "{report}");
+    assert!(report["errors"].as_array().expect("errors").is_empty());
+    assert_eq!(
+        report["summary"]["skipped"]["missing_object"], 1,
+        "{report}"
+    );
+}
+
+#[test]
+fn history_dedupes_blobs_and_skips_submodules() {
+    let t = TestRepo::new();
+    t.write("a.txt", "same\n");
+    t.write("b/a.txt", "same\n");
+    t.commit(0, "dupes");
+    t.write("c.txt", "other\n");
+    t.commit(1, "more");
+    // A gitlink entry (a submodule) is not followed.
+    let mut index = t.repo.index().expect("index");
+    let entry = git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o160000,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id: Oid::from_str("1111111111111111111111111111111111111111").expect("oid"),
+        flags: 0,
+        flags_extended: 0,
+        path: b"vendor/sub".to_vec(),
+    };
+    index.add(&entry).expect("gitlink");
+    let tree = t
+        .repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(2), 0)).expect("sig");
+    let parent = t
+        .repo
+        .head()
+        .expect("head")
+        .peel_to_commit()
+        .expect("commit");
+    t.repo
+        .commit(Some("HEAD"), &sig, &sig, "submodule", &tree, &[&parent])
+        .expect("commit");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["blobs_scanned"], 2, "{report}");
+}
