@@ -8,7 +8,9 @@ pub mod cli;
 pub mod config;
 pub mod finding;
 pub mod keys;
+pub mod merge;
 pub mod pipeline;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -18,7 +20,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use cli::{Cli, Command, KeysCommand, RulesCommand};
+use cli::{BaselineCommand, Cli, Command, KeysCommand, RulesCommand};
 
 /// How a run ended; `main` maps it to the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,6 +73,18 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             rules::check::run(dir.as_deref(), config.as_deref())
         }
         Command::Keys(KeysCommand::Fingerprint { files }) => keys::fingerprint_files(&files),
+        Command::Baseline(BaselineCommand::Create(args)) => pipeline::run_baseline_create(&args),
+        Command::Merge(args) => {
+            let reports = args
+                .files
+                .iter()
+                .map(|f| merge::read_report(f))
+                .collect::<Result<Vec<_>>>()?;
+            let report = merge::merge(reports);
+            let rules = rules::RuleSet::builtin()?;
+            pipeline::write_one(args.format, args.output.as_deref(), &rules, &report, false)?;
+            Ok(pipeline::status_of(&report))
+        }
         other => anyhow::bail!("{} is not implemented yet", command_name(&other)),
     }
 }
