@@ -15,10 +15,11 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod sweep;
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use cli::{BaselineCommand, Cli, Command, KeysCommand, RulesCommand};
 
@@ -85,6 +86,20 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             pipeline::write_one(args.format, args.output.as_deref(), &rules, &report, false)?;
             Ok(pipeline::status_of(&report))
         }
+        Command::Sweep(args) => sweep::run(&args),
+        Command::CiEvent { event, field } => {
+            let text = std::fs::read_to_string(&event)
+                .with_context(|| format!("reading event {}", event.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not JSON", event.display()))?;
+            let found = field.split('.').try_fold(&v, |v, k| v.get(k));
+            match found {
+                Some(serde_json::Value::String(s)) => println!("{s}"),
+                Some(serde_json::Value::Null) | None => return Ok(ExitStatus::Findings),
+                Some(other) => println!("{other}"),
+            }
+            Ok(ExitStatus::Clean)
+        }
         other => anyhow::bail!("{} is not implemented yet", command_name(&other)),
     }
 }
@@ -99,5 +114,6 @@ fn command_name(c: &Command) -> &'static str {
         Command::Baseline(_) => "baseline",
         Command::Sweep(_) => "sweep",
         Command::Merge(_) => "merge",
+        Command::CiEvent { .. } => "ci-event",
     }
 }

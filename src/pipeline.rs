@@ -56,7 +56,13 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
         }
         other => anyhow::bail!("scan mode {other:?} is not implemented yet"),
     }
-    let (blobs, errors, mut summary) = sink.finish();
+    let (mut blobs, errors, mut summary) = sink.finish();
+    if !cfg.inline_allow {
+        blobs
+            .iter_mut()
+            .flat_map(|b| b.matches.iter_mut())
+            .for_each(|m| m.inline_allowed = false);
+    }
     let mut stats = GroupStats::default();
     let mut findings = finding::group(&rules, blobs, &mut stats);
     let policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
