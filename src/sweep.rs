@@ -298,12 +298,16 @@ fn scan_repo(repo: &Repo, cache: &Path, base_cfg: &ScanConfig) -> Result<ScanRep
 /// Progress on a terminal (a bar) or in logs (a line every few seconds).
 enum Progress {
     Bar(indicatif::ProgressBar),
-    Lines { total: usize, last: Instant },
+    Lines {
+        total: usize,
+        last: Instant,
+        every: bool,
+    },
     Quiet,
 }
 
 impl Progress {
-    fn new(total: usize, quiet: bool) -> Progress {
+    fn new(total: usize, quiet: bool, verbose: bool) -> Progress {
         if quiet {
             return Progress::Quiet;
         }
@@ -319,6 +323,7 @@ impl Progress {
         Progress::Lines {
             total,
             last: Instant::now(),
+            every: verbose,
         }
     }
 
@@ -328,8 +333,8 @@ impl Progress {
                 b.set_message(format!("{repo}: {what}"));
                 b.inc(1);
             }
-            Progress::Lines { total, last } => {
-                if last.elapsed() >= Duration::from_secs(5) || n == *total {
+            Progress::Lines { total, last, every } => {
+                if *every || last.elapsed() >= Duration::from_secs(5) || n == *total {
                     eprintln!("keysweep: [{n}/{total}] {repo}: {what}");
                     *last = Instant::now();
                 }
@@ -411,7 +416,7 @@ pub fn run(args: &SweepArgs) -> Result<ExitStatus> {
             if repos.len() == 1 { "y" } else { "ies" }
         );
     }
-    let mut progress = Progress::new(repos.len(), args.common.quiet);
+    let mut progress = Progress::new(repos.len(), args.common.quiet, args.common.verbose);
     let mut reports = Vec::new();
     for (i, repo) in repos.iter().enumerate() {
         let saved = state.join(format!(
