@@ -38,6 +38,15 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Merge JSON reports (from shards) into one, deduplicated by fingerprint.
     Merge(MergeArgs),
+    /// Print one field of a GitHub Actions event payload (used by the Action's script).
+    #[command(hide = true)]
+    CiEvent {
+        /// The event payload [default: $GITHUB_EVENT_PATH].
+        #[arg(long, value_name = "FILE", env = "GITHUB_EVENT_PATH")]
+        event: PathBuf,
+        /// Dotted path of the field, e.g. pull_request.base.sha.
+        field: String,
+    },
 }
 
 /// Output formats.
@@ -127,6 +136,9 @@ pub struct CommonArgs {
     /// Probe each finding's liveness with its provider (network; off by default).
     #[arg(long)]
     pub verify: bool,
+    /// Do not honour inline allow comments (`keysweep:allow`, …); the Action sets it on pull requests.
+    #[arg(long)]
+    pub no_inline_allow: bool,
     /// Print only errors.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,

@@ -239,6 +239,8 @@ pub struct ScanConfig {
     pub inventory: Option<PathBuf>,
     /// Probe liveness.
     pub verify: bool,
+    /// Honour inline allow comments.
+    pub inline_allow: bool,
     /// Quiet.
     pub quiet: bool,
     /// Verbose.
@@ -343,6 +345,7 @@ impl ScanConfig {
                 .clone()
                 .or_else(|| file.inventory.path.clone()),
             verify: common.verify,
+            inline_allow: !common.no_inline_allow,
             quiet: common.quiet,
             verbose: common.verbose,
             config_file,

@@ -8,17 +8,20 @@ pub mod cli;
 pub mod config;
 pub mod finding;
 pub mod keys;
+pub mod merge;
 pub mod pipeline;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod sweep;
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use cli::{Cli, Command, KeysCommand, RulesCommand};
+use cli::{BaselineCommand, Cli, Command, KeysCommand, RulesCommand};
 
 /// How a run ended; `main` maps it to the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,6 +74,32 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             rules::check::run(dir.as_deref(), config.as_deref())
         }
         Command::Keys(KeysCommand::Fingerprint { files }) => keys::fingerprint_files(&files),
+        Command::Baseline(BaselineCommand::Create(args)) => pipeline::run_baseline_create(&args),
+        Command::Merge(args) => {
+            let reports = args
+                .files
+                .iter()
+                .map(|f| merge::read_report(f))
+                .collect::<Result<Vec<_>>>()?;
+            let report = merge::merge(reports);
+            let rules = rules::RuleSet::builtin()?;
+            pipeline::write_one(args.format, args.output.as_deref(), &rules, &report, false)?;
+            Ok(pipeline::status_of(&report))
+        }
+        Command::Sweep(args) => sweep::run(&args),
+        Command::CiEvent { event, field } => {
+            let text = std::fs::read_to_string(&event)
+                .with_context(|| format!("reading event {}", event.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not JSON", event.display()))?;
+            let found = field.split('.').try_fold(&v, |v, k| v.get(k));
+            match found {
+                Some(serde_json::Value::String(s)) => println!("{s}"),
+                Some(serde_json::Value::Null) | None => return Ok(ExitStatus::Findings),
+                Some(other) => println!("{other}"),
+            }
+            Ok(ExitStatus::Clean)
+        }
         other => anyhow::bail!("{} is not implemented yet", command_name(&other)),
     }
 }
@@ -85,5 +114,6 @@ fn command_name(c: &Command) -> &'static str {
         Command::Baseline(_) => "baseline",
         Command::Sweep(_) => "sweep",
         Command::Merge(_) => "merge",
+        Command::CiEvent { .. } => "ci-event",
     }
 }

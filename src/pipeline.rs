@@ -10,9 +10,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::ExitStatus;
+use crate::cli::BaselineCreateArgs;
 use crate::cli::Format;
 use crate::config::{ScanConfig, SourceMode};
 use crate::finding::{self, GroupStats};
+use crate::policy::{Baseline, Policy};
 use crate::report::{self, ReportContext, ScanError, ScanReport};
 use crate::rules::RuleSet;
 use crate::scan::Scanner;
@@ -70,6 +72,12 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
         }
     }
     let (mut blobs, errors, mut summary) = sink.finish();
+    if !cfg.inline_allow {
+        blobs
+            .iter_mut()
+            .flat_map(|b| b.matches.iter_mut())
+            .for_each(|m| m.inline_allowed = false);
+    }
     // History modes: who introduced each blob with findings, and whether HEAD still has it.
     let attribution = match &repo {
         Some((info, None)) => Some(attribution::attribute_history(&info.git_dir, &mut blobs)?),
@@ -82,8 +90,10 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     if let Some(a) = attribution {
         a.apply(&mut findings);
     }
+    let policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
+    let suppressed = policy.apply(&mut findings);
     summary.findings = findings.len() as u64;
-    summary.suppressed = stats.inline_allowed as u64;
+    summary.suppressed = (stats.inline_allowed + suppressed) as u64;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(ScanReport {
         version: 1,
@@ -146,6 +156,72 @@ pub fn write_reports(cfg: &ScanConfig, rules: &RuleSet, report: &ScanReport) -> 
         }
     }
     Ok(())
+}
+
+/// Writes one report in one format to a file (or standard output when `path` is `None`).
+pub fn write_one(
+    format: Format,
+    path: Option<&Path>,
+    rules: &RuleSet,
+    report: &ScanReport,
+    show_secrets: bool,
+) -> Result<()> {
+    let color =
+        path.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let ctx = ReportContext {
+        rules,
+        show_secrets,
+        color,
+    };
+    match path {
+        None => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            report::write(format, report, &ctx, &mut out).and_then(|()| out.flush())?;
+        }
+        Some(p) => {
+            let mut out = io::BufWriter::new(create_output(p, show_secrets)?);
+            report::write(format, report, &ctx, &mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("writing {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `keysweep baseline create`: scans like `scan` (without any existing baseline) and records every finding's
+/// fingerprint.
+pub fn run_baseline_create(args: &BaselineCreateArgs) -> Result<ExitStatus> {
+    let common = crate::cli::CommonArgs {
+        config: args.config.clone(),
+        ..Default::default()
+    };
+    let cfg = ScanConfig::resolve(
+        &args.path,
+        &args.source,
+        &crate::cli::OutputArgs::default(),
+        &common,
+    )?;
+    let (rules, rule_errors) = load_rules(&cfg)?;
+    let report = scan(&cfg, rules)?;
+    for e in rule_errors.iter().chain(&report.errors) {
+        eprintln!("keysweep: error: {}: {}", e.location, e.message);
+    }
+    let baseline = Baseline::from_findings(&report.findings);
+    let mut out = create_output(&args.output, false)?;
+    serde_json::to_writer_pretty(&mut out, &baseline)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    writeln!(out).with_context(|| format!("writing {}", args.output.display()))?;
+    eprintln!(
+        "keysweep: recorded {} finding(s) in {}",
+        baseline.findings.len(),
+        args.output.display()
+    );
+    Ok(if rule_errors.is_empty() && report.errors.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Error
+    })
 }
 
 /// The exit status a report implies: error beats findings beats clean.

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The GitHub Action's logic (action.yml calls it; the tests run it with a simulated event).
+# Chooses what to scan from the event, reads config and baseline from the pull request's BASE commit (a pull
+# request cannot allowlist its own leak: inline allow comments are not honoured either), runs one scan that
+# prints annotations and writes SARIF and a Markdown step summary, and exits with keysweep's code
+# (0 clean, 1 findings — 0 when fail-on-findings is false —, 2 error). Never revokes anything.
+# Needs only bash, git and keysweep on PATH.
+set -uo pipefail
+
+path="${INPUT_PATH:-.}"
+mode="${INPUT_MODE:-}"
+base="${INPUT_BASE:-}"
+head="${INPUT_HEAD:-}"
+config="${INPUT_CONFIG:-.keysweep.toml}"
+baseline="${INPUT_BASELINE:-}"
+inventory="${INPUT_INVENTORY:-}"
+sarif="${INPUT_SARIF_FILE:-keysweep.sarif}"
+fail_on_findings="${INPUT_FAIL_ON_FINDINGS:-true}"
+event="${GITHUB_EVENT_NAME:-}"
+event_path="${GITHUB_EVENT_PATH:-}"
+tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/keysweep-action.$$"
+mkdir -p "$tmp"
+
+output() { # name value: a step output, when running under Actions
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "$1=$2" >> "$GITHUB_OUTPUT"; fi
+}
+field() { # dotted.path: a value from the event payload, empty if absent
+  [ -n "$event_path" ] && [ -f "$event_path" ] && keysweep ci-event --event "$event_path" "$1" 2>/dev/null
+}
+
+case "$event" in
+  pull_request|pull_request_target)
+    [ -n "$mode" ] || mode=diff
+    [ -n "$base" ] || base="$(field pull_request.base.sha)"
+    [ -n "$head" ] || head="$(field pull_request.head.sha)"
+    ;;
+  push)
+    [ -n "$mode" ] || mode=history
+    if [ "$mode" = diff ]; then
+      [ -n "$base" ] || base="$(field before)"
+      [ -n "$head" ] || head="$(field after)"
+    fi
+    ;;
+  *)
+    [ -n "$mode" ] || mode=history
+    ;;
+esac
+[ -n "$head" ] || head=HEAD
+
+args=(scan "$path" --format github --report "sarif=$sarif" --report "markdown=$tmp/summary.md")
+case "$mode" in
+  diff)
+    if [ -z "$base" ] || [ "$base" = "0000000000000000000000000000000000000000" ]; then
+      echo "keysweep: no base commit for a diff scan; scanning the whole history instead" >&2
+      args+=(--history)
+    else
+      if ! git -C "$path" cat-file -e "$base^{commit}" 2>/dev/null; then
+        echo "keysweep: base commit $base is not in the clone; use actions/checkout with fetch-depth: 0" >&2
+        output exit-code 2
+        exit 2
+      fi
+      args+=(--diff "$base..$head" --no-inline-allow)
+      # Policy comes from the base commit: what the pull request itself adds cannot suppress its findings.
+      if git -C "$path" cat-file -e "$base:$config" 2>/dev/null; then
+        git -C "$path" show "$base:$config" > "$tmp/base.keysweep.toml"
+      else
+        : > "$tmp/base.keysweep.toml"
+      fi
+      args+=(--config "$tmp/base.keysweep.toml")
+      if [ -n "$baseline" ]; then
+        if git -C "$path" cat-file -e "$base:$baseline" 2>/dev/null; then
+          git -C "$path" show "$base:$baseline" > "$tmp/base.baseline.json"
+          args+=(--baseline "$tmp/base.baseline.json")
+        else
+          echo "keysweep: baseline $baseline does not exist at the base commit; not used" >&2
+        fi
+      fi
+    fi
+    ;;
+  history) args+=(--history) ;;
+  tree) ;;
+  *) echo "keysweep: unknown mode '$mode' (diff, history, tree)" >&2; output exit-code 2; exit 2 ;;
+esac
+if [ "$mode" != diff ]; then
+  [ -f "$path/$config" ] && args+=(--config "$path/$config")
+  [ -n "$baseline" ] && args+=(--baseline "$baseline")
+fi
+[ -n "$inventory" ] && args+=(--inventory "$inventory")
+
+echo "keysweep ${args[*]}" >&2
+keysweep "${args[@]}"
+code=$?
+
+if [ -f "$tmp/summary.md" ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  cat "$tmp/summary.md" >> "$GITHUB_STEP_SUMMARY"
+fi
+output exit-code "$code"
+[ -f "$sarif" ] && output sarif-file "$sarif"
+rm -rf "$tmp"
+
+if [ "$code" = 1 ] && [ "$fail_on_findings" != true ]; then
+  exit 0
+fi
+exit "$code"

@@ -1,0 +1,99 @@
+//! `keysweep merge`: combines JSON reports (from shards of a sweep, or separate runs) into one. Findings with
+//! the same fingerprint become one finding with the union of their locations; errors are concatenated and
+//! the summaries added up.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::finding::{self, Finding};
+use crate::report::{ScanReport, Summary};
+
+/// Reads one JSON report.
+pub fn read_report(path: &Path) -> Result<ScanReport> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading report {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a keysweep JSON report", path.display()))
+}
+
+fn add(into: &mut Summary, s: &Summary) {
+    into.files_scanned += s.files_scanned;
+    into.blobs_scanned += s.blobs_scanned;
+    into.bytes_scanned += s.bytes_scanned;
+    into.skipped.binary += s.skipped.binary;
+    into.skipped.too_large += s.skipped.too_large;
+    into.skipped.unreadable += s.skipped.unreadable;
+    into.skipped.lfs_pointer += s.skipped.lfs_pointer;
+    into.skipped.missing_object += s.skipped.missing_object;
+    into.shallow |= s.shallow;
+    into.suppressed += s.suppressed;
+    into.elapsed_ms = into.elapsed_ms.max(s.elapsed_ms);
+}
+
+/// Merges reports: one finding per fingerprint, locations deduplicated and sorted.
+pub fn merge(reports: Vec<ScanReport>) -> ScanReport {
+    let mut by_fp: BTreeMap<String, Finding> = BTreeMap::new();
+    let mut errors = Vec::new();
+    let mut summary = Summary::default();
+    for r in reports {
+        add(&mut summary, &r.summary);
+        errors.extend(r.errors);
+        for f in r.findings {
+            match by_fp.get_mut(&f.fingerprint) {
+                None => {
+                    by_fp.insert(f.fingerprint.clone(), f);
+                }
+                Some(existing) => {
+                    let before = existing.locations.len();
+                    let theirs = f.locations.len();
+                    for l in f.locations {
+                        if !existing.locations.contains(&l) {
+                            existing.locations.push(l);
+                        }
+                    }
+                    let added = existing.locations.len() - before;
+                    // All sightings new (another shard): add its count; some already known: add only the new ones.
+                    existing.occurrences += if added == theirs {
+                        f.occurrences
+                    } else {
+                        added
+                    };
+                    existing.validated |= f.validated;
+                    if existing.key.is_none() {
+                        existing.key = f.key;
+                    }
+                    if existing.inventory.is_none() {
+                        existing.inventory = f.inventory;
+                    }
+                    if existing.liveness.is_none() {
+                        existing.liveness = f.liveness;
+                    }
+                }
+            }
+        }
+    }
+    let mut findings: Vec<Finding> = by_fp.into_values().collect();
+    for f in &mut findings {
+        f.locations.sort_by(|a, b| {
+            (&a.repository, &a.path, a.line, a.column, &a.commit).cmp(&(
+                &b.repository,
+                &b.path,
+                b.line,
+                b.column,
+                &b.commit,
+            ))
+        });
+    }
+    finding::sort_findings(&mut findings);
+    errors.sort_by(|a, b| (&a.location, &a.message).cmp(&(&b.location, &b.message)));
+    errors.dedup();
+    summary.findings = findings.len() as u64;
+    ScanReport {
+        version: 1,
+        findings,
+        errors,
+        summary,
+    }
+}

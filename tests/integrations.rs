@@ -1,0 +1,526 @@
+//! Where users run keysweep, tried the way they would: organisation sweeps (a directory of repositories,
+//! shards merged back, a fake GitHub organisation on 127.0.0.1 with `file://` clone URLs, an interrupted sweep
+//! resumed) and the GitHub Action's script against a scratch repository with a simulated pull_request event.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin;
+use git2::{Repository, Signature, Time};
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A fake P-256 private key in PKCS#8 PEM, derived from a seed (never used anywhere).
+fn fake_key_pem(seed: &str) -> String {
+    let scalar = Sha256::digest(seed.as_bytes());
+    let key =
+        p256::SecretKey::from_slice(&scalar).expect("a SHA-256 digest is a valid P-256 scalar");
+    key.to_pkcs8_pem(LineEnding::LF)
+        .expect("PEM encoding")
+        .to_string()
+}
+
+fn keysweep() -> Command {
+    let mut c = Command::cargo_bin("keysweep").expect("binary built");
+    c.env_remove("KEYSWEEP_CONFIG")
+        .env("NO_COLOR", "1")
+        .env("KEYSWEEP_LOOPBACK_ONLY", "1");
+    c
+}
+
+/// Commits `files` (path, content; `None` deletes) on HEAD with a fixed author and date; returns the commit id.
+fn commit(
+    repo: &Repository,
+    files: &[(&str, Option<&str>)],
+    message: &str,
+    when: i64,
+) -> git2::Oid {
+    let workdir = repo.workdir().expect("a work tree").to_path_buf();
+    let mut index = repo.index().expect("index");
+    for (path, content) in files {
+        let full = workdir.join(path);
+        match content {
+            Some(text) => {
+                std::fs::create_dir_all(full.parent().expect("a parent")).expect("mkdir");
+                std::fs::write(&full, text).expect("write");
+                index.add_path(Path::new(path)).expect("add");
+            }
+            None => {
+                std::fs::remove_file(&full).expect("remove");
+                index
+                    .remove_path(Path::new(path))
+                    .expect("remove from index");
+            }
+        }
+    }
+    index.write().expect("write index");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("find tree");
+    let sig = Signature::new("Test Author", "author@example.com", &Time::new(when, 0))
+        .expect("signature");
+    let parents: Vec<git2::Commit<'_>> = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .into_iter()
+        .collect();
+    let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parent_refs)
+        .expect("commit")
+}
+
+/// A repository at `dir` whose history leaks key `seed` (committed, then deleted when `delete`).
+fn leaky_repo(dir: &Path, seed: &str, delete: bool) -> Repository {
+    let repo = Repository::init(dir).expect("init");
+    commit(
+        &repo,
+        &[("README.md", Some("# fake project for tests\n"))],
+        "init",
+        1_700_000_000,
+    );
+    let key = fake_key_pem(seed);
+    commit(
+        &repo,
+        &[("deploy/key.pem", Some(&key))],
+        "add deploy key (fake)",
+        1_700_000_100,
+    );
+    if delete {
+        commit(
+            &repo,
+            &[("deploy/key.pem", None)],
+            "remove key",
+            1_700_000_200,
+        );
+    }
+    repo
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// (fingerprint, repository, path, commit) of every location, sorted: what must agree between sweeps.
+fn sightings(report: &Value) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for f in report["findings"].as_array().expect("findings") {
+        for l in f["locations"].as_array().expect("locations") {
+            out.push((
+                f["fingerprint"].as_str().expect("fingerprint").to_string(),
+                l["repository"].as_str().unwrap_or("").to_string(),
+                l["path"].as_str().unwrap_or("").to_string(),
+                l["commit"].as_str().unwrap_or("").to_string(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn sweep_dir_shards_merge_to_the_unsharded_result() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path().join("org");
+    for i in 0..7 {
+        leaky_repo(
+            &root.join(format!("team-{}/repo-{i}", i % 2)),
+            &format!("key-{i}"),
+            i % 3 == 0,
+        );
+    }
+    // One clean repository and one plain directory that is not a repository.
+    let clean = Repository::init(root.join("clean")).expect("init");
+    commit(
+        &clean,
+        &[("main.rs", Some("fn main() {}\n"))],
+        "init",
+        1_700_000_000,
+    );
+    std::fs::create_dir_all(root.join("not-a-repo")).expect("mkdir");
+    let cache = tmp.path().join("cache");
+
+    let out = keysweep()
+        .args(["sweep", "--dir"])
+        .arg(&root)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args(["-f", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let whole = json_of(&out);
+    assert_eq!(
+        whole["findings"].as_array().map(Vec::len),
+        Some(7),
+        "{whole:#}"
+    );
+    let repos: Vec<String> = sightings(&whole).into_iter().map(|s| s.1).collect();
+    assert!(
+        repos
+            .iter()
+            .all(|r| r.starts_with("team-") && !r.starts_with('/')),
+        "{repos:?}"
+    );
+
+    let mut parts = Vec::new();
+    for k in 1..=3 {
+        let file = tmp.path().join(format!("shard-{k}.json"));
+        let code = keysweep()
+            .args(["sweep", "--dir"])
+            .arg(&root)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(["--shard", &format!("{k}/3"), "-f", "json", "-o"])
+            .arg(&file)
+            .output()
+            .expect("runs")
+            .status
+            .code();
+        assert!(matches!(code, Some(0 | 1)), "shard {k} exit {code:?}");
+        parts.push(file);
+    }
+    let merged = keysweep().arg("merge").args(&parts).output().expect("runs");
+    let merged = json_of(&merged);
+    assert_eq!(sightings(&merged), sightings(&whole));
+    assert_eq!(
+        merged["summary"]["blobs_scanned"],
+        whole["summary"]["blobs_scanned"]
+    );
+}
+
+/// A fake GitHub API: `GET /orgs/acme/repos` in pages of two, with `Link: rel="next"`.
+fn serve_org(clone_urls: Vec<String>) -> (String, std::thread::JoinHandle<()>) {
+    use axum::extract::{Query, State};
+    use axum::http::{HeaderMap, HeaderValue, header};
+    use axum::routing::get;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+            let base = format!("http://{}", listener.local_addr().expect("address"));
+            tx.send(base.clone()).expect("send base");
+            let app = axum::Router::new()
+                .route(
+                    "/orgs/acme/repos",
+                    get(|State((urls, base)): State<(Vec<String>, String)>, Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                        let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+                        let items: Vec<Value> = urls
+                            .iter()
+                            .skip((page - 1) * 2)
+                            .take(2)
+                            .map(|u| serde_json::json!({ "full_name": u, "clone_url": u }))
+                            .collect();
+                        let mut headers = HeaderMap::new();
+                        if page * 2 < urls.len() {
+                            let next = format!("<{base}/orgs/acme/repos?per_page=100&type=all&page={}>; rel=\"next\"", page + 1);
+                            headers.insert(header::LINK, HeaderValue::from_str(&next).expect("header"));
+                        }
+                        (headers, axum::Json(Value::Array(items)))
+                    }),
+                )
+                .with_state((clone_urls, base));
+            // The server lives as long as the test process.
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    (rx.recv().expect("server started"), handle)
+}
+
+#[test]
+fn sweep_github_org_mirrors_clone_urls_and_reports_a_broken_one() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut urls = Vec::new();
+    for i in 0..4 {
+        let work = tmp.path().join(format!("src-{i}"));
+        leaky_repo(&work, &format!("org-key-{i}"), true);
+        let bare = tmp.path().join(format!("remote-{i}.git"));
+        Repository::init_bare(&bare).expect("bare");
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&work)
+            .args(["push", "--quiet", "--all"])
+            .arg(&bare)
+            .status()
+            .expect("git push");
+        assert!(status.success());
+        urls.push(format!("file://{}", bare.display()));
+    }
+    urls.insert(
+        2,
+        format!("file://{}", tmp.path().join("missing.git").display()),
+    );
+    let (base, _server) = serve_org(urls.clone());
+    let cache = tmp.path().join("cache");
+    let run = || {
+        keysweep()
+            .env("KEYSWEEP_GITHUB_URL", &base)
+            .env_remove("GITHUB_TOKEN")
+            .args(["sweep", "--github-org", "acme", "--cache-dir"])
+            .arg(&cache)
+            .args(["-f", "json"])
+            .output()
+            .expect("runs")
+    };
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a broken repository is an error: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json_of(&out);
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(4),
+        "{report:#}"
+    );
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]["where"]
+            .as_str()
+            .is_some_and(|w| w.contains("missing.git")),
+        "{errors:?}"
+    );
+    // Mirrors are kept and fetched (not cloned again) on the next run.
+    let mirrors = std::fs::read_dir(cache.join("repos"))
+        .expect("mirrors")
+        .count();
+    assert_eq!(mirrors, 4);
+    let again = json_of(&run());
+    assert_eq!(sightings(&again), sightings(&report));
+}
+
+#[test]
+fn interrupted_sweep_resumes_without_rescanning_done_repositories() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut lines = Vec::new();
+    for i in 0..3 {
+        let dir = tmp.path().join(format!("r{i}"));
+        leaky_repo(&dir, &format!("resume-{i}"), false);
+        lines.push(format!("r{i}"));
+    }
+    // The last entry never answers, so the first sweep is still running when it is killed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let hang = format!(
+        "http://{}/stalled.git",
+        listener.local_addr().expect("address")
+    );
+    let list = tmp.path().join("repos.txt");
+    std::fs::write(&list, format!("{}\n{hang}\n", lines.join("\n"))).expect("write list");
+    let cache = tmp.path().join("cache");
+    let mut child = std::process::Command::new(cargo_bin("keysweep"))
+        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
+        .args(["sweep", "--repos"])
+        .arg(&list)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args(["-f", "json", "-q"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let saved = |cache: &PathBuf| -> usize {
+        std::fs::read_dir(cache.join("sweeps"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .count()
+    };
+    while saved(&cache) < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the first sweep saved no progress"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    drop(listener);
+
+    // Restart with the stalled entry gone from the same list: the three done repositories are not rescanned.
+    std::fs::write(&list, format!("{}\n", lines.join("\n"))).expect("rewrite list");
+    let out = keysweep()
+        .args(["sweep", "--repos"])
+        .arg(&list)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args(["-f", "json", "-v"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("done in an earlier run").count(),
+        3,
+        "{stderr}"
+    );
+    let report = json_of(&out);
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(3));
+    assert_eq!(saved(&cache), 0, "a completed sweep forgets its state");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// Runs scripts/action.sh as the composite action does, with keysweep on PATH.
+fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String, PathBuf) {
+    let bin_dir = cargo_bin("keysweep")
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let runner = repo.parent().expect("parent").join("runner");
+    std::fs::create_dir_all(&runner).expect("mkdir");
+    let summary = runner.join("summary.md");
+    let outputs = runner.join("outputs");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action.sh");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(script)
+        .current_dir(repo)
+        .env("PATH", path)
+        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
+        .env("NO_COLOR", "1")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", event)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("RUNNER_TEMP", &runner)
+        .env("INPUT_SARIF_FILE", runner.join("keysweep.sarif"));
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.code().is_some(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().expect("code"), stdout, runner)
+}
+
+#[test]
+fn action_on_a_pull_request_reports_only_what_it_adds_and_cannot_allowlist_itself() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("repo");
+    let repo = Repository::init(&dir).expect("init");
+    let old = fake_key_pem("already-in-base");
+    let base = commit(
+        &repo,
+        &[
+            ("old/key.pem", Some(&old)),
+            ("README.md", Some("# fake project\n")),
+        ],
+        "base",
+        1_700_000_000,
+    );
+    // The pull request adds a key, and tries to silence it: a config allowlisting everything and an inline
+    // allow comment. Neither may count, since policy comes from the base commit.
+    let new = format!("# keysweep:allow\n{}", fake_key_pem("added-by-pr"));
+    let head = commit(
+        &repo,
+        &[
+            ("app/new.pem", Some(&new)),
+            (".keysweep.toml", Some("[allowlist]\npaths = [\"**\"]\n")),
+        ],
+        "pr",
+        1_700_000_100,
+    );
+    git(&dir, &["status", "--short"]);
+    let event = tmp.path().join("event.json");
+    let payload = serde_json::json!({
+        "action": "synchronize",
+        "pull_request": { "number": 7, "base": { "sha": base.to_string() }, "head": { "sha": head.to_string() } }
+    });
+    std::fs::write(&event, payload.to_string()).expect("write event");
+
+    let (code, stdout, runner) = run_action(&dir, &event, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stdout}");
+    assert!(errors[0].contains("file=app/new.pem"), "{stdout}");
+    assert!(errors[0].contains("line=2"), "{stdout}");
+    assert!(
+        !stdout.contains("MIG"),
+        "no key material in annotations: {stdout}"
+    );
+    let summary = std::fs::read_to_string(runner.join("summary.md")).expect("step summary written");
+    assert!(summary.contains("app/new.pem"), "{summary}");
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(runner.join("keysweep.sarif")).expect("sarif"))
+            .expect("JSON");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let outputs = std::fs::read_to_string(runner.join("outputs")).expect("outputs");
+    assert!(outputs.contains("exit-code=1"), "{outputs}");
+
+    // With fail-on-findings false the step passes but still reports.
+    let (code, stdout, _) = run_action(&dir, &event, &[("INPUT_FAIL_ON_FINDINGS", "false")]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("::error"));
+}
+
+#[test]
+fn action_on_a_clean_pull_request_passes() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("repo");
+    let repo = Repository::init(&dir).expect("init");
+    let base = commit(
+        &repo,
+        &[("README.md", Some("# fake project\n"))],
+        "base",
+        1_700_000_000,
+    );
+    let head = commit(
+        &repo,
+        &[(
+            "src/lib.rs",
+            Some("pub fn add(a: i32, b: i32) -> i32 { a + b }\n"),
+        )],
+        "pr",
+        1_700_000_100,
+    );
+    let event = tmp.path().join("event.json");
+    let payload = serde_json::json!({ "pull_request": { "base": { "sha": base.to_string() }, "head": { "sha": head.to_string() } } });
+    std::fs::write(&event, payload.to_string()).expect("write event");
+    let (code, stdout, runner) = run_action(&dir, &event, &[]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!stdout.contains("::error"));
+    let outputs = std::fs::read_to_string(runner.join("outputs")).expect("outputs");
+    assert!(outputs.contains("exit-code=0"), "{outputs}");
+}

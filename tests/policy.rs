@@ -1,0 +1,191 @@
+//! Suppression and merging, driven through the real binary: inline allow comments, `[allowlist]` in
+//! `.keysweep.toml`, baselines (a baselined secret that moves stays suppressed), config errors, `merge`.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A fake P-256 private key in PKCS#8 PEM, derived from a seed (never used anywhere).
+fn fake_key_pem(seed: &str) -> String {
+    let scalar = Sha256::digest(seed.as_bytes());
+    let key =
+        p256::SecretKey::from_slice(&scalar).expect("a SHA-256 digest is a valid P-256 scalar");
+    key.to_pkcs8_pem(LineEnding::LF)
+        .expect("PEM encoding")
+        .to_string()
+}
+
+fn keysweep() -> Command {
+    let mut c = Command::cargo_bin("keysweep").expect("binary built");
+    c.env_remove("KEYSWEEP_CONFIG").env("NO_COLOR", "1");
+    c
+}
+
+fn scan_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = keysweep()
+        .arg("scan")
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("runs");
+    let code = out.status.code().expect("exit code");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON output ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, v)
+}
+
+#[test]
+fn inline_allow_comment_suppresses_that_key_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let allowed = format!(
+        "# keysweep:allow (fake test key)\nKEY = \"\"\"\n{}\"\"\"\n",
+        fake_key_pem("allowed")
+    );
+    // The allow comment must be on the line of the secret or the line before: here it is before the PEM.
+    let allowed = allowed.replace("KEY = \"\"\"\n", "KEY = \"\"\"");
+    std::fs::write(dir.path().join("allowed.py"), allowed).expect("write");
+    std::fs::write(dir.path().join("leak.pem"), fake_key_pem("leaked")).expect("write");
+    let (code, v) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let findings = v["findings"].as_array().expect("findings array");
+    assert_eq!(findings.len(), 1, "{v:#}");
+    assert_eq!(findings[0]["locations"][0]["path"], "leak.pem");
+    assert_eq!(v["summary"]["suppressed"], 1);
+}
+
+#[test]
+fn config_allowlist_paths_and_regexes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("testdata")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("testdata/fixture.pem"),
+        fake_key_pem("fixture"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join(".keysweep.toml"),
+        "[allowlist]\npaths = [\"testdata/**\"]\nregexes = ['NEVER-MATCHES']\n",
+    )
+    .expect("write");
+    let (code, v) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["summary"]["suppressed"], 1);
+}
+
+#[test]
+fn unknown_config_key_names_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(".keysweep.toml"),
+        "[scan]\nmax_file_size = \"1MiB\"\nfollow_links = true\n",
+    )
+    .expect("write");
+    let out = keysweep()
+        .arg("scan")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".keysweep.toml"), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("follow_links"), "{err}");
+}
+
+#[test]
+fn baseline_suppresses_known_findings_even_when_moved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baseline = dir.path().join("baseline.json");
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).expect("mkdir");
+    std::fs::write(tree.join("old.pem"), fake_key_pem("old")).expect("write");
+    keysweep()
+        .args(["baseline", "create"])
+        .arg(&tree)
+        .arg("-o")
+        .arg(&baseline)
+        .assert()
+        .success();
+    let recorded: Value =
+        serde_json::from_slice(&std::fs::read(&baseline).expect("baseline written")).expect("JSON");
+    assert_eq!(recorded["findings"].as_array().map(Vec::len), Some(1));
+
+    // The old key moves to another file; a new key appears.
+    std::fs::rename(tree.join("old.pem"), tree.join("moved.pem")).expect("rename");
+    std::fs::write(tree.join("new.pem"), fake_key_pem("new")).expect("write");
+    let (code, v) = scan_json(
+        &tree,
+        &["--baseline", baseline.to_str().expect("utf-8 path")],
+    );
+    assert_eq!(code, 1);
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{v:#}");
+    assert_eq!(findings[0]["locations"][0]["path"], "new.pem");
+    assert_eq!(v["summary"]["suppressed"], 1);
+
+    // A JSON report works as a baseline too.
+    let report = dir.path().join("report.json");
+    keysweep()
+        .arg("scan")
+        .arg(&tree)
+        .args(["--format", "json", "-o"])
+        .arg(&report)
+        .assert()
+        .code(1);
+    let (code, _) = scan_json(&tree, &["--baseline", report.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn merge_dedupes_by_fingerprint_and_unions_locations() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir(&a).expect("mkdir");
+    std::fs::create_dir(&b).expect("mkdir");
+    std::fs::write(a.join("shared.pem"), fake_key_pem("shared")).expect("write");
+    std::fs::write(b.join("copy.pem"), fake_key_pem("shared")).expect("write");
+    std::fs::write(b.join("only-b.pem"), fake_key_pem("only-b")).expect("write");
+    let (ra, rb) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    keysweep()
+        .arg("scan")
+        .arg(&a)
+        .args(["-f", "json", "-o"])
+        .arg(&ra)
+        .assert()
+        .code(1);
+    keysweep()
+        .arg("scan")
+        .arg(&b)
+        .args(["-f", "json", "-o"])
+        .arg(&rb)
+        .assert()
+        .code(1);
+    let out = keysweep()
+        .arg("merge")
+        .arg(&ra)
+        .arg(&rb)
+        .arg(&ra)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 2, "{v:#}");
+    let shared = findings
+        .iter()
+        .find(|f| f["locations"].as_array().is_some_and(|l| l.len() == 2))
+        .expect("the shared key has both locations");
+    assert_eq!(shared["occurrences"], 2);
+    assert_eq!(v["summary"]["findings"], 2);
+    // Summaries add up per input report (a, b, a again).
+    assert_eq!(v["summary"]["blobs_scanned"], 4);
+}
