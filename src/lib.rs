@@ -7,9 +7,11 @@
 pub mod cli;
 pub mod config;
 pub mod finding;
+pub mod inventory;
 pub mod keys;
 pub mod pipeline;
 pub mod report;
+pub mod revoke;
 pub mod rules;
 pub mod scan;
 pub mod source;
@@ -18,7 +20,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use cli::{Cli, Command, KeysCommand, RulesCommand};
+use cli::{Cli, Command, InventoryCommand, KeysCommand, RulesCommand};
 
 /// How a run ended; `main` maps it to the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,7 +50,11 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Scan(args) => {
             let cfg =
                 config::ScanConfig::resolve(&args.path, &args.source, &args.output, &args.common)?;
-            pipeline::run_scan(&cfg)
+            if args.revoke {
+                pipeline::run_scan_and_revoke(&cfg, args.yes, args.audit_log.as_deref())
+            } else {
+                pipeline::run_scan(&cfg)
+            }
         }
         Command::Rules(RulesCommand::List { config }) => {
             let rules = rules::check::configured_rules(config.as_deref())?;
@@ -71,6 +77,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             rules::check::run(dir.as_deref(), config.as_deref())
         }
         Command::Keys(KeysCommand::Fingerprint { files }) => keys::fingerprint_files(&files),
+        Command::Inventory(InventoryCommand::Check { file }) => inventory::run_check(&file),
+        Command::Revoke(args) => revoke::run(&args),
         other => anyhow::bail!("{} is not implemented yet", command_name(&other)),
     }
 }
