@@ -104,12 +104,20 @@ pub fn known_providers(file: &FileConfig) -> BTreeSet<String> {
     known
 }
 
+/// JSON starts with `{` or with `[` followed by `{` or `]`; TOML's `[[key]]` does not.
+fn looks_like_json(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with('{')
+        || t.strip_prefix('[')
+            .is_some_and(|r| r.trim_start().starts_with(['{', ']']))
+}
+
 /// Parses inventory text (TOML `[[key]]`, or JSON: an array or `{"key": [...]}`) into raw entries.
 fn parse_raw(path: &Path, text: &str) -> Result<Vec<Value>> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        || text.trim_start().starts_with(['[', '{']);
+        || looks_like_json(text);
     let doc: Value = if is_json {
         serde_json::from_str(text)
             .with_context(|| format!("inventory {}: not valid JSON", path.display()))?

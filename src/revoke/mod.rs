@@ -338,10 +338,14 @@ fn confirmed(n: usize) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    eprint!(
-        "Revoke {n} key{} now? This cannot be undone. Type REVOKE to continue: ",
-        if n == 1 { "" } else { "s" }
-    );
+    if n == 0 {
+        eprint!("Probe the keys' liveness now? Type REVOKE to continue: ");
+    } else {
+        eprint!(
+            "Revoke {n} key{} now? This cannot be undone. Type REVOKE to continue: ",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "REVOKE"
@@ -355,7 +359,9 @@ fn run_plan(
     out: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let to_call = items.iter().filter(|i| i.action == Action::Revoke).count();
-    let execute = to_call > 0 && (opts.yes || (!opts.json && confirmed(to_call)));
+    // `--verify` probes manual keys too, so a plan with nothing to revoke still calls out when asked to.
+    let wants_calls = to_call > 0 || (opts.verify && !items.is_empty());
+    let execute = wants_calls && (opts.yes || (!opts.json && confirmed(to_call)));
     if !opts.json {
         print_plan(&items, !execute, out)?;
     }

@@ -338,6 +338,9 @@ pub fn build(
                 } else if include_unlisted && self_revocable {
                     item.action = Action::Refuse;
                     item.reason = unverified();
+                } else if reread_error.is_some() {
+                    item.action = Action::Manual;
+                    item.reason = format!("not matched to the inventory: {}", unverified());
                 } else {
                     item.action = Action::Manual;
                     item.reason = if self_revocable {
