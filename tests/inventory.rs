@@ -27,10 +27,16 @@ fn a_clean_inventory_passes_in_toml_and_json() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("2 keys, no problems"), "{out}");
-    let json_obj = format!("{{\"key\": [{{\"provider\": \"github\", \"key_id\": \"a\", \"secret_sha256\": \"{hash}\"}}]}}");
+    let json_obj = format!(
+        "{{\"key\": [{{\"provider\": \"github\", \"key_id\": \"a\", \"secret_sha256\": \"{hash}\"}}]}}"
+    );
     let (code, out, err) = check(dir.path(), "keys.json", &json_obj);
     assert_eq!(code, 0, "{out}{err}");
-    let (code, out, err) = check(dir.path(), "array.json", "[{\"provider\": \"npm\", \"key_id\": \"n\"}]");
+    let (code, out, err) = check(
+        dir.path(),
+        "array.json",
+        "[{\"provider\": \"npm\", \"key_id\": \"n\"}]",
+    );
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -49,12 +55,30 @@ fn every_problem_names_the_entry_and_field_and_exits_2() {
          [[key]]\nprovider = \"npm\"\n",
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("entry 2 (key_id \"dup\"): key_id: duplicate of entry 1"), "{err}");
-    assert!(!err.contains("entry 3"), "same id under another provider is fine: {err}");
-    assert!(err.contains("entry 4 (key_id \"x\"): provider: unknown provider \"acme\""), "{err}");
-    assert!(err.contains("entry 5 (key_id \"h\"): secret_sha256: expected 64 lowercase hex digits"), "{err}");
-    assert!(err.contains("entry 6 (key_id \"k\"): kind: \"robot\" is not one of team, individual"), "{err}");
-    assert!(err.contains("entry 7 (key_id \"?\"): key_id: missing"), "{err}");
+    assert!(
+        err.contains("entry 2 (key_id \"dup\"): key_id: duplicate of entry 1"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("entry 3"),
+        "same id under another provider is fine: {err}"
+    );
+    assert!(
+        err.contains("entry 4 (key_id \"x\"): provider: unknown provider \"acme\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("entry 5 (key_id \"h\"): secret_sha256: expected 64 lowercase hex digits"),
+        "{err}"
+    );
+    assert!(
+        err.contains("entry 6 (key_id \"k\"): kind: \"robot\" is not one of team, individual"),
+        "{err}"
+    );
+    assert!(
+        err.contains("entry 7 (key_id \"?\"): key_id: missing"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -65,7 +89,11 @@ fn http_providers_from_the_config_are_known() {
         "[providers.acme]\nkind = \"http\"\nurl = \"http://127.0.0.1:9/keys/{key_id}\"\nrevoked = [204]\n",
     )
     .expect("config");
-    let (code, out, err) = check(dir.path(), "keys.toml", "[[key]]\nprovider = \"acme\"\nkey_id = \"x\"\n");
+    let (code, out, err) = check(
+        dir.path(),
+        "keys.toml",
+        "[[key]]\nprovider = \"acme\"\nkey_id = \"x\"\n",
+    );
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -95,8 +123,14 @@ fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
         },
     );
     let mut cmd = keysweep_cmd(&fake);
-    cmd.current_dir(dir.path())
-        .args(["scan", "src", "--format", "json", "--inventory", "keys.json"]);
+    cmd.current_dir(dir.path()).args([
+        "scan",
+        "src",
+        "--format",
+        "json",
+        "--inventory",
+        "keys.json",
+    ]);
     let (code, out, err) = run(cmd);
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
@@ -108,8 +142,15 @@ fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
     assert!(f["liveness"].is_null(), "no probe without --verify");
     assert!(fake.seen().is_empty());
     let mut cmd = keysweep_cmd(&fake);
-    cmd.current_dir(dir.path())
-        .args(["scan", "src", "--format", "json", "--inventory", "keys.json", "--verify"]);
+    cmd.current_dir(dir.path()).args([
+        "scan",
+        "src",
+        "--format",
+        "json",
+        "--inventory",
+        "keys.json",
+        "--verify",
+    ]);
     let (code, out, err) = run(cmd);
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");

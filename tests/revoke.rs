@@ -33,7 +33,10 @@ fn dry_run_prints_the_plan_and_calls_nothing() {
     assert!(out.contains("key_id=gh-deploy"), "{out}");
     assert!(fake.seen().is_empty(), "dry-run called {:?}", fake.seen());
     assert!(fake.is_live(&gl) && fake.is_live(&gh));
-    assert!(!out.contains(&gl) && !out.contains(&gh), "plan printed a secret");
+    assert!(
+        !out.contains(&gl) && !out.contains(&gh),
+        "plan printed a secret"
+    );
 }
 
 #[test]
@@ -43,7 +46,11 @@ fn revokes_inventory_tokens_with_every_self_revoking_provider_and_audits_without
     let tokens = [
         ("gitlab", "gitlab.pat", fake_token("glpat-", "all-gl", 20)),
         ("github", "github.pat", fake_token("ghp_", "all-gh", 36)),
-        ("slack", "slack.bot-token", fake_token("xoxb-", "all-sl", 40)),
+        (
+            "slack",
+            "slack.bot-token",
+            fake_token("xoxb-", "all-sl", 40),
+        ),
         ("npm", "npm.token", fake_token("npm_", "all-npm", 36)),
     ];
     for (i, (provider, rule, token)) in tokens.iter().enumerate() {
@@ -55,17 +62,36 @@ fn revokes_inventory_tokens_with_every_self_revoking_provider_and_audits_without
     assert_eq!(code, 0, "{out}{err}");
     for (provider, _, token) in &tokens {
         assert!(!fake.is_live(token), "{provider} token still live");
-        assert!(out.contains(&format!("revoked          {provider}")), "{out}");
+        assert!(
+            out.contains(&format!("revoked          {provider}")),
+            "{out}"
+        );
     }
     assert_eq!(fake.count("POST", "/credentials/revoke"), 1);
-    assert_eq!(fake.count("DELETE", "/api/v4/personal_access_tokens/self"), 1);
+    assert_eq!(
+        fake.count("DELETE", "/api/v4/personal_access_tokens/self"),
+        1
+    );
     assert_eq!(fake.count("POST", "/auth.revoke"), 1);
     assert_eq!(fake.count("DELETE", "/-/npm/v1/tokens/token/"), 1);
     let log = std::fs::read_to_string(root.audit()).expect("audit log");
-    assert_eq!(log.lines().filter(|l| l.contains("\"event\":\"intent\"")).count(), 4);
-    assert_eq!(log.lines().filter(|l| l.contains("\"outcome\":\"revoked\"")).count(), 4);
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.contains("\"event\":\"intent\""))
+            .count(),
+        4
+    );
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.contains("\"outcome\":\"revoked\""))
+            .count(),
+        4
+    );
     for (_, _, token) in &tokens {
-        assert!(!log.contains(token.as_str()), "audit log holds a raw secret");
+        assert!(
+            !log.contains(token.as_str()),
+            "audit log holds a raw secret"
+        );
     }
     // A second run finds them done in the log and calls nothing.
     let before = fake.seen().len();
@@ -125,16 +151,29 @@ fn retries_429_with_retry_after_500s_and_timeouts() {
     root.inventory_entry(&secret_entry("npm", "c", &c));
     fake.fault(
         "DELETE /api/v4/personal_access_tokens/self",
-        vec![Fault::Status(429, vec![("retry-after", "1".into())], "{\"message\":\"slow down\"}".into())],
+        vec![Fault::Status(
+            429,
+            vec![("retry-after", "1".into())],
+            "{\"message\":\"slow down\"}".into(),
+        )],
     );
     let five_hundred = Fault::Status(500, vec![], "oops".into());
-    fake.fault("POST /auth.revoke", vec![five_hundred.clone(), five_hundred]);
-    fake.fault("DELETE /-/npm/v1/tokens/token/", vec![Fault::Delay(Duration::from_secs(5))]);
+    fake.fault(
+        "POST /auth.revoke",
+        vec![five_hundred.clone(), five_hundred],
+    );
+    fake.fault(
+        "DELETE /-/npm/v1/tokens/token/",
+        vec![Fault::Delay(Duration::from_secs(5))],
+    );
     let mut cmd = root.revoke(&fake, &["--yes"]);
     cmd.env("KEYSWEEP_HTTP_TIMEOUT_MS", "300");
     let (code, out, err) = run(cmd);
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(fake.count("DELETE", "/api/v4/personal_access_tokens/self"), 2);
+    assert_eq!(
+        fake.count("DELETE", "/api/v4/personal_access_tokens/self"),
+        2
+    );
     assert_eq!(fake.count("POST", "/auth.revoke"), 3);
     assert_eq!(fake.count("DELETE", "/-/npm/v1/tokens/token/"), 2);
     assert!(!fake.is_live(&a) && !fake.is_live(&b) && !fake.is_live(&c));
@@ -152,7 +191,10 @@ fn malformed_answers_and_exhausted_retries_are_failures() {
     root.plant_token("g.env", "gitlab.pat", "gitlab", &gl);
     root.inventory_entry(&secret_entry("slack", "s", &sl));
     root.inventory_entry(&secret_entry("gitlab", "g", &gl));
-    fake.fault("POST /auth.revoke", vec![Fault::Status(200, vec![], "<html>not json".into())]);
+    fake.fault(
+        "POST /auth.revoke",
+        vec![Fault::Status(200, vec![], "<html>not json".into())],
+    );
     fake.fault(
         "DELETE /api/v4/personal_access_tokens/self",
         vec![Fault::Status(503, vec![], "down".into()); 5],
@@ -160,8 +202,14 @@ fn malformed_answers_and_exhausted_retries_are_failures() {
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.contains("auth.revoke: malformed answer"), "{out}");
-    assert!(out.contains("unexpected HTTP 503 (retries exhausted)"), "{out}");
-    assert_eq!(fake.count("DELETE", "/api/v4/personal_access_tokens/self"), 5);
+    assert!(
+        out.contains("unexpected HTTP 503 (retries exhausted)"),
+        "{out}"
+    );
+    assert_eq!(
+        fake.count("DELETE", "/api/v4/personal_access_tokens/self"),
+        5
+    );
 }
 
 fn acme_config(root: &Root, fake: &Fake) -> std::path::PathBuf {
@@ -179,7 +227,11 @@ fn acme_config(root: &Root, fake: &Fake) -> std::path::PathBuf {
 fn generic_http_provider_revokes_with_org_credentials_and_names_the_env_var_on_401() {
     let fake = Fake::start();
     *fake.state.acme_token.lock().expect("lock") = "org-secret-fake".into();
-    fake.state.acme_live.lock().expect("lock").insert("svc-17".into());
+    fake.state
+        .acme_live
+        .lock()
+        .expect("lock")
+        .insert("svc-17".into());
     let mut root = Root::new();
     let tok = fake_token("acme_", "acme", 32);
     root.plant_token("svc.env", "generic.api-key", "generic", &tok);
@@ -189,13 +241,23 @@ fn generic_http_provider_revokes_with_org_credentials_and_names_the_env_var_on_4
     cmd.arg(&cfg).env("ACME_KEYS_TOKEN", "wrong-fake");
     let (code, out, err) = run(cmd);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(out.contains("fix the environment variable ACME_KEYS_TOKEN"), "{out}");
+    assert!(
+        out.contains("fix the environment variable ACME_KEYS_TOKEN"),
+        "{out}"
+    );
     let mut cmd = root.revoke(&fake, &["--yes", "--config"]);
     cmd.arg(&cfg).env("ACME_KEYS_TOKEN", "org-secret-fake");
     let (code, out, err) = run(cmd);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("DELETE"), "{out}");
-    assert!(!fake.state.acme_live.lock().expect("lock").contains("svc-17"));
+    assert!(
+        !fake
+            .state
+            .acme_live
+            .lock()
+            .expect("lock")
+            .contains("svc-17")
+    );
     assert_eq!(fake.count("DELETE", "/keys/svc-17"), 2);
 }
 
@@ -223,14 +285,26 @@ fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt() {
     let (code, out, _) = run(root.revoke(&fake, &["--verify"]));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(&format!("manual  app-store-connect  key_id=2X9R4HXF34 fingerprint={fp} matched_by=public_key (strong)")), "{out}");
-    assert!(out.contains("Team Keys") && out.contains("Revoke Key"), "{out}");
+    assert!(
+        out.contains("Team Keys") && out.contains("Revoke Key"),
+        "{out}"
+    );
     assert!(fake.seen().is_empty());
     // With --yes --verify: the fake checks the JWT and says live.
     let (code, out, err) = run(root.revoke(&fake, &["--yes", "--verify"]));
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("Liveness now: GET /v1/apps?limit=1: 200 (key works), 3499 requests left"), "{out}");
+    assert!(
+        out.contains("Liveness now: GET /v1/apps?limit=1: 200 (key works), 3499 requests left"),
+        "{out}"
+    );
     // The operator revokes it; the next --verify proves it dead.
-    fake.state.asc.lock().expect("lock").get_mut("2X9R4HXF34").expect("key").live = false;
+    fake.state
+        .asc
+        .lock()
+        .expect("lock")
+        .get_mut("2X9R4HXF34")
+        .expect("key")
+        .live = false;
     let (code, out, err) = run(root.revoke(&fake, &["--yes", "--verify"]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("probe proves it dead"), "{out}");
@@ -250,7 +324,11 @@ fn userplane_is_manual_and_its_probe_reads_error_codes_and_retries_rate_limits()
     root.inventory_entry(&secret_entry("userplane", "up-2", &gone));
     fake.fault(
         "GET /api/v1/public/me",
-        vec![Fault::Status(429, vec![("retry-after", "0".into())], "{\"code\":\"RATE_LIMITED\"}".into())],
+        vec![Fault::Status(
+            429,
+            vec![("retry-after", "0".into())],
+            "{\"code\":\"RATE_LIMITED\"}".into(),
+        )],
     );
     let (code, out, err) = run(root.revoke(&fake, &["--yes", "--verify"]));
     assert_eq!(code, 1, "{out}{err}");
@@ -269,7 +347,11 @@ fn a_run_killed_after_its_intent_resumes_and_revokes_each_key_once() {
     let fine = fake_token("glpat-", "kill-fine", 20);
     fake.live(&stuck);
     fake.live(&fine);
-    fake.state.stall_revoke.lock().expect("lock").insert(stuck.clone());
+    fake.state
+        .stall_revoke
+        .lock()
+        .expect("lock")
+        .insert(stuck.clone());
     let fp_stuck = root.plant_token("a.env", "gitlab.pat", "gitlab", &stuck);
     let fp_fine = root.plant_token("b.env", "gitlab.pat", "gitlab", &fine);
     root.inventory_entry(&secret_entry("gitlab", "stuck", &stuck));
@@ -291,7 +373,10 @@ fn a_run_killed_after_its_intent_resumes_and_revokes_each_key_once() {
         if stuck_intent && fine_done && fake.count_with("DELETE", "/api/v4", &stuck) == 1 {
             break;
         }
-        assert!(Instant::now() < deadline, "the first run never reached its stalled call: {log}");
+        assert!(
+            Instant::now() < deadline,
+            "the first run never reached its stalled call: {log}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().expect("kill keysweep");
@@ -300,10 +385,25 @@ fn a_run_killed_after_its_intent_resumes_and_revokes_each_key_once() {
     let (code, out, err) = run(root.revoke(&fake, &["--yes", "--resume"]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(err.contains("1 in doubt"), "{err}");
-    assert!(out.contains("in doubt after an interrupted run; probe"), "{out}");
-    assert_eq!(fake.count_with("DELETE", "/api/v4", &stuck), 1, "in-doubt key revoked twice");
-    assert_eq!(fake.count_with("DELETE", "/api/v4", &fine), 1, "done key revoked twice");
-    assert_eq!(fake.count_with("GET", "/api/v4", &stuck), 1, "in-doubt key not probed first");
+    assert!(
+        out.contains("in doubt after an interrupted run; probe"),
+        "{out}"
+    );
+    assert_eq!(
+        fake.count_with("DELETE", "/api/v4", &stuck),
+        1,
+        "in-doubt key revoked twice"
+    );
+    assert_eq!(
+        fake.count_with("DELETE", "/api/v4", &fine),
+        1,
+        "done key revoked twice"
+    );
+    assert_eq!(
+        fake.count_with("GET", "/api/v4", &stuck),
+        1,
+        "in-doubt key not probed first"
+    );
 }
 
 #[test]
@@ -317,8 +417,14 @@ fn the_loopback_guard_refuses_real_providers() {
     cmd.env("KEYSWEEP_GITHUB_URL", "https://api.github.com");
     let (code, out, err) = run(cmd);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(out.contains("refused to call https://api.github.com/credentials/revoke"), "{out}");
-    assert!(out.contains("KEYSWEEP_LOOPBACK_ONLY=1 allows only loopback hosts"), "{out}");
+    assert!(
+        out.contains("refused to call https://api.github.com/credentials/revoke"),
+        "{out}"
+    );
+    assert!(
+        out.contains("KEYSWEEP_LOOPBACK_ONLY=1 allows only loopback hosts"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -330,16 +436,23 @@ fn a_findings_file_is_never_trusted() {
     root.plant_token("a.env", "gitlab.pat", "gitlab", &gl);
     root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
     // The file now holds another token: the recorded fingerprint no longer matches anything there.
-    root.write("a.env", &format!("TOKEN = \"{}\"\n", fake_token("glpat-", "other", 20)));
+    root.write(
+        "a.env",
+        &format!("TOKEN = \"{}\"\n", fake_token("glpat-", "other", 20)),
+    );
     // And an inventory key matched by key id alone is weak.
     let other = fake_token("glpat-", "weak", 20);
     fake.live(&other);
     root.plant_token("b.env", "gitlab.pat", "gitlab", &other);
-    root.findings[1]["key"] = serde_json::json!({"key_id": "gl-weak", "issuer_id": null, "public_key_sha256": null});
+    root.findings[1]["key"] =
+        serde_json::json!({"key_id": "gl-weak", "issuer_id": null, "public_key_sha256": null});
     root.inventory_entry("provider = \"gitlab\"\nkey_id = \"gl-weak\"");
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("could not be re-read and checked against the fingerprint"), "{out}");
+    assert!(
+        out.contains("could not be re-read and checked against the fingerprint"),
+        "{out}"
+    );
     assert!(out.contains("matched by key id alone (weak)"), "{out}");
     assert!(fake.seen().is_empty());
 }
@@ -348,7 +461,11 @@ fn a_findings_file_is_never_trusted() {
 fn scan_revoke_plans_from_the_scan_itself_and_yes_carries_it_out() {
     let fake = Fake::start();
     *fake.state.acme_token.lock().expect("lock") = "org-secret-fake".into();
-    fake.state.acme_live.lock().expect("lock").insert("deploy-key".into());
+    fake.state
+        .acme_live
+        .lock()
+        .expect("lock")
+        .insert("deploy-key".into());
     let root = Root::new();
     let (pem, _, _) = fake_p256("scan-revoke");
     root.write("src/deploy.pem", &pem);
@@ -365,7 +482,15 @@ fn scan_revoke_plans_from_the_scan_itself_and_yes_carries_it_out() {
     let scan = |yes: bool| {
         let mut cmd = keysweep_cmd(&fake);
         cmd.current_dir(root.path())
-            .args(["scan", "src", "--format", "json", "--inventory", "inventory.toml", "--config"])
+            .args([
+                "scan",
+                "src",
+                "--format",
+                "json",
+                "--inventory",
+                "inventory.toml",
+                "--config",
+            ])
             .arg(&cfg)
             .args(["--revoke", "--audit-log", "audit.jsonl"])
             .env("ACME_KEYS_TOKEN", "org-secret-fake");
@@ -377,7 +502,10 @@ fn scan_revoke_plans_from_the_scan_itself_and_yes_carries_it_out() {
     let (code, out, err) = scan(false);
     assert_eq!(code, 1, "{out}{err}");
     let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report on stdout");
-    assert_eq!(report["findings"][0]["inventory"]["matched_by"], "secret_hash");
+    assert_eq!(
+        report["findings"][0]["inventory"]["matched_by"],
+        "secret_hash"
+    );
     assert_eq!(report["findings"][0]["inventory"]["key_id"], "deploy-key");
     assert!(err.contains("revoke  acme-keys"), "{err}");
     assert!(fake.seen().is_empty());
@@ -385,4 +513,71 @@ fn scan_revoke_plans_from_the_scan_itself_and_yes_carries_it_out() {
     assert_eq!(code, 1, "findings still count: {err}");
     assert!(err.contains("revoked          acme-keys"), "{err}");
     assert_eq!(fake.count("DELETE", "/keys/deploy-key"), 1);
+}
+
+#[test]
+fn individual_app_store_connect_keys_sign_with_sub_user() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let (pem, spki, spki_pem) = fake_p256("asc-individual");
+    fake.state.asc.lock().expect("lock").insert(
+        "IND1234567".into(),
+        AscKey {
+            public_pem: spki_pem,
+            issuer: None,
+            live: true,
+        },
+    );
+    root.plant_key("AuthKey_IND1234567.p8", &pem, &spki, "IND1234567");
+    root.inventory_entry(&format!(
+        "provider = \"app-store-connect\"\nkey_id = \"IND1234567\"\nkind = \"individual\"\npublic_key_sha256 = \"{}\"",
+        sha256_hex(&spki)
+    ));
+    let (code, out, err) = run(root.revoke(&fake, &["--yes", "--verify", "--format", "json"]));
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON outcomes");
+    let item = &v["items"][0];
+    assert_eq!(item["action"], "manual");
+    assert_eq!(item["outcome"]["outcome"], "manual_required");
+    let steps = item["outcome"]["steps"].to_string();
+    assert!(steps.contains("Individual API Key"), "{steps}");
+    assert!(
+        steps.contains("200 (key works)"),
+        "the fake accepted the sub=user JWT: {steps}"
+    );
+    assert!(
+        !out.contains("BEGIN PRIVATE KEY"),
+        "JSON output holds no key"
+    );
+}
+
+#[test]
+fn a_secret_deleted_from_the_tree_is_re_read_from_its_git_blob() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let gl = fake_token("glpat-", "from-git", 20);
+    fake.live(&gl);
+    root.plant_token("old.env", "gitlab.pat", "gitlab", &gl);
+    root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
+    // Commit the file, then delete it from the work tree: only the blob remains.
+    let repo = git2::Repository::init(root.path()).expect("init");
+    let mut index = repo.index().expect("index");
+    index
+        .add_path(std::path::Path::new("old.env"))
+        .expect("add");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let sig = git2::Signature::new(
+        "Fake Dev",
+        "dev@example.invalid",
+        &git2::Time::new(1_700_000_000, 0),
+    )
+    .expect("signature");
+    repo.commit(Some("HEAD"), &sig, &sig, "add fake credentials", &tree, &[])
+        .expect("commit");
+    std::fs::remove_file(root.path().join("old.env")).expect("rm");
+    let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!fake.is_live(&gl));
 }

@@ -259,6 +259,12 @@ impl HttpClient {
                 reason: format!("scheme {:?} is not http(s)", parsed.scheme()),
             });
         }
+        if parsed.scheme() == "http" && !is_loopback(&parsed) {
+            return Err(HttpError::Refused {
+                url: url.to_string(),
+                reason: "plain http would send credentials in clear; use https".into(),
+            });
+        }
         if self.loopback_only && !is_loopback(&parsed) {
             return Err(HttpError::Refused {
                 url: url.to_string(),
@@ -366,6 +372,12 @@ mod tests {
         assert!(c.check_url("http://[::1]:9/x").is_ok());
         assert!(c.check_url("http://localhost:9/x").is_ok());
         assert!(c.check_url("http://127.0.0.1.evil.example/x").is_err());
+        let open = HttpClient::new(RetryPolicy::from_env(), false).expect("client");
+        assert!(
+            open.check_url("http://keys.example.com/x").is_err(),
+            "clear text"
+        );
+        assert!(open.check_url("https://keys.example.com/x").is_ok());
     }
 
     #[test]

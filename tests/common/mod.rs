@@ -122,7 +122,11 @@ impl Fake {
 
     /// Makes a token valid.
     pub fn live(&self, token: &str) {
-        self.state.live.lock().expect("lock").insert(token.to_string());
+        self.state
+            .live
+            .lock()
+            .expect("lock")
+            .insert(token.to_string());
     }
 
     /// Whether a token still works.
@@ -191,8 +195,14 @@ async fn handle(st: Arc<State>, req: Request) -> Response {
     let body = String::from_utf8_lossy(&body).into_owned();
     let auth = format!(
         "{} {}",
-        headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or(""),
-        headers.get("private-token").and_then(|v| v.to_str().ok()).unwrap_or("")
+        headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+        headers
+            .get("private-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     );
     st.seen.lock().expect("lock").push(Seen {
         method: method.to_string(),
@@ -258,10 +268,16 @@ async fn handle(st: Arc<State>, req: Request) -> Response {
             }
         }
         // Slack
-        (Method::POST, "/auth.test") if is_live(&token) => reply(200, json!({"ok": true, "team": "fake"})),
+        (Method::POST, "/auth.test") if is_live(&token) => {
+            reply(200, json!({"ok": true, "team": "fake"}))
+        }
         (Method::POST, "/auth.test") => reply(200, json!({"ok": false, "error": "invalid_auth"})),
-        (Method::POST, "/auth.revoke") if revoke(&token) => reply(200, json!({"ok": true, "revoked": true})),
-        (Method::POST, "/auth.revoke") => reply(200, json!({"ok": false, "error": "token_revoked"})),
+        (Method::POST, "/auth.revoke") if revoke(&token) => {
+            reply(200, json!({"ok": true, "revoked": true}))
+        }
+        (Method::POST, "/auth.revoke") => {
+            reply(200, json!({"ok": false, "error": "token_revoked"}))
+        }
         // npm
         (Method::GET, "/-/whoami") if is_live(&token) => reply(200, json!({"username": "fake"})),
         (Method::GET, "/-/whoami") => reply(401, json!({"error": "unauthorized"})),
@@ -304,12 +320,16 @@ async fn handle(st: Arc<State>, req: Request) -> Response {
 /// Verifies an App Store Connect JWT: ES256 signature by the registered key, `kid`, `typ`, `aud`, `iss`/`sub`,
 /// and a lifetime of at most 20 minutes.
 fn asc(st: &State, jwt: &str) -> Response {
-    let rate = vec![("x-rate-limit", "user-hour-lim:3500;user-hour-rem:3499;".to_string())];
+    let rate = vec![(
+        "x-rate-limit",
+        "user-hour-lim:3500;user-hour-rem:3499;".to_string(),
+    )];
     let unauthorized = |why: &str| {
         reply_with(
             401,
             rate.clone(),
-            json!({"errors": [{"status": "401", "code": "NOT_AUTHORIZED", "detail": why}]}).to_string(),
+            json!({"errors": [{"status": "401", "code": "NOT_AUTHORIZED", "detail": why}]})
+                .to_string(),
         )
     };
     let Ok(header) = jsonwebtoken::decode_header(jwt) else {
@@ -340,7 +360,9 @@ fn asc(st: &State, jwt: &str) -> Response {
         return unauthorized("exp more than 20 minutes after iat");
     }
     let ok_subject = match &key.issuer {
-        Some(iss) => c.get("iss").and_then(Value::as_str) == Some(iss.as_str()) && c.get("sub").is_none(),
+        Some(iss) => {
+            c.get("iss").and_then(Value::as_str) == Some(iss.as_str()) && c.get("sub").is_none()
+        }
         None => c.get("sub").and_then(Value::as_str) == Some("user") && c.get("iss").is_none(),
     };
     if !ok_subject {
@@ -373,7 +395,12 @@ pub fn fake_p256(seed: &str) -> (String, Vec<u8>, String) {
     let sk = p256::SecretKey::from_slice(&Sha256::digest(format!("fake-key:{seed}").as_bytes()))
         .expect("a SHA-256 digest is a valid P-256 scalar");
     let pem = sk.to_pkcs8_pem(LineEnding::LF).expect("pem").to_string();
-    let spki = sk.public_key().to_public_key_der().expect("der").as_bytes().to_vec();
+    let spki = sk
+        .public_key()
+        .to_public_key_der()
+        .expect("der")
+        .as_bytes()
+        .to_vec();
     let spki_pem = sk
         .public_key()
         .to_public_key_pem(LineEnding::LF)
@@ -463,7 +490,8 @@ impl Root {
         let f = self.path().join("findings.json");
         std::fs::write(
             &f,
-            serde_json::to_string_pretty(&json!({"version": 1, "findings": self.findings})).expect("json"),
+            serde_json::to_string_pretty(&json!({"version": 1, "findings": self.findings}))
+                .expect("json"),
         )
         .expect("write findings");
         let i = self.path().join("inventory.toml");
