@@ -581,3 +581,35 @@ fn a_secret_deleted_from_the_tree_is_re_read_from_its_git_blob() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(!fake.is_live(&gl));
 }
+
+#[test]
+fn github_rejecting_our_configured_token_names_its_env_var() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let gh = fake_token("ghp_", "gh-401", 36);
+    fake.live(&gh);
+    root.plant_token("a.env", "github.pat", "github", &gh);
+    root.inventory_entry(&secret_entry("github", "gh", &gh));
+    let cfg = root.path().join("keysweep.toml");
+    std::fs::write(
+        &cfg,
+        "[providers.github]\ntoken_env = \"GH_REVOKE_TOKEN\"\n",
+    )
+    .expect("config");
+    fake.fault(
+        "POST /credentials/revoke",
+        vec![Fault::Status(
+            401,
+            vec![],
+            "{\"message\":\"Bad credentials\"}".into(),
+        )],
+    );
+    let mut cmd = root.revoke(&fake, &["--yes", "--config"]);
+    cmd.arg(&cfg)
+        .env("GH_REVOKE_TOKEN", "expired-org-token-fake");
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("fix the token in GH_REVOKE_TOKEN"), "{out}");
+    assert!(fake.seen()[0].auth.contains("expired-org-token-fake"));
+    assert!(fake.is_live(&gh));
+}

@@ -255,19 +255,19 @@ impl HttpClient {
         })?;
         if parsed.scheme() != "https" && parsed.scheme() != "http" {
             return Err(HttpError::Refused {
-                url: url.to_string(),
+                url: redact_url(url),
                 reason: format!("scheme {:?} is not http(s)", parsed.scheme()),
             });
         }
         if parsed.scheme() == "http" && !is_loopback(&parsed) {
             return Err(HttpError::Refused {
-                url: url.to_string(),
+                url: redact_url(url),
                 reason: "plain http would send credentials in clear; use https".into(),
             });
         }
         if self.loopback_only && !is_loopback(&parsed) {
             return Err(HttpError::Refused {
-                url: url.to_string(),
+                url: redact_url(url),
                 reason: format!(
                     "{LOOPBACK_ONLY_ENV}=1 allows only loopback hosts, not {:?}",
                     parsed.host_str().unwrap_or("")

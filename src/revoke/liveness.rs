@@ -98,12 +98,18 @@ pub fn verify_findings(
     inventory: Option<&Inventory>,
     findings: &mut [Finding],
 ) -> anyhow::Result<()> {
-    let targets: Vec<(usize, ProbeTarget)> = findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (i, target_of(f, inventory)))
-        .filter(|(_, t)| has_probe(&t.provider))
-        .collect();
+    let mut targets: Vec<(usize, ProbeTarget)> = Vec::new();
+    for (i, f) in findings.iter_mut().enumerate() {
+        let t = target_of(f, inventory);
+        if has_probe(&t.provider) {
+            targets.push((i, t));
+        } else {
+            f.liveness = Some(Liveness {
+                status: "unknown".into(),
+                detail: format!("no liveness probe for provider {}", t.provider),
+            });
+        }
+    }
     if targets.is_empty() {
         return Ok(());
     }
