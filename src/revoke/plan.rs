@@ -352,13 +352,18 @@ pub fn build(
             }
         }
         // One item per key: a key matched twice (two encodings, two rules) is revoked once.
-        let identity = match &item.matched_by {
-            Some(_) => format!(
+        let identity = match (&item.matched_by, &secret) {
+            (Some(_), _) => format!(
                 "{}\0{}",
                 item.provider,
                 item.key_id.clone().unwrap_or_default()
             ),
-            None => item.fingerprint.clone(),
+            (None, Some(s)) => format!(
+                "{}\0{}",
+                item.provider,
+                hex::encode(Sha256::digest(s.as_bytes()))
+            ),
+            (None, None) => item.fingerprint.clone(),
         };
         if !seen.insert(identity) {
             continue;
