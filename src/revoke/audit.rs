@@ -31,7 +31,8 @@ pub struct AuditRecord {
     pub key_id: Option<String>,
     /// `revoke` or `probe`.
     pub action: String,
-    /// For outcomes: `revoked`, `already_revoked`, `failed`, `refused`, `manual_required`, `live`.
+    /// For outcomes: `revoked`, `already_revoked`, `failed`, `failed_in_doubt` (timeout, 5xx, 429: the provider
+    /// may have acted), `refused`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
     /// For outcomes: the provider's answer in a few words.
@@ -89,7 +90,8 @@ pub fn read_state(path: &Path) -> Result<AuditState> {
                 }
                 // Any recorded answer (even a failure, or a probe that found the key live) settles the doubt:
                 // the provider answered and we know what happened.
-                if r.action == "revoke" || o == "already_revoked" {
+                // …except a retryable failure: the provider may have acted before the answer was lost.
+                if (r.action == "revoke" && o != "failed_in_doubt") || o == "already_revoked" {
                     state.in_doubt.remove(&k);
                 }
             }
@@ -209,6 +211,16 @@ mod tests {
             log.outcome("fa", "gitlab", Some("k1"), "revoke", "revoked", "204")
                 .expect("write");
             log.intent("fb", "gitlab", None, "revoke").expect("write");
+            log.intent("fc", "gitlab", None, "revoke").expect("write");
+            log.outcome(
+                "fc",
+                "gitlab",
+                None,
+                "revoke",
+                "failed_in_doubt",
+                "timed out",
+            )
+            .expect("write");
         }
         // A torn last line, as a kill mid-write leaves it.
         std::fs::OpenOptions::new()
@@ -219,6 +231,10 @@ mod tests {
         let state = read_state(&p).expect("read");
         assert!(state.done.contains_key(&("gitlab".into(), "fa".into())));
         assert!(state.in_doubt.contains(&("gitlab".into(), "fb".into())));
+        assert!(
+            state.in_doubt.contains(&("gitlab".into(), "fc".into())),
+            "a timeout stays in doubt"
+        );
         assert_eq!(state.unreadable_lines, 1);
     }
 }

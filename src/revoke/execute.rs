@@ -35,6 +35,17 @@ fn audit_failed(e: &anyhow::Error) -> RevocationOutcome {
     }
 }
 
+/// The outcome's name in the audit log. A retryable failure (timeout, 5xx, 429) may have been carried out by the
+/// provider before the answer was lost, so it is logged as `failed_in_doubt` and the next run probes first.
+fn audit_name(o: &RevocationOutcome) -> &'static str {
+    match o {
+        RevocationOutcome::Failed {
+            retryable: true, ..
+        } => "failed_in_doubt",
+        other => other.name(),
+    }
+}
+
 /// Probes before revoking (in doubt, or `--verify`). `Some(outcome)` settles the key without a revoke call.
 async fn precheck(ctx: &Ctx, log: &AuditLog, job: &Job, verify: bool) -> Option<RevocationOutcome> {
     if !job.in_doubt && !verify {
@@ -117,7 +128,7 @@ async fn revoke_one(ctx: &Ctx, log: &AuditLog, job: &Job) -> RevocationOutcome {
         &job.provider,
         job.key_id.as_deref(),
         "revoke",
-        o.name(),
+        audit_name(&o),
         &o.detail(),
     ) {
         eprintln!("keysweep: error: {e:#}");
@@ -167,7 +178,7 @@ async fn github_batch(
                 &job.provider,
                 job.key_id.as_deref(),
                 "revoke",
-                o.name(),
+                audit_name(&o),
                 &o.detail(),
             ) {
                 eprintln!("keysweep: error: {e:#}");
