@@ -237,6 +237,9 @@ pub struct RevokeArgs {
     /// Also revoke self-revocable tokens (GitHub, GitLab, Slack, npm) that are not in the inventory.
     #[arg(long)]
     pub include_unlisted: bool,
+    /// The scan root the findings' paths are relative to (secrets are re-read from there) [default: .].
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
     /// Configuration file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -7,11 +7,13 @@
 pub mod cli;
 pub mod config;
 pub mod finding;
+pub mod inventory;
 pub mod keys;
 pub mod merge;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
+pub mod revoke;
 pub mod rules;
 pub mod scan;
 pub mod source;
@@ -21,7 +23,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 
-use cli::{BaselineCommand, Cli, Command, KeysCommand, RulesCommand};
+use cli::{BaselineCommand, Cli, Command, InventoryCommand, KeysCommand, RulesCommand};
 
 /// How a run ended; `main` maps it to the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,7 +53,11 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Scan(args) => {
             let cfg =
                 config::ScanConfig::resolve(&args.path, &args.source, &args.output, &args.common)?;
-            pipeline::run_scan(&cfg)
+            if args.revoke {
+                pipeline::run_scan_and_revoke(&cfg, args.yes, args.audit_log.as_deref())
+            } else {
+                pipeline::run_scan(&cfg)
+            }
         }
         Command::Rules(RulesCommand::List { config }) => {
             let rules = rules::check::configured_rules(config.as_deref())?;
@@ -100,20 +106,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             }
             Ok(ExitStatus::Clean)
         }
-        other => anyhow::bail!("{} is not implemented yet", command_name(&other)),
+        Command::Inventory(InventoryCommand::Check { file }) => inventory::run_check(&file),
+        Command::Revoke(args) => revoke::run(&args),
     }
 }
 
-fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::Scan(_) => "scan",
-        Command::Rules(_) => "rules",
-        Command::Keys(_) => "keys",
-        Command::Inventory(_) => "inventory",
-        Command::Revoke(_) => "revoke",
-        Command::Baseline(_) => "baseline",
-        Command::Sweep(_) => "sweep",
-        Command::Merge(_) => "merge",
-        Command::CiEvent { .. } => "ci-event",
-    }
-}

@@ -92,6 +92,8 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     }
     let policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
     let suppressed = policy.apply(&mut findings);
+    let mut errors = errors;
+    crate::revoke::enrich_findings(cfg, &mut findings, &mut errors);
     summary.findings = findings.len() as u64;
     summary.suppressed = (stats.inline_allowed + suppressed) as u64;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -235,8 +237,24 @@ pub fn status_of(report: &ScanReport) -> ExitStatus {
     }
 }
 
+/// `keysweep scan --revoke`: the scan, then the revocation plan (carried out with `--yes`).
+pub fn run_scan_and_revoke(
+    cfg: &ScanConfig,
+    yes: bool,
+    audit_log: Option<&Path>,
+) -> Result<ExitStatus> {
+    let (status, report) = run_scan_report(cfg)?;
+    let revoked = crate::revoke::run_after_scan(cfg, &report.findings, yes, audit_log)?;
+    Ok(status.max(revoked))
+}
+
 /// `keysweep scan`.
 pub fn run_scan(cfg: &ScanConfig) -> Result<ExitStatus> {
+    run_scan_report(cfg).map(|(status, _)| status)
+}
+
+/// The scan command, returning its report too (for `--revoke`).
+fn run_scan_report(cfg: &ScanConfig) -> Result<(ExitStatus, ScanReport)> {
     let (rules, rule_errors) = load_rules(cfg)?;
     if cfg.threads > 0 {
         // A second build of the global pool fails harmlessly; the first one wins.
@@ -248,7 +266,7 @@ pub fn run_scan(cfg: &ScanConfig) -> Result<ExitStatus> {
     report.errors.splice(0..0, rule_errors);
     log_to_stderr(cfg, &report);
     write_reports(cfg, &rules, &report)?;
-    Ok(status_of(&report))
+    Ok((status_of(&report), report))
 }
 
 /// Errors (and with `-v` the skipped files) go to standard error, unless the human report on standard output

@@ -1,0 +1,313 @@
+//! Carrying out a confirmed plan: keys the audit log marks done are skipped, keys in doubt are probed first and
+//! revoked only if still live, every call is bracketed by an intent and an outcome record, at most a few calls
+//! per provider run at once, and GitHub tokens go in batches of up to 1000.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::audit::{AuditLog, AuditState};
+use super::liveness::{self, ProbeTarget};
+use super::plan::{Action, PlanItem};
+use super::providers::{self, github, gitlab, npm, slack};
+use super::{Ctx, LiveState, RevocationOutcome};
+
+/// Concurrent calls per provider.
+const PER_PROVIDER: usize = 4;
+
+/// What a task needs of one plan item (owned, so it can move into a task).
+#[derive(Clone, Debug)]
+struct Job {
+    index: usize,
+    fingerprint: String,
+    provider: String,
+    key_id: Option<String>,
+    target: ProbeTarget,
+    in_doubt: bool,
+}
+
+fn audit_failed(e: &anyhow::Error) -> RevocationOutcome {
+    RevocationOutcome::Failed {
+        reason: format!("{e:#}; nothing was called"),
+        retryable: true,
+    }
+}
+
+/// The outcome's name in the audit log. A retryable failure (timeout, 5xx, 429) may have been carried out by the
+/// provider before the answer was lost, so it is logged as `failed_in_doubt` and the next run probes first.
+fn audit_name(o: &RevocationOutcome) -> &'static str {
+    match o {
+        RevocationOutcome::Failed {
+            retryable: true, ..
+        } => "failed_in_doubt",
+        other => other.name(),
+    }
+}
+
+/// Probes before revoking (in doubt, or `--verify`). `Some(outcome)` settles the key without a revoke call.
+async fn precheck(ctx: &Ctx, log: &AuditLog, job: &Job, verify: bool) -> Option<RevocationOutcome> {
+    if !job.in_doubt && !verify {
+        return None;
+    }
+    let probe = liveness::probe(ctx, &job.target).await;
+    let doubt = if job.in_doubt {
+        "in doubt after an interrupted run; "
+    } else {
+        ""
+    };
+    match probe {
+        Some(p) if p.state == LiveState::Dead => {
+            let o = RevocationOutcome::AlreadyRevoked {
+                detail: format!("{doubt}probe: {}", p.detail),
+            };
+            if let Err(e) = log.outcome(
+                &job.fingerprint,
+                &job.provider,
+                job.key_id.as_deref(),
+                "probe",
+                o.name(),
+                &o.detail(),
+            ) {
+                return Some(audit_failed(&e));
+            }
+            Some(o)
+        }
+        Some(p) if p.state == LiveState::Live || p.state == LiveState::Disabled => None,
+        other if job.in_doubt => {
+            // Without a clear answer, repeat only where a repeated call is harmless: generic revokers that map
+            // "already revoked" answers.
+            let idempotent = ctx.section(&job.provider).is_some_and(|s| {
+                s.kind.as_deref() == Some("http") && !s.already_revoked.is_empty()
+            });
+            if idempotent {
+                None
+            } else {
+                Some(RevocationOutcome::Refused {
+                    reason: format!(
+                        "in doubt: an earlier run sent a revocation without recording the answer, and liveness \
+                         could not be established ({}); check the key by hand",
+                        other
+                            .map_or_else(|| "no probe for this provider".to_string(), |p| p.detail)
+                    ),
+                })
+            }
+        }
+        _ => None,
+    }
+}
+
+/// One revoke call for a non-batched provider, with its audit records.
+async fn revoke_one(ctx: &Ctx, log: &AuditLog, job: &Job) -> RevocationOutcome {
+    if let Err(e) = log.intent(
+        &job.fingerprint,
+        &job.provider,
+        job.key_id.as_deref(),
+        "revoke",
+    ) {
+        return audit_failed(&e);
+    }
+    let secret = job.target.secret.as_deref().unwrap_or("");
+    let o = match job.provider.as_str() {
+        gitlab::ID => gitlab::revoke(ctx, secret).await,
+        slack::ID => slack::revoke(ctx, secret).await,
+        npm::ID => npm::revoke(ctx, secret).await,
+        id => {
+            providers::http::revoke(
+                ctx,
+                id,
+                job.key_id.as_deref().unwrap_or(""),
+                &job.fingerprint,
+            )
+            .await
+        }
+    };
+    if let Err(e) = log.outcome(
+        &job.fingerprint,
+        &job.provider,
+        job.key_id.as_deref(),
+        "revoke",
+        audit_name(&o),
+        &o.detail(),
+    ) {
+        eprintln!("keysweep: error: {e:#}");
+    }
+    o
+}
+
+/// A batch of GitHub tokens: precheck each, then one call for the live ones.
+async fn github_batch(
+    ctx: &Ctx,
+    log: &AuditLog,
+    jobs: Vec<Job>,
+    verify: bool,
+) -> Vec<(usize, RevocationOutcome)> {
+    let mut out = Vec::new();
+    let mut to_call = Vec::new();
+    for job in jobs {
+        match precheck(ctx, log, &job, verify).await {
+            Some(o) => out.push((job.index, o)),
+            None => to_call.push(job),
+        }
+    }
+    for chunk in to_call.chunks(github::BATCH) {
+        let mut intents_ok = Vec::new();
+        for job in chunk {
+            match log.intent(
+                &job.fingerprint,
+                &job.provider,
+                job.key_id.as_deref(),
+                "revoke",
+            ) {
+                Ok(()) => intents_ok.push(job),
+                Err(e) => out.push((job.index, audit_failed(&e))),
+            }
+        }
+        if intents_ok.is_empty() {
+            continue;
+        }
+        let tokens: Vec<&str> = intents_ok
+            .iter()
+            .map(|j| j.target.secret.as_deref().unwrap_or(""))
+            .collect();
+        let o = github::revoke_batch(ctx, &tokens).await;
+        for job in intents_ok {
+            if let Err(e) = log.outcome(
+                &job.fingerprint,
+                &job.provider,
+                job.key_id.as_deref(),
+                "revoke",
+                audit_name(&o),
+                &o.detail(),
+            ) {
+                eprintln!("keysweep: error: {e:#}");
+            }
+            out.push((job.index, o.clone()));
+        }
+    }
+    out
+}
+
+/// Executes the plan's revoke items (and, with `verify`, probes manual ones), setting each item's outcome.
+pub fn execute(
+    ctx: Arc<Ctx>,
+    log: Arc<AuditLog>,
+    state: &AuditState,
+    items: &mut [PlanItem],
+    verify: bool,
+) -> anyhow::Result<()> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut manual_probes: Vec<(usize, ProbeTarget)> = Vec::new();
+    for (index, item) in items.iter_mut().enumerate() {
+        let key = (item.provider.clone(), item.fingerprint.clone());
+        let target = ProbeTarget {
+            provider: item.provider.clone(),
+            secret: item.secret.clone(),
+            key_id: item.key_id.clone(),
+            issuer_id: item.issuer_id.clone(),
+            individual: item.individual,
+        };
+        match item.action {
+            Action::Revoke => {
+                if let Some(done) = state.done.get(&key) {
+                    item.outcome = Some(RevocationOutcome::AlreadyRevoked {
+                        detail: format!(
+                            "done in an earlier run (audit log: {done}); not called again"
+                        ),
+                    });
+                    continue;
+                }
+                jobs.push(Job {
+                    index,
+                    fingerprint: item.fingerprint.clone(),
+                    provider: item.provider.clone(),
+                    key_id: item.key_id.clone(),
+                    target,
+                    in_doubt: state.in_doubt.contains(&key),
+                });
+            }
+            Action::Manual
+                if verify && liveness::has_probe(&item.provider) && item.secret.is_some() =>
+            {
+                manual_probes.push((index, target));
+            }
+            _ => {}
+        }
+    }
+    let rt = super::runtime()?;
+    let results: Vec<(usize, RevocationOutcome)> = rt.block_on(async {
+        let mut set: JoinSet<Vec<(usize, RevocationOutcome)>> = JoinSet::new();
+        let mut sems: BTreeMap<String, Arc<Semaphore>> = BTreeMap::new();
+        let (gh, rest): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| j.provider == github::ID);
+        if !gh.is_empty() {
+            let (ctx, log) = (ctx.clone(), log.clone());
+            set.spawn(async move { github_batch(&ctx, &log, gh, verify).await });
+        }
+        for job in rest {
+            let sem = sems
+                .entry(job.provider.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(PER_PROVIDER)))
+                .clone();
+            let (ctx, log) = (ctx.clone(), log.clone());
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let o = match precheck(&ctx, &log, &job, verify).await {
+                    Some(o) => o,
+                    None => revoke_one(&ctx, &log, &job).await,
+                };
+                vec![(job.index, o)]
+            });
+        }
+        for (index, target) in manual_probes {
+            let sem = sems
+                .entry(target.provider.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(PER_PROVIDER)))
+                .clone();
+            let ctx = ctx.clone();
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                match liveness::probe(&ctx, &target).await {
+                    Some(p) if p.state == LiveState::Dead => vec![(
+                        index,
+                        RevocationOutcome::AlreadyRevoked {
+                            detail: format!("probe proves it dead: {}", p.detail),
+                        },
+                    )],
+                    Some(p) => {
+                        let mut o = providers::manual_steps(
+                            &target.provider,
+                            target.key_id.as_deref(),
+                            target.individual,
+                        );
+                        if let RevocationOutcome::ManualRequired { steps, .. } = &mut o {
+                            steps.insert(0, format!("Liveness now: {}.", p.detail));
+                        }
+                        vec![(index, o)]
+                    }
+                    None => Vec::new(),
+                }
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok(v) => all.extend(v),
+                Err(e) => eprintln!("keysweep: error: a revocation task failed: {e}"),
+            }
+        }
+        all
+    });
+    for (index, o) in results {
+        items[index].outcome = Some(o);
+    }
+    // A task that died leaves its item without an outcome: that is a failure, not a success.
+    for item in items.iter_mut().filter(|i| i.outcome.is_none()) {
+        item.outcome = Some(RevocationOutcome::Failed {
+            reason: "no outcome recorded (internal error)".into(),
+            retryable: true,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,390 @@
+//! The revocation stage's HTTP client: reqwest with rustls, no redirects, retries of 429/5xx/timeouts with
+//! exponential backoff and jitter (honouring `Retry-After` and rate-limit headers, capped), and the loopback
+//! guard: with `KEYSWEEP_LOOPBACK_ONLY=1` any host that is not loopback is refused before a byte is sent.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::{Method, Url};
+
+/// Environment variable that restricts every request to loopback hosts (tests and CI set it).
+pub const LOOPBACK_ONLY_ENV: &str = "KEYSWEEP_LOOPBACK_ONLY";
+
+/// Retry and timeout knobs (`KEYSWEEP_RETRY_BASE_MS`, `KEYSWEEP_RETRY_MAX_MS`, `KEYSWEEP_HTTP_ATTEMPTS`,
+/// `KEYSWEEP_HTTP_TIMEOUT_MS`).
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub attempts: u32,
+    /// First backoff delay; doubled per retry.
+    pub base: Duration,
+    /// Longest single wait, whatever `Retry-After` asks.
+    pub cap: Duration,
+    /// Per-attempt timeout.
+    pub timeout: Duration,
+}
+
+fn env_ms(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+impl RetryPolicy {
+    /// Defaults (5 attempts, 500 ms base, 60 s cap, 30 s timeout), overridden by the environment.
+    pub fn from_env() -> RetryPolicy {
+        RetryPolicy {
+            attempts: env_ms("KEYSWEEP_HTTP_ATTEMPTS", 5).max(1) as u32,
+            base: Duration::from_millis(env_ms("KEYSWEEP_RETRY_BASE_MS", 500)),
+            cap: Duration::from_millis(env_ms("KEYSWEEP_RETRY_MAX_MS", 60_000)),
+            timeout: Duration::from_millis(env_ms("KEYSWEEP_HTTP_TIMEOUT_MS", 30_000)),
+        }
+    }
+}
+
+/// A provider's answer, body read as text.
+#[derive(Clone, Debug)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body (lossy UTF-8).
+    pub body: String,
+}
+
+impl Response {
+    /// The body as JSON, if it is.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    /// Whether retries were exhausted on a retryable status.
+    pub fn retryable(&self) -> bool {
+        self.status == 429 || self.status >= 500
+    }
+}
+
+/// Why no answer came back.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// The loopback guard or a malformed URL refused the request; nothing was sent.
+    #[error("refused to call {url}: {reason}")]
+    Refused {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Connection errors or timeouts on every attempt.
+    #[error("{method} {url}: {message} (after {attempts} attempts)")]
+    Transport {
+        /// Method.
+        method: String,
+        /// The URL.
+        url: String,
+        /// The last error.
+        message: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+/// One request to send (possibly several times).
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Method.
+    pub method: Method,
+    /// Absolute URL.
+    pub url: String,
+    /// Headers (name, value).
+    pub headers: Vec<(String, String)>,
+    /// Body, sent as is.
+    pub body: Option<String>,
+}
+
+impl Request {
+    /// A request without headers or body.
+    pub fn new(method: Method, url: impl Into<String>) -> Request {
+        Request {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Request {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Adds `Authorization: Bearer …`.
+    pub fn bearer(self, token: &str) -> Request {
+        self.header("Authorization", format!("Bearer {token}"))
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, body: &serde_json::Value) -> Request {
+        self.body = Some(body.to_string());
+        self.header("Content-Type", "application/json")
+    }
+}
+
+/// The client every provider uses.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    policy: RetryPolicy,
+    loopback_only: bool,
+}
+
+/// Whether a URL's host is loopback (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Joins a base URL and an endpoint path, keeping the base's own path (`…/api/v1` + `/public/me`).
+pub fn join(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+/// A small pseudo-random jitter in `[0, max)`, from the standard library's randomly seeded hasher.
+fn jitter(max: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(max.as_nanos() as u64);
+    let nanos = max.as_nanos() as u64;
+    if nanos == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_nanos(h.finish() % nanos)
+}
+
+/// How long the provider asks us to wait: `Retry-After` (seconds), GitHub/GitLab reset headers when nothing
+/// remains, or App Store Connect's `X-Rate-Limit: user-hour-lim:…;user-hour-rem:0;`.
+pub fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
+    let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(s) = get("retry-after").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_secs(s));
+    }
+    let remaining_zero = ["x-ratelimit-remaining", "ratelimit-remaining"]
+        .iter()
+        .any(|n| get(n) == Some("0"));
+    if remaining_zero {
+        for n in ["x-ratelimit-reset", "ratelimit-reset"] {
+            if let Some(reset) = get(n).and_then(|v| v.parse::<u64>().ok()) {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                return Some(Duration::from_secs(reset.saturating_sub(now)));
+            }
+        }
+    }
+    if let Some(limits) = get("x-rate-limit") {
+        let remaining = parse_apple_rate_limit(limits).1;
+        if remaining == Some(0) {
+            return Some(Duration::from_secs(3600));
+        }
+    }
+    None
+}
+
+/// Parses App Store Connect's `user-hour-lim:3600;user-hour-rem:3599;` into (limit, remaining).
+pub fn parse_apple_rate_limit(value: &str) -> (Option<u64>, Option<u64>) {
+    let mut lim = None;
+    let mut rem = None;
+    for part in value.split(';') {
+        if let Some((k, v)) = part.split_once(':') {
+            match k.trim() {
+                "user-hour-lim" => lim = v.trim().parse().ok(),
+                "user-hour-rem" => rem = v.trim().parse().ok(),
+                _ => {}
+            }
+        }
+    }
+    (lim, rem)
+}
+
+impl HttpClient {
+    /// Builds the client from the environment's policy and loopback guard.
+    pub fn from_env() -> anyhow::Result<HttpClient> {
+        let policy = RetryPolicy::from_env();
+        let loopback_only = std::env::var(LOOPBACK_ONLY_ENV).is_ok_and(|v| v == "1");
+        HttpClient::new(policy, loopback_only)
+    }
+
+    /// Builds a client.
+    pub fn new(policy: RetryPolicy, loopback_only: bool) -> anyhow::Result<HttpClient> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(policy.timeout)
+            .user_agent(concat!("keysweep/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| anyhow::anyhow!("building the HTTP client: {e}"))?;
+        Ok(HttpClient {
+            client,
+            policy,
+            loopback_only,
+        })
+    }
+
+    /// The retry policy.
+    pub fn policy(&self) -> RetryPolicy {
+        self.policy
+    }
+
+    /// Checks a URL against the loopback guard without sending anything.
+    pub fn check_url(&self, url: &str) -> Result<Url, HttpError> {
+        let parsed = Url::parse(url).map_err(|e| HttpError::Refused {
+            url: url.to_string(),
+            reason: format!("not a valid URL: {e}"),
+        })?;
+        if parsed.scheme() != "https" && parsed.scheme() != "http" {
+            return Err(HttpError::Refused {
+                url: redact_url(url),
+                reason: format!("scheme {:?} is not http(s)", parsed.scheme()),
+            });
+        }
+        if parsed.scheme() == "http" && !is_loopback(&parsed) {
+            return Err(HttpError::Refused {
+                url: redact_url(url),
+                reason: "plain http would send credentials in clear; use https".into(),
+            });
+        }
+        if self.loopback_only && !is_loopback(&parsed) {
+            return Err(HttpError::Refused {
+                url: redact_url(url),
+                reason: format!(
+                    "{LOOPBACK_ONLY_ENV}=1 allows only loopback hosts, not {:?}",
+                    parsed.host_str().unwrap_or("")
+                ),
+            });
+        }
+        Ok(parsed)
+    }
+
+    /// Sends a request, retrying 429/5xx answers and transport errors. After the last attempt a retryable
+    /// status is returned as the response (the caller maps it to a retryable failure).
+    pub async fn send(&self, req: &Request) -> Result<Response, HttpError> {
+        let url = self.check_url(&req.url)?;
+        let mut last_err = String::new();
+        for attempt in 0..self.policy.attempts {
+            let mut b = self.client.request(req.method.clone(), url.clone());
+            for (k, v) in &req.headers {
+                b = b.header(k, v);
+            }
+            if let Some(body) = &req.body {
+                b = b.body(body.clone());
+            }
+            let last = attempt + 1 == self.policy.attempts;
+            let backoff = self.policy.base.saturating_mul(1 << attempt.min(16));
+            let backoff = backoff + jitter(backoff / 2 + Duration::from_millis(1));
+            match b.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    let body = match resp.bytes().await {
+                        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                        Err(e) => {
+                            last_err = format!("reading the body: {e}");
+                            if !last {
+                                tokio::time::sleep(backoff.min(self.policy.cap)).await;
+                            }
+                            continue;
+                        }
+                    };
+                    let r = Response {
+                        status,
+                        headers,
+                        body,
+                    };
+                    if !r.retryable() || last {
+                        return Ok(r);
+                    }
+                    let wait = requested_wait(&r.headers).unwrap_or(backoff);
+                    tokio::time::sleep(wait.min(self.policy.cap)).await;
+                }
+                Err(e) => {
+                    last_err = if e.is_timeout() {
+                        format!("timed out after {:?}", self.policy.timeout)
+                    } else {
+                        // Without the URL: reqwest errors name it, and it is ours anyway.
+                        format!("{}", e.without_url())
+                    };
+                    if !last {
+                        tokio::time::sleep(backoff.min(self.policy.cap)).await;
+                    }
+                }
+            }
+        }
+        Err(HttpError::Transport {
+            method: req.method.to_string(),
+            url: redact_url(&req.url),
+            message: last_err,
+            attempts: self.policy.attempts,
+        })
+    }
+}
+
+/// A URL for messages: the path's last segment is dropped when it may carry a token (npm's token deletion).
+pub fn redact_url(url: &str) -> String {
+    if url.contains("/tokens/token/") {
+        match url.rsplit_once('/') {
+            Some((head, _)) => format!("{head}/…"),
+            None => url.to_string(),
+        }
+    } else {
+        url.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_keep_the_base_path() {
+        assert_eq!(
+            join("https://api.userplane.io/api/v1/", "/public/me"),
+            "https://api.userplane.io/api/v1/public/me"
+        );
+    }
+
+    #[test]
+    fn loopback_guard_refuses_real_hosts() {
+        let c = HttpClient::new(RetryPolicy::from_env(), true).expect("client");
+        assert!(c.check_url("https://api.github.com/user").is_err());
+        assert!(c.check_url("http://127.0.0.1:9/x").is_ok());
+        assert!(c.check_url("http://[::1]:9/x").is_ok());
+        assert!(c.check_url("http://localhost:9/x").is_ok());
+        assert!(c.check_url("http://127.0.0.1.evil.example/x").is_err());
+        let open = HttpClient::new(RetryPolicy::from_env(), false).expect("client");
+        assert!(
+            open.check_url("http://keys.example.com/x").is_err(),
+            "clear text"
+        );
+        assert!(open.check_url("https://keys.example.com/x").is_ok());
+    }
+
+    #[test]
+    fn apple_rate_limit_header() {
+        assert_eq!(
+            parse_apple_rate_limit("user-hour-lim:3500;user-hour-rem:0;"),
+            (Some(3500), Some(0))
+        );
+    }
+}

@@ -1,0 +1,401 @@
+//! Planning a revocation: each finding is re-matched against the inventory and its secret re-read from the
+//! recorded location (file under the scan root, or the blob in the repository) and checked against the
+//! fingerprint — a findings file is never trusted. The result is one [`PlanItem`] per key: revoke by API, manual
+//! steps, or a refusal with its reason. Nothing here calls a provider.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::RevocationOutcome;
+use super::providers::{self, SELF_REVOCABLE};
+use crate::config::FileConfig;
+use crate::finding::{Finding, KeyInfo, fingerprint_key, fingerprint_token};
+use crate::inventory::Inventory;
+use crate::rules::RuleSet;
+use crate::scan::Scanner;
+use crate::source::BlobId;
+
+/// What the plan does with a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Revoke through the provider's API.
+    Revoke,
+    /// Report the provider's manual steps.
+    Manual,
+    /// Do nothing, and say why.
+    Refuse,
+}
+
+impl Action {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Revoke => "revoke",
+            Action::Manual => "manual",
+            Action::Refuse => "refuse",
+        }
+    }
+}
+
+/// One key of the plan.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanItem {
+    /// The finding's fingerprint.
+    pub fingerprint: String,
+    /// The provider that revokes it (the inventory entry's, else the rule's).
+    pub provider: String,
+    /// The provider's key id.
+    pub key_id: Option<String>,
+    /// App Store Connect Issuer ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_id: Option<String>,
+    /// App Store Connect individual key.
+    #[serde(skip)]
+    pub individual: bool,
+    /// SHA-256 of the public key, recomputed from the re-read key.
+    pub public_key_sha256: Option<String>,
+    /// What the plan does.
+    pub action: Action,
+    /// How it matched the inventory (`public_key`, `secret_hash`, `key_id`), if it did.
+    pub matched_by: Option<String>,
+    /// `strong` or `weak`.
+    pub strength: Option<String>,
+    /// The inventory entry's owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The first recorded location (`path:line`).
+    pub location: Option<String>,
+    /// Why the plan chose this action.
+    pub reason: String,
+    /// What happened (manual steps and refusals are known at plan time).
+    pub outcome: Option<RevocationOutcome>,
+    /// The raw secret, re-read and checked against the fingerprint; never serialized.
+    #[serde(skip)]
+    pub secret: Option<String>,
+}
+
+/// Where the raw secrets come from.
+pub enum SecretSource<'a> {
+    /// Findings of this very scan (their secrets are in memory).
+    InMemory,
+    /// A findings file: re-read each secret under `root` (files, or blobs of the repository there).
+    Reread {
+        /// The scan root the locations are relative to.
+        root: &'a Path,
+        /// The rules to re-find the secret with.
+        rules: Arc<RuleSet>,
+    },
+}
+
+/// A secret re-read from its location and proven to be the finding's.
+#[derive(Debug)]
+pub struct Reread {
+    /// The raw text.
+    pub secret: String,
+    /// DER SPKI of its public key, for private keys that decode.
+    pub spki: Option<Vec<u8>>,
+}
+
+/// DER SubjectPublicKeyInfo of a PKCS#8 DER P-256 private key.
+pub fn p256_spki_der(pkcs8_der: &[u8]) -> Option<Vec<u8>> {
+    use p256::pkcs8::{DecodePrivateKey, EncodePublicKey};
+    let key = p256::SecretKey::from_pkcs8_der(pkcs8_der).ok()?;
+    Some(
+        key.public_key()
+            .to_public_key_der()
+            .ok()?
+            .as_bytes()
+            .to_vec(),
+    )
+}
+
+/// Whether `text` (found by rule `rule_id`, with `spki` when it is a key) is the finding's secret.
+fn verify(f: &Finding, rule_id: &str, text: &str, spki: Option<Vec<u8>>) -> Option<Reread> {
+    let spki = spki.or_else(|| match crate::keys::parse_private_key(text.as_bytes()) {
+        crate::keys::KeyParse::Parsed(k) => Some(k.spki_der),
+        _ => None,
+    });
+    let token_fp = fingerprint_token(&f.rule_id, text) == f.fingerprint
+        || fingerprint_token(rule_id, text) == f.fingerprint;
+    let key_fp = spki
+        .as_deref()
+        .is_some_and(|s| fingerprint_key(s) == f.fingerprint);
+    (token_fp || key_fp).then(|| Reread {
+        secret: text.to_string(),
+        spki,
+    })
+}
+
+/// The candidate secret starting at a 1-based line and column (code points): a PEM block, or a token.
+fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let Some(start_of_line) = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .try_fold(0usize, |a, b| a.checked_add(b))
+    else {
+        return Vec::new();
+    };
+    let Some(rest) = text.get(start_of_line..) else {
+        return Vec::new();
+    };
+    let Some((off, _)) = rest.char_indices().nth(column.saturating_sub(1)) else {
+        return Vec::new();
+    };
+    let rest = &rest[off..];
+    let mut out = Vec::new();
+    if rest.starts_with("-----BEGIN")
+        && let Some(end) = rest.find("-----END")
+        && let Some(close) = rest[end + 8..].find("-----")
+    {
+        out.push(rest[..end + 8 + close + 5].to_string());
+    }
+    for extra in ["", "."] {
+        let tok: String = rest
+            .chars()
+            .take_while(|c| {
+                c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || extra.contains(*c)
+            })
+            .collect();
+        if !tok.is_empty() && !out.contains(&tok) {
+            out.push(tok);
+        }
+    }
+    out
+}
+
+/// Re-reads a finding's secret from its recorded locations and checks it against the fingerprint.
+pub fn reread(f: &Finding, root: &Path, scanner: &Scanner) -> Result<Reread, String> {
+    let rules = scanner.rules();
+    let repo = git2::Repository::discover(root).ok();
+    let mut tried = Vec::new();
+    for loc in &f.locations {
+        let mut contents: Vec<Vec<u8>> = Vec::new();
+        if loc.path != "-" && !loc.path.is_empty() {
+            let rel = Path::new(&loc.path);
+            if rel.is_absolute()
+                || rel
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir)
+            {
+                tried.push(format!("{} (outside the scan root)", loc.path));
+            } else {
+                match std::fs::read(root.join(rel)) {
+                    Ok(b) => contents.push(b),
+                    Err(e) => tried.push(format!("{}: {e}", root.join(rel).display())),
+                }
+            }
+        }
+        if let Some(repo) = &repo
+            && let Ok(oid) = git2::Oid::from_str(&loc.blob)
+        {
+            match repo.find_blob(oid) {
+                Ok(b) => contents.push(b.content().to_vec()),
+                Err(_) => tried.push(format!("blob {} not in {}", loc.blob, root.display())),
+            }
+        }
+        for bytes in &contents {
+            for m in scanner.scan(BlobId::of_bytes(bytes), bytes) {
+                let Some(text) = m.secret.reveal() else {
+                    continue;
+                };
+                let spki = m.key.as_ref().map(|k| k.spki_der.clone());
+                if let Some(r) = verify(f, &rules.rules[m.rule].id, text, spki) {
+                    return Ok(r);
+                }
+            }
+            for cand in at_position(bytes, loc.line, loc.column) {
+                if let Some(r) = verify(f, &f.rule_id, &cand, None) {
+                    return Ok(r);
+                }
+            }
+        }
+        if !contents.is_empty() {
+            tried.push(format!(
+                "{}:{}: no secret with this fingerprint there now",
+                loc.path, loc.line
+            ));
+        }
+    }
+    Err(if tried.is_empty() {
+        "no recorded location to re-read".to_string()
+    } else {
+        tried.join("; ")
+    })
+}
+
+/// Builds the plan. `include_unlisted` adds self-revocable tokens that are not in the inventory.
+pub fn build(
+    findings: &[Finding],
+    inventory: Option<&Inventory>,
+    file: &FileConfig,
+    source: &SecretSource<'_>,
+    include_unlisted: bool,
+) -> anyhow::Result<Vec<PlanItem>> {
+    let scanner = match source {
+        SecretSource::Reread { rules, .. } => Some(Scanner::new(rules.clone())?),
+        SecretSource::InMemory => None,
+    };
+    let empty = Inventory::default();
+    let inventory = inventory.unwrap_or(&empty);
+    let mut items = Vec::new();
+    let mut seen = BTreeSet::new();
+    for f in findings {
+        // The trusted view of the finding: the secret and public key as re-read, never as the file claims.
+        let mut trusted = f.clone();
+        let (secret, reread_error) = match (source, &scanner) {
+            (SecretSource::Reread { root, .. }, Some(scanner)) => match reread(f, root, scanner) {
+                Ok(r) => {
+                    let pk = r.spki.as_deref().map(|s| hex::encode(Sha256::digest(s)));
+                    if pk.is_some() || trusted.key.is_some() {
+                        trusted
+                            .key
+                            .get_or_insert_with(KeyInfo::default)
+                            .public_key_sha256 = pk;
+                    }
+                    (Some(r.secret), None)
+                }
+                Err(e) => {
+                    if let Some(k) = trusted.key.as_mut() {
+                        k.public_key_sha256 = None;
+                    }
+                    (None, Some(e))
+                }
+            },
+            _ => (f.secret.reveal().map(str::to_string), None),
+        };
+        let hit = inventory.match_finding(&trusted, secret.as_deref());
+        let location = f
+            .locations
+            .first()
+            .map(|l| format!("{}:{}", l.path, l.line));
+        let key = trusted.key.clone().unwrap_or_default();
+        let mut item = PlanItem {
+            fingerprint: f.fingerprint.clone(),
+            provider: f.provider.clone(),
+            key_id: key.key_id.clone(),
+            issuer_id: key.issuer_id.clone(),
+            individual: false,
+            public_key_sha256: key.public_key_sha256.clone(),
+            action: Action::Manual,
+            matched_by: None,
+            strength: None,
+            owner: None,
+            location,
+            reason: String::new(),
+            outcome: None,
+            secret: secret.clone(),
+        };
+        let unverified = || {
+            format!(
+                "the secret could not be re-read and checked against the fingerprint ({})",
+                reread_error.clone().unwrap_or_default()
+            )
+        };
+        match hit {
+            Some((entry, h)) => {
+                item.provider = entry.provider.clone();
+                item.key_id = Some(entry.key_id.clone());
+                item.issuer_id = entry.issuer_id.clone().or(item.issuer_id);
+                item.individual = entry.is_individual();
+                item.owner = entry.owner.clone();
+                item.matched_by = Some(h.matched_by.clone());
+                item.strength = Some(h.strength.clone());
+                let http = file
+                    .providers
+                    .get(&entry.provider)
+                    .is_some_and(|p| p.kind.as_deref() == Some("http"));
+                let api = http || SELF_REVOCABLE.contains(&entry.provider.as_str());
+                if !api {
+                    item.action = Action::Manual;
+                    item.reason = format!(
+                        "inventory key; {} has no public revoke endpoint",
+                        entry.provider
+                    );
+                } else if h.strength == "weak" {
+                    item.action = Action::Refuse;
+                    item.reason = "matched by key id alone (weak); add public_key_sha256 or secret_sha256 to the \
+                                   inventory entry to revoke it"
+                        .into();
+                } else if secret.is_none() {
+                    item.action = Action::Refuse;
+                    item.reason = unverified();
+                } else {
+                    item.action = Action::Revoke;
+                    item.reason = "inventory key".into();
+                }
+            }
+            None => {
+                let self_revocable = SELF_REVOCABLE.contains(&f.provider.as_str());
+                if include_unlisted && self_revocable && secret.is_some() {
+                    item.action = Action::Revoke;
+                    item.reason = "not in the inventory; --include-unlisted".into();
+                } else if include_unlisted && self_revocable {
+                    item.action = Action::Refuse;
+                    item.reason = unverified();
+                } else if reread_error.is_some() {
+                    item.action = Action::Manual;
+                    item.reason = format!("not matched to the inventory: {}", unverified());
+                } else {
+                    item.action = Action::Manual;
+                    item.reason = if self_revocable {
+                        "not in the inventory (re-run with --include-unlisted to revoke it)".into()
+                    } else {
+                        "not in the inventory".into()
+                    };
+                }
+            }
+        }
+        // One item per key: a key matched twice (two encodings, two rules) is revoked once.
+        let identity = match (&item.matched_by, &secret) {
+            (Some(_), _) => format!(
+                "{}\0{}",
+                item.provider,
+                item.key_id.clone().unwrap_or_default()
+            ),
+            (None, Some(s)) => format!(
+                "{}\0{}",
+                item.provider,
+                hex::encode(Sha256::digest(s.as_bytes()))
+            ),
+            (None, None) => item.fingerprint.clone(),
+        };
+        if !seen.insert(identity) {
+            continue;
+        }
+        item.outcome = match item.action {
+            Action::Manual => Some(providers::manual_steps(
+                &item.provider,
+                item.key_id.as_deref(),
+                item.individual,
+            )),
+            Action::Refuse => Some(RevocationOutcome::Refused {
+                reason: item.reason.clone(),
+            }),
+            Action::Revoke => None,
+        };
+        items.push(item);
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_at_position() {
+        let bytes = b"a = 1\ntoken = \"glpat-abcDEF_123\"\n";
+        assert_eq!(
+            at_position(bytes, 2, 10),
+            vec!["glpat-abcDEF_123".to_string()]
+        );
+        assert!(at_position(bytes, 9, 1).is_empty());
+    }
+}

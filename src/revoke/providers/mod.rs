@@ -1,0 +1,144 @@
+//! Providers: what each one really offers (DESIGN.md, revocation contract point 9) — a liveness probe, a revoke
+//! action, the credentials it needs, and the manual steps when there is no public endpoint. One file per
+//! provider plus the generic `http` revoker configured in `.keysweep.toml`. Reviewed Rust code, never templates
+//! from rule files.
+
+pub mod app_store_connect;
+pub mod github;
+pub mod gitlab;
+pub mod http;
+pub mod npm;
+pub mod slack;
+pub mod userplane;
+
+use super::http::{HttpError, Response};
+use super::{LiveState, Probe, RevocationOutcome};
+
+/// Token types a leaked token can revoke by itself (`--include-unlisted`).
+pub const SELF_REVOCABLE: &[&str] = &["github", "gitlab", "slack", "npm"];
+
+/// Providers with a liveness probe built in.
+pub const PROBED: &[&str] = &[
+    "github",
+    "gitlab",
+    "slack",
+    "npm",
+    "app-store-connect",
+    "userplane",
+];
+
+/// The default API base URL of a built-in provider.
+pub fn default_base(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "github" => "https://api.github.com",
+        "gitlab" => "https://gitlab.com",
+        "slack" => "https://slack.com/api",
+        "npm" => "https://registry.npmjs.org",
+        "app-store-connect" => "https://api.appstoreconnect.apple.com",
+        "userplane" => "https://api.userplane.io/api/v1",
+        _ => return None,
+    })
+}
+
+/// The environment variable that overrides a provider's base URL: `KEYSWEEP_<ID>_URL`.
+pub fn url_env(id: &str) -> String {
+    format!("KEYSWEEP_{}_URL", id.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// A short, single-line excerpt of a provider's body for messages.
+pub fn excerpt(body: &str) -> String {
+    let one: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 160 {
+        format!("{}…", one.chars().take(160).collect::<String>())
+    } else {
+        one
+    }
+}
+
+/// A transport error or guard refusal as an outcome.
+pub fn transport_failure(what: &str, e: &HttpError) -> RevocationOutcome {
+    RevocationOutcome::Failed {
+        reason: format!("{what}: {e}"),
+        retryable: matches!(e, HttpError::Transport { .. }),
+    }
+}
+
+/// An answer the provider's documentation does not list.
+pub fn unexpected(what: &str, r: &Response) -> RevocationOutcome {
+    RevocationOutcome::Failed {
+        reason: format!(
+            "{what}: unexpected HTTP {}{}: {}",
+            r.status,
+            if r.retryable() {
+                " (retries exhausted)"
+            } else {
+                ""
+            },
+            excerpt(&r.body)
+        ),
+        retryable: r.retryable(),
+    }
+}
+
+/// A probe that could not tell.
+pub fn unknown(detail: impl Into<String>) -> Probe {
+    Probe {
+        state: LiveState::Unknown,
+        detail: detail.into(),
+    }
+}
+
+/// Shorthand for a probe answer.
+pub fn probe(state: LiveState, detail: impl Into<String>) -> Probe {
+    Probe {
+        state,
+        detail: detail.into(),
+    }
+}
+
+/// Manual steps for a provider keysweep cannot revoke by API.
+pub fn manual_steps(provider: &str, key_id: Option<&str>, individual: bool) -> RevocationOutcome {
+    match provider {
+        "app-store-connect" => app_store_connect::manual(key_id, individual),
+        "userplane" => userplane::manual(key_id),
+        "github" => RevocationOutcome::ManualRequired {
+            steps: vec![
+                "Not in the inventory: re-run with --include-unlisted to revoke it through GitHub's credential \
+                 revocation API, or delete it under Settings → Developer settings → Personal access tokens."
+                    .into(),
+            ],
+            url: Some("https://github.com/settings/tokens".into()),
+        },
+        "gitlab" => RevocationOutcome::ManualRequired {
+            steps: vec![
+                "Not in the inventory: re-run with --include-unlisted to let the token revoke itself, or revoke it \
+                 under Preferences → Access tokens."
+                    .into(),
+            ],
+            url: Some("https://gitlab.com/-/user_settings/personal_access_tokens".into()),
+        },
+        "slack" => RevocationOutcome::ManualRequired {
+            steps: vec![
+                "Not in the inventory: re-run with --include-unlisted to call auth.revoke with it, or reinstall the \
+                 app / regenerate the token in the app's settings."
+                    .into(),
+            ],
+            url: Some("https://api.slack.com/apps".into()),
+        },
+        "npm" => RevocationOutcome::ManualRequired {
+            steps: vec![
+                "Not in the inventory: re-run with --include-unlisted to delete it, or run `npm token revoke <id>` \
+                 / delete it under Access Tokens on npmjs.com."
+                    .into(),
+            ],
+            url: Some("https://www.npmjs.com/settings/~/tokens".into()),
+        },
+        other => RevocationOutcome::ManualRequired {
+            steps: vec![format!(
+                "keysweep has no revoker for provider {other:?}: revoke the key in the provider's console, or \
+                 configure a generic revoker as [providers.{other}] kind = \"http\" in .keysweep.toml."
+            )],
+            url: None,
+        },
+    }
+}
