@@ -67,6 +67,10 @@ impl KeyParse {
     }
 }
 
+/// The largest candidate worth decoding: a 16384-bit RSA key or a PGP key with many subkeys is far smaller; a
+/// megabyte of base64 between two markers is a data blob, not a key.
+const MAX_CANDIDATE: usize = 256 * 1024;
+
 /// A candidate undone down to bytes.
 enum Form {
     /// An armoured block (the first one in the candidate).
@@ -99,6 +103,9 @@ fn form(text: &str, nested: bool) -> Form {
 /// Decodes a candidate private key in any supported encoding: PEM (LF or CRLF, `\n`-escaped or quoted line by
 /// line inside source), the armourless base64 body, or base64 of a whole PEM.
 pub fn parse_private_key(candidate: &[u8]) -> KeyParse {
+    if candidate.len() > MAX_CANDIDATE {
+        return KeyParse::NotAKey;
+    }
     let text = String::from_utf8_lossy(candidate);
     match form(&text, true) {
         Form::Pem(block) => parse_block(&block),
@@ -171,6 +178,9 @@ fn parse_raw_strict(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
 /// converted), for signing ES256 JWTs; `None` for anything else.
 pub fn p256_pkcs8_der(candidate: &[u8]) -> Option<Vec<u8>> {
     use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+    if candidate.len() > MAX_CANDIDATE {
+        return None;
+    }
     let text = String::from_utf8_lossy(candidate);
     let bytes = match form(&text, true) {
         Form::Pem(block) if block.placeholder || block.encrypted_headers => return None,
