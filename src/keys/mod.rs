@@ -18,6 +18,8 @@ pub use generate::generate_example;
 
 /// The algorithm name of EC P-256 keys (App Store Connect `.p8` keys).
 pub const EC_P256: &str = "ec-p256";
+/// The format name of OpenSSH private keys (`KeyMaterial::format`).
+pub const FORMAT_OPENSSH: &str = "openssh";
 
 /// The public side of a parsed private key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub struct KeyMaterial {
     pub spki_der: Vec<u8>,
     /// Lowercase hex SHA-256 of `spki_der`.
     pub public_key_sha256: String,
+    /// The private key's container: `pkcs8`, `sec1`, `pkcs1`, `dsa`, `openssh` (empty when not known).
+    pub format: &'static str,
 }
 
 impl KeyMaterial {
@@ -38,7 +42,14 @@ impl KeyMaterial {
             algorithm: algorithm.to_string(),
             spki_der,
             public_key_sha256,
+            format: "",
         }
+    }
+
+    /// The same material, naming the private key's container.
+    pub fn with_format(mut self, format: &'static str) -> KeyMaterial {
+        self.format = format;
+        self
     }
 }
 

@@ -119,6 +119,15 @@ fn other_key_types_parse() {
     assert_eq!(algo("key-rsa-pkcs1-pem").as_deref(), Some("rsa"));
     assert_eq!(algo("key-rsa-pkcs8-pem").as_deref(), Some("rsa"));
     assert_eq!(algo("key-dsa-pem").as_deref(), Some("dsa"));
+    let format = |name: &str| {
+        parse_private_key(gen_key(name, "t").as_bytes())
+            .material()
+            .map(|k| k.format)
+    };
+    assert_eq!(format("key-p256-pkcs8-pem"), Some("pkcs8"));
+    assert_eq!(format("key-p256-sec1-pem"), Some("sec1"));
+    assert_eq!(format("key-rsa-pkcs1-pem"), Some("pkcs1"));
+    assert_eq!(format("key-ed25519-openssh"), Some(FORMAT_OPENSSH));
     // An OpenSSH Ed25519 key and the PKCS#8 form of the same seed are one key.
     assert_eq!(
         fingerprint(&gen_key("key-ed25519-openssh", "t")),
@@ -169,7 +178,11 @@ fn placeholders_public_keys_and_certificates_are_not_keys() {
     let lines: Vec<&str> = pem.lines().collect();
     let fragment = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[lines.len() - 1]);
     assert!(is_not_a_key(&fragment), "{fragment}");
-    let truncated = format!("{}\n{}\n", lines[..lines.len() - 2].join("\n"), lines[lines.len() - 1]);
+    let truncated = format!(
+        "{}\n{}\n",
+        lines[..lines.len() - 2].join("\n"),
+        lines[lines.len() - 1]
+    );
     assert!(matches!(
         parse_private_key(truncated.as_bytes()),
         KeyParse::Unparseable
