@@ -394,3 +394,33 @@ fn openssh_fingerprints_match_ssh_keygen() {
         }
     }
 }
+
+#[test]
+fn p256_pkcs8_der_signs_an_es256_jwt_that_the_public_key_verifies() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use p256::ecdsa::signature::Verifier;
+    use p256::pkcs8::DecodePublicKey;
+
+    let sec1 = gen_key("key-p256-sec1-escaped", "jwt");
+    let der = p256_pkcs8_der(sec1.as_bytes()).expect("a P-256 key");
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("2X9R4HXF34".into());
+    let claims = serde_json::json!({"iss": "57246542-96fe-1a63-e053-0824d011072a", "aud": "appstoreconnect-v1", "exp": 1});
+    let jwt = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_ec_der(&der),
+    )
+    .expect("ES256 signing");
+    let (signed, signature) = jwt.rsplit_once('.').expect("three parts");
+    let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
+    let signature = p256::ecdsa::Signature::from_slice(&signature).expect("r || s");
+    let spki = match parse_private_key(sec1.as_bytes()) {
+        KeyParse::Parsed(k) => k.spki_der,
+        other => panic!("{other:?}"),
+    };
+    let verifier = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).expect("SPKI");
+    verifier
+        .verify(signed.as_bytes(), &signature)
+        .expect("the signature verifies with the key's public key");
+}
