@@ -281,3 +281,24 @@ fn keys_fingerprint_prints_path_key_id_and_public_key_sha256() {
         format!("{}\t{KEY_ID}\t{want}\n", p8.display())
     );
 }
+
+#[test]
+fn context_lines_never_show_a_neighbouring_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ec = gen_key("key-p256-sec1-pem", "near");
+    let rsa = gen_key("key-rsa-pkcs1-pem", "near");
+    std::fs::write(dir.path().join("both.pem"), format!("{ec}{rsa}")).expect("write");
+    let out = keysweep()
+        .arg("scan")
+        .arg(dir.path())
+        .output()
+        .expect("keysweep runs");
+    assert_eq!(out.status.code(), Some(1));
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(human.matches("(redacted)").count(), 4, "{human}");
+    for line in ec.lines().chain(rsa.lines()) {
+        if !line.starts_with("-----") {
+            assert!(!human.contains(&line[..16]), "{line} shown in:\n{human}");
+        }
+    }
+}
