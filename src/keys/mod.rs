@@ -1,6 +1,8 @@
-//! Key material: decodes a private key in any form the rules find (PEM with LF/CRLF, `\n`-escaped PEM inside a
-//! string, the armourless base64 body, base64-of-PEM), derives its public key and the SPKI SHA-256 fingerprint
-//! that identifies it across encodings.
+//! Key material, the enrichment stage of private-key findings: decodes a private key in any form the rules find
+//! (PEM with LF/CRLF, `\n`-escaped or line-by-line quoted PEM inside source, the armourless base64 body,
+//! base64-of-PEM, OpenSSH), derives its public key and the SPKI SHA-256 fingerprint that makes every encoding
+//! of one key one finding. Validators (`scan::validate`), `keys fingerprint` and the App Store Connect revoker
+//! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
 mod der;
 mod files;
@@ -136,12 +138,7 @@ fn from_openssh(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
 
 /// An armourless body: only a structure that decodes is a key (random base64 is not).
 fn parse_raw(bytes: &[u8]) -> KeyParse {
-    let parsed = if bytes.starts_with(openssh::MAGIC) {
-        from_openssh(bytes)
-    } else {
-        der::any(bytes).map(KeyParse::Parsed)
-    };
-    match parsed {
+    match decode_any(bytes) {
         Ok(k) => k,
         Err(der::DerError::Unsupported) => KeyParse::Unparseable,
         Err(der::DerError::Malformed) => KeyParse::NotAKey,
@@ -168,7 +165,7 @@ fn parse_block(block: &text::PemBlock) -> KeyParse {
         _ => Err(der::DerError::Malformed),
     };
     // A mislabelled body (PKCS#1 under `BEGIN PRIVATE KEY`) still counts when it decodes as another form.
-    match labelled.or_else(|_| parse_raw_strict(der)) {
+    match labelled.or_else(|_| decode_any(der)) {
         Ok(k) => k,
         // A line or two quoted from a key (documentation) is a fragment, not a leak of the key.
         Err(_) if der::declared_len(der).is_some_and(|n| der.len() * 2 < n) => KeyParse::NotAKey,
@@ -177,7 +174,8 @@ fn parse_block(block: &text::PemBlock) -> KeyParse {
     }
 }
 
-fn parse_raw_strict(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
+/// Binary OpenSSH or any DER private key form.
+fn decode_any(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
     if bytes.starts_with(openssh::MAGIC) {
         from_openssh(bytes)
     } else {
