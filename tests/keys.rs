@@ -281,3 +281,83 @@ fn keys_fingerprint_prints_path_key_id_and_public_key_sha256() {
         format!("{}\t{KEY_ID}\t{want}\n", p8.display())
     );
 }
+
+#[test]
+fn context_lines_never_show_a_neighbouring_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ec = gen_key("key-p256-sec1-pem", "near");
+    let rsa = gen_key("key-rsa-pkcs1-pem", "near");
+    std::fs::write(dir.path().join("both.pem"), format!("{ec}{rsa}")).expect("write");
+    let out = keysweep()
+        .arg("scan")
+        .arg(dir.path())
+        .output()
+        .expect("keysweep runs");
+    assert_eq!(out.status.code(), Some(1));
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(human.matches("(redacted)").count(), 4, "{human}");
+    for line in ec.lines().chain(rsa.lines()) {
+        if !line.starts_with("-----") {
+            assert!(!human.contains(&line[..16]), "{line} shown in:\n{human}");
+        }
+    }
+}
+
+/// Large input (run by the benchmark script): megabytes of base64 between PEM markers, with and without an END
+/// line, a base64-of-PEM blob and an escaped one-line variant are data, not keys — and the scan finishes.
+#[test]
+#[ignore = "large input; run by benches/compare.sh"]
+fn megabytes_of_base64_between_markers_are_not_keys() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let blob = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        keysweep::rules::generate::seeded_bytes("large", 6_000_000),
+    );
+    let wrapped: String = blob
+        .as_bytes()
+        .chunks(76)
+        .map(|c| format!("{}\n", String::from_utf8_lossy(c)))
+        .collect();
+    let write =
+        |name: &str, text: String| std::fs::write(dir.path().join(name), text).expect("write");
+    write(
+        "no-end.txt",
+        format!("-----BEGIN PRIVATE KEY-----\n{wrapped}"),
+    );
+    write(
+        "end.txt",
+        format!("-----BEGIN PRIVATE KEY-----\n{wrapped}-----END PRIVATE KEY-----\n"),
+    );
+    write(
+        "escaped.json",
+        format!(
+            "{{\"k\": \"-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\"}}\n",
+            wrapped.replace('\n', "\\n")
+        ),
+    );
+    write(
+        "b64.env",
+        format!(
+            "K={}\n",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                format!("-----BEGIN PRIVATE KEY-----\n{wrapped}")
+            )
+        ),
+    );
+    write(
+        "many.txt",
+        "x = '-----BEGIN PRIVATE KEY-----'\n".repeat(200_000),
+    );
+    let out = keysweep()
+        .args(["scan", "--max-file-size", "100MiB", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("keysweep runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -113,6 +113,10 @@ pub(crate) fn any(der: &[u8]) -> Result<KeyMaterial> {
 
 /// PKCS#8 `PrivateKeyInfo` (`BEGIN PRIVATE KEY`).
 pub(crate) fn pkcs8(der: &[u8]) -> Result<KeyMaterial> {
+    pkcs8_inner(der).map(|k| k.with_format("pkcs8"))
+}
+
+fn pkcs8_inner(der: &[u8]) -> Result<KeyMaterial> {
     let info = pkcs8::PrivateKeyInfoRef::try_from(der).map_err(malformed)?;
     let inner = info.private_key.as_bytes();
     let oid = info.algorithm.oid;
@@ -155,7 +159,7 @@ pub(crate) fn pkcs8(der: &[u8]) -> Result<KeyMaterial> {
 
 /// SEC1 `ECPrivateKey` (`BEGIN EC PRIVATE KEY`).
 pub(crate) fn sec1(der: &[u8]) -> Result<KeyMaterial> {
-    ec_private_key(der, None)
+    ec_private_key(der, None).map(|k| k.with_format("sec1"))
 }
 
 /// An `ECPrivateKey` whose curve comes from the enclosing PKCS#8 or from its own parameters. The public point
@@ -207,7 +211,7 @@ pub(crate) fn rsa_spki(public_key: &[u8]) -> Result<Vec<u8>> {
 /// PKCS#1 `RSAPrivateKey` (`BEGIN RSA PRIVATE KEY`).
 pub(crate) fn pkcs1(der: &[u8]) -> Result<KeyMaterial> {
     let public = rsa_public_key(der)?;
-    Ok(KeyMaterial::from_spki("rsa", rsa_spki(&public)?))
+    Ok(KeyMaterial::from_spki("rsa", rsa_spki(&public)?).with_format("pkcs1"))
 }
 
 /// The SPKI of a DSA public key `y` with domain parameters `p`, `q`, `g` (unsigned big-endian integers).
@@ -238,5 +242,6 @@ pub(crate) fn dsa(der: &[u8]) -> Result<KeyMaterial> {
     Ok(KeyMaterial::from_spki(
         "dsa",
         dsa_spki(p.as_bytes(), q.as_bytes(), g.as_bytes(), y.as_bytes())?,
-    ))
+    )
+    .with_format("dsa"))
 }

@@ -38,6 +38,8 @@ pub const GENERATORS: &[&str] = &[
     "key-rsa-pkcs8-body",
     "key-ed25519-openssh-body",
     "key-b64-ed25519-openssh",
+    "key-putty-ppk",
+    "key-putty-ppk-encrypted",
 ];
 
 /// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
@@ -101,8 +103,23 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
                 "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n"
             )
         }
+        "key-putty-ppk" => putty(&seed, "none"),
+        "key-putty-ppk-encrypted" => putty(&seed, "aes256-cbc"),
         _ => return None,
     })
+}
+
+/// A PuTTY `.ppk` (version 2) file of random key lines: the right shape, a MAC that matches nothing.
+fn putty(seed: &str, encryption: &str) -> String {
+    let public = wrap(&STANDARD.encode(seeded_bytes(&format!("{seed} pub"), 276)), 64);
+    let private = wrap(&STANDARD.encode(seeded_bytes(&format!("{seed} priv"), 660)), 64);
+    let mac = hex::encode(seeded_bytes(&format!("{seed} mac"), 20));
+    format!(
+        "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: {encryption}\nComment: rsa-key-example\n\
+         Public-Lines: {}\n{public}\nPrivate-Lines: {}\n{private}\nPrivate-MAC: {mac}\n",
+        public.lines().count(),
+        private.lines().count()
+    )
 }
 
 /// PEM armour with 64-character lines.

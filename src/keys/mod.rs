@@ -1,6 +1,8 @@
-//! Key material: decodes a private key in any form the rules find (PEM with LF/CRLF, `\n`-escaped PEM inside a
-//! string, the armourless base64 body, base64-of-PEM), derives its public key and the SPKI SHA-256 fingerprint
-//! that identifies it across encodings.
+//! Key material, the enrichment stage of private-key findings: decodes a private key in any form the rules find
+//! (PEM with LF/CRLF, `\n`-escaped or line-by-line quoted PEM inside source, the armourless base64 body,
+//! base64-of-PEM, OpenSSH), derives its public key and the SPKI SHA-256 fingerprint that makes every encoding
+//! of one key one finding. Validators (`scan::validate`), `keys fingerprint` and the App Store Connect revoker
+//! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
 mod der;
 mod files;
@@ -18,6 +20,8 @@ pub use generate::generate_example;
 
 /// The algorithm name of EC P-256 keys (App Store Connect `.p8` keys).
 pub const EC_P256: &str = "ec-p256";
+/// The format name of OpenSSH private keys (`KeyMaterial::format`).
+pub const FORMAT_OPENSSH: &str = "openssh";
 
 /// The public side of a parsed private key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +32,8 @@ pub struct KeyMaterial {
     pub spki_der: Vec<u8>,
     /// Lowercase hex SHA-256 of `spki_der`.
     pub public_key_sha256: String,
+    /// The private key's container: `pkcs8`, `sec1`, `pkcs1`, `dsa`, `openssh` (empty when not known).
+    pub format: &'static str,
 }
 
 impl KeyMaterial {
@@ -38,7 +44,14 @@ impl KeyMaterial {
             algorithm: algorithm.to_string(),
             spki_der,
             public_key_sha256,
+            format: "",
         }
+    }
+
+    /// The same material, naming the private key's container.
+    pub fn with_format(mut self, format: &'static str) -> KeyMaterial {
+        self.format = format;
+        self
     }
 }
 
@@ -66,6 +79,10 @@ impl KeyParse {
         }
     }
 }
+
+/// The largest candidate worth decoding: a 16384-bit RSA key or a PGP key with many subkeys is far smaller; a
+/// megabyte of base64 between two markers is a data blob, not a key.
+const MAX_CANDIDATE: usize = 256 * 1024;
 
 /// A candidate undone down to bytes.
 enum Form {
@@ -99,6 +116,9 @@ fn form(text: &str, nested: bool) -> Form {
 /// Decodes a candidate private key in any supported encoding: PEM (LF or CRLF, `\n`-escaped or quoted line by
 /// line inside source), the armourless base64 body, or base64 of a whole PEM.
 pub fn parse_private_key(candidate: &[u8]) -> KeyParse {
+    if candidate.len() > MAX_CANDIDATE {
+        return KeyParse::NotAKey;
+    }
     let text = String::from_utf8_lossy(candidate);
     match form(&text, true) {
         Form::Pem(block) => parse_block(&block),
@@ -118,12 +138,7 @@ fn from_openssh(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
 
 /// An armourless body: only a structure that decodes is a key (random base64 is not).
 fn parse_raw(bytes: &[u8]) -> KeyParse {
-    let parsed = if bytes.starts_with(openssh::MAGIC) {
-        from_openssh(bytes)
-    } else {
-        der::any(bytes).map(KeyParse::Parsed)
-    };
-    match parsed {
+    match decode_any(bytes) {
         Ok(k) => k,
         Err(der::DerError::Unsupported) => KeyParse::Unparseable,
         Err(der::DerError::Malformed) => KeyParse::NotAKey,
@@ -150,7 +165,7 @@ fn parse_block(block: &text::PemBlock) -> KeyParse {
         _ => Err(der::DerError::Malformed),
     };
     // A mislabelled body (PKCS#1 under `BEGIN PRIVATE KEY`) still counts when it decodes as another form.
-    match labelled.or_else(|_| parse_raw_strict(der)) {
+    match labelled.or_else(|_| decode_any(der)) {
         Ok(k) => k,
         // A line or two quoted from a key (documentation) is a fragment, not a leak of the key.
         Err(_) if der::declared_len(der).is_some_and(|n| der.len() * 2 < n) => KeyParse::NotAKey,
@@ -159,7 +174,8 @@ fn parse_block(block: &text::PemBlock) -> KeyParse {
     }
 }
 
-fn parse_raw_strict(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
+/// Binary OpenSSH or any DER private key form.
+fn decode_any(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
     if bytes.starts_with(openssh::MAGIC) {
         from_openssh(bytes)
     } else {
@@ -171,6 +187,9 @@ fn parse_raw_strict(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
 /// converted), for signing ES256 JWTs; `None` for anything else.
 pub fn p256_pkcs8_der(candidate: &[u8]) -> Option<Vec<u8>> {
     use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+    if candidate.len() > MAX_CANDIDATE {
+        return None;
+    }
     let text = String::from_utf8_lossy(candidate);
     let bytes = match form(&text, true) {
         Form::Pem(block) if block.placeholder || block.encrypted_headers => return None,

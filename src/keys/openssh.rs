@@ -29,7 +29,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<OpenSsh, DerError> {
     }
     let key = ssh_key::PrivateKey::from_bytes(bytes).map_err(|_| DerError::Malformed)?;
     let encrypted = key.is_encrypted();
-    let key = material(key.public_key().key_data())?;
+    let key = material(key.public_key().key_data())?.with_format(super::FORMAT_OPENSSH);
     Ok(OpenSsh { key, encrypted })
 }
 

@@ -119,6 +119,15 @@ fn other_key_types_parse() {
     assert_eq!(algo("key-rsa-pkcs1-pem").as_deref(), Some("rsa"));
     assert_eq!(algo("key-rsa-pkcs8-pem").as_deref(), Some("rsa"));
     assert_eq!(algo("key-dsa-pem").as_deref(), Some("dsa"));
+    let format = |name: &str| {
+        parse_private_key(gen_key(name, "t").as_bytes())
+            .material()
+            .map(|k| k.format)
+    };
+    assert_eq!(format("key-p256-pkcs8-pem"), Some("pkcs8"));
+    assert_eq!(format("key-p256-sec1-pem"), Some("sec1"));
+    assert_eq!(format("key-rsa-pkcs1-pem"), Some("pkcs1"));
+    assert_eq!(format("key-ed25519-openssh"), Some(FORMAT_OPENSSH));
     // An OpenSSH Ed25519 key and the PKCS#8 form of the same seed are one key.
     assert_eq!(
         fingerprint(&gen_key("key-ed25519-openssh", "t")),
@@ -169,7 +178,11 @@ fn placeholders_public_keys_and_certificates_are_not_keys() {
     let lines: Vec<&str> = pem.lines().collect();
     let fragment = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[lines.len() - 1]);
     assert!(is_not_a_key(&fragment), "{fragment}");
-    let truncated = format!("{}\n{}\n", lines[..lines.len() - 2].join("\n"), lines[lines.len() - 1]);
+    let truncated = format!(
+        "{}\n{}\n",
+        lines[..lines.len() - 2].join("\n"),
+        lines[lines.len() - 1]
+    );
     assert!(matches!(
         parse_private_key(truncated.as_bytes()),
         KeyParse::Unparseable
@@ -380,4 +393,34 @@ fn openssh_fingerprints_match_ssh_keygen() {
             other => panic!("{kind}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn p256_pkcs8_der_signs_an_es256_jwt_that_the_public_key_verifies() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use p256::ecdsa::signature::Verifier;
+    use p256::pkcs8::DecodePublicKey;
+
+    let sec1 = gen_key("key-p256-sec1-escaped", "jwt");
+    let der = p256_pkcs8_der(sec1.as_bytes()).expect("a P-256 key");
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("2X9R4HXF34".into());
+    let claims = serde_json::json!({"iss": "57246542-96fe-1a63-e053-0824d011072a", "aud": "appstoreconnect-v1", "exp": 1});
+    let jwt = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_ec_der(&der),
+    )
+    .expect("ES256 signing");
+    let (signed, signature) = jwt.rsplit_once('.').expect("three parts");
+    let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
+    let signature = p256::ecdsa::Signature::from_slice(&signature).expect("r || s");
+    let spki = match parse_private_key(sec1.as_bytes()) {
+        KeyParse::Parsed(k) => k.spki_der,
+        other => panic!("{other:?}"),
+    };
+    let verifier = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).expect("SPKI");
+    verifier
+        .verify(signed.as_bytes(), &signature)
+        .expect("the signature verifies with the key's public key");
 }

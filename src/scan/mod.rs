@@ -127,6 +127,7 @@ impl Scanner {
             self.scan_rule(r, blob, bytes, &lines, &mut out);
         }
         dedup_overlaps(&self.rules, &mut out);
+        redact_neighbours(bytes, &lines, &mut out);
         out.sort_by_key(|m| (m.secret_span.start, m.rule));
         out
     }
@@ -279,6 +280,47 @@ fn snippet(
     Snippet {
         first_line: from,
         lines: out,
+    }
+}
+
+/// A snippet shows lines around its own secret; any other secret of the blob on those lines (a second key two
+/// lines below, two tokens on one line) is masked too, so context never prints a secret.
+fn redact_neighbours(bytes: &[u8], lines: &LineIndex, matches: &mut [Match]) {
+    let spans: Vec<(std::ops::Range<usize>, usize, usize)> = matches
+        .iter()
+        .map(|m| (m.secret_span.clone(), m.line, m.end.0))
+        .collect();
+    for (i, m) in matches.iter_mut().enumerate() {
+        let first = m.snippet.first_line;
+        let last = first + m.snippet.lines.len();
+        for (j, (span, from, to)) in spans.iter().enumerate() {
+            if i == j || *to < first || *from >= last {
+                continue;
+            }
+            for l in (*from).max(first)..=(*to).min(last - 1) {
+                let range = lines.line_range(l);
+                let start = span.start.max(range.start);
+                let end = span.end.min(range.end);
+                if start >= end {
+                    continue;
+                }
+                let raw = String::from_utf8_lossy(&bytes[start..end]);
+                let raw = raw.trim_end_matches(['\r', '\n']);
+                let text = &mut m.snippet.lines[l - first];
+                if raw.is_empty() {
+                    continue;
+                }
+                if let Some(at) = text.find(raw) {
+                    text.replace_range(at..at + raw.len(), "…");
+                } else {
+                    // The line was cut at the snippet width inside the secret: drop everything from its start.
+                    let head: String = raw.chars().take(8).collect();
+                    if let Some(at) = text.find(&head) {
+                        text.replace_range(at.., "…");
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -51,7 +51,10 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
             _ => Validation::Invalid,
         },
         "pkcs8-ec-p256" => match keys::parse_private_key(secret) {
-            KeyParse::Parsed(k) if k.algorithm == keys::EC_P256 => Validation::Valid(Some(k)),
+            // An OpenSSH ECDSA key on the same curve is not an App Store Connect key.
+            KeyParse::Parsed(k) if k.algorithm == keys::EC_P256 && k.format != keys::FORMAT_OPENSSH => {
+                Validation::Valid(Some(k))
+            }
             _ => Validation::Invalid,
         },
         "github-checksum" => verdict(github_checksum_ok(secret)),
