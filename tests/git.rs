@@ -231,7 +231,7 @@ fn a_deleted_p8_is_still_found_with_the_commit_that_introduced_it() {
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("still exposed in history"), "{text}");
+    assert!(text.contains("still exposed in git history"), "{text}");
     assert!(text.contains("revoke"), "{text}");
 }
 
