@@ -110,4 +110,3 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Revoke(args) => revoke::run(&args),
     }
 }
-

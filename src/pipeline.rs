@@ -81,7 +81,9 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     // History modes: who introduced each blob with findings, and whether HEAD still has it.
     let attribution = match &repo {
         Some((info, None)) => Some(attribution::attribute_history(&info.git_dir, &mut blobs)?),
-        Some((info, Some(head))) => Some(attribution::attribute_range(&info.git_dir, *head, &blobs)?),
+        Some((info, Some(head))) => {
+            Some(attribution::attribute_range(&info.git_dir, *head, &blobs)?)
+        }
         None => None,
     };
     summary.shallow = repo.as_ref().is_some_and(|(info, _)| info.shallow);

@@ -111,8 +111,14 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
 
 /// A PuTTY `.ppk` (version 2) file of random key lines: the right shape, a MAC that matches nothing.
 fn putty(seed: &str, encryption: &str) -> String {
-    let public = wrap(&STANDARD.encode(seeded_bytes(&format!("{seed} pub"), 276)), 64);
-    let private = wrap(&STANDARD.encode(seeded_bytes(&format!("{seed} priv"), 660)), 64);
+    let public = wrap(
+        &STANDARD.encode(seeded_bytes(&format!("{seed} pub"), 276)),
+        64,
+    );
+    let private = wrap(
+        &STANDARD.encode(seeded_bytes(&format!("{seed} priv"), 660)),
+        64,
+    );
     let mac = hex::encode(seeded_bytes(&format!("{seed} mac"), 20));
     format!(
         "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: {encryption}\nComment: rsa-key-example\n\

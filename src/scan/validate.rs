@@ -52,7 +52,9 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
         },
         "pkcs8-ec-p256" => match keys::parse_private_key(secret) {
             // An OpenSSH ECDSA key on the same curve is not an App Store Connect key.
-            KeyParse::Parsed(k) if k.algorithm == keys::EC_P256 && k.format != keys::FORMAT_OPENSSH => {
+            KeyParse::Parsed(k)
+                if k.algorithm == keys::EC_P256 && k.format != keys::FORMAT_OPENSSH =>
+            {
                 Validation::Valid(Some(k))
             }
             _ => Validation::Invalid,
