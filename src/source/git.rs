@@ -377,22 +377,15 @@ impl Enumerator<'_, '_, '_> {
                         format!("{prefix}/{name}")
                     }
                 };
-                match entry.kind() {
-                    Some(ObjectType::Blob) => {
-                        if !self.seen_blobs.contains(&entry.id())
-                            && !self.send(entry.id(), Some(path(&entry)), commit)
-                        {
-                            return false;
-                        }
+                let kind = entry.kind();
+                if kind == Some(ObjectType::Blob) && !self.seen_blobs.contains(&entry.id()) {
+                    if !self.send(entry.id(), Some(path(&entry)), commit) {
+                        return false;
                     }
-                    Some(ObjectType::Tree) => {
-                        if self.seen_trees.insert(entry.id()) {
-                            stack.push((entry.id(), path(&entry)));
-                        }
-                    }
-                    // Submodules (gitlinks) name commits of another repository: not followed.
-                    _ => {}
+                } else if kind == Some(ObjectType::Tree) && self.seen_trees.insert(entry.id()) {
+                    stack.push((entry.id(), path(&entry)));
                 }
+                // Submodules (gitlinks) name commits of another repository: not followed.
             }
         }
         true
