@@ -136,6 +136,13 @@ pub fn read_blob(
     sink: &BlobSink<'_>,
     unique: bool,
 ) -> ReadOutcome {
+    // The header alone tells the size: a blob over the limit is never inflated.
+    if let Ok((size, _)) = odb.read_header(job.oid)
+        && size as u64 > max_file_size
+    {
+        sink.skip(Skip::TooLarge);
+        return ReadOutcome::Skipped;
+    }
     let object = match odb.read(job.oid) {
         Ok(o) => o,
         Err(e) => {
