@@ -687,3 +687,48 @@ fn history_dedupes_blobs_and_skips_submodules() {
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["blobs_scanned"], 2, "{report}");
 }
+
+#[test]
+fn submodules_are_followed_only_when_asked() {
+    let sub = TestRepo::new();
+    sub.write("key.pem", &fake_key("submodule"));
+    let leak = sub.commit_as("Carol", 0, "vendored key");
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(1, "initial");
+    git(
+        t.path(),
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &sub.path().display().to_string(),
+            "vendor/sub",
+        ],
+    );
+    git(
+        t.path(),
+        &[
+            "-c",
+            "user.name=Alice",
+            "-c",
+            "user.email=alice@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "add submodule",
+        ],
+    );
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 0, "{report}");
+    let (code, report) = scan(t.path(), &["--history", "--recurse-submodules"]);
+    assert_eq!(code, 1, "{report}");
+    let found = at_path(&report, "vendor/sub/key.pem");
+    assert_eq!(found.len(), 1, "{report}");
+    let loc = &found[0]["locations"][0];
+    assert_eq!(loc["commit"], leak.to_string());
+    assert_eq!(loc["author"], "Carol <carol@example.com>");
+    assert_eq!(loc["in_head"], true);
+}

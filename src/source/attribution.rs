@@ -13,7 +13,7 @@ use git2::{ObjectType, Oid, Repository, Time};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::git::{self, oid_of};
+use super::git::{self, RepoInfo, ScannedRepo, oid_of};
 use super::{BlobId, Origin};
 use crate::finding::{Finding, ScannedBlob, sort_findings};
 
@@ -139,10 +139,14 @@ fn head_blobs(
     out
 }
 
-/// Attributes history blobs with matches: replaces each blob's origins by the (path, commit) pairs that
-/// introduced it (blobs reachable from no commit keep their origin), and records authors, dates and which
-/// blobs HEAD still contains.
-pub fn attribute_history(git_dir: &Path, hits: &mut [ScannedBlob]) -> Result<Attribution> {
+/// Attributes history blobs of one repository (paths reported under `prefix`): replaces each blob's origins
+/// by the (path, commit) pairs that introduced it (blobs reachable from no commit keep their origin), and
+/// records authors, dates and which blobs HEAD still contains.
+fn attribute_repo(
+    git_dir: &Path,
+    prefix: &str,
+    hits: &mut [&mut ScannedBlob],
+) -> Result<Attribution> {
     if hits.is_empty() {
         return Ok(Attribution::default());
     }
@@ -202,7 +206,7 @@ pub fn attribute_history(git_dir: &Path, hits: &mut [ScannedBlob]) -> Result<Att
         hit.origins = intro
             .into_iter()
             .map(|(path, commit)| Origin::GitBlob {
-                path: Some(path),
+                path: Some(format!("{prefix}{path}")),
                 commit: Some(commit.to_string()),
             })
             .collect();
@@ -215,7 +219,7 @@ pub fn attribute_history(git_dir: &Path, hits: &mut [ScannedBlob]) -> Result<Att
 
 /// Attributes blobs from a diff range (their origins already name the introducing commits): authors, dates,
 /// and which blobs `head` still contains.
-pub fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Result<Attribution> {
+fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Result<Attribution> {
     if hits.is_empty() {
         return Ok(Attribution::default());
     }
@@ -245,6 +249,57 @@ pub fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Resul
     }
     attribution.in_head = head_blobs(&repo, Some(head), &mut trees, &ids);
     Ok(attribution)
+}
+
+/// What a git scan read, for attribution after the scan.
+#[derive(Clone, Debug)]
+pub enum GitScan {
+    /// `--history`: the repository and any submodules.
+    History(Vec<ScannedRepo>),
+    /// `--diff`/`--since`: the repository and the head of the range.
+    Range {
+        /// The repository.
+        info: RepoInfo,
+        /// The included end of the range.
+        head: Oid,
+    },
+}
+
+impl GitScan {
+    /// Whether the scanned repository is a shallow clone.
+    pub fn shallow(&self) -> bool {
+        match self {
+            GitScan::History(repos) => repos.first().is_some_and(|r| r.info.shallow),
+            GitScan::Range { info, .. } => info.shallow,
+        }
+    }
+
+    /// Attributes the blobs with matches (see [`Attribution`]); history origins are rewritten to the
+    /// introducing commits.
+    pub fn attribute(&self, hits: &mut [ScannedBlob]) -> Result<Attribution> {
+        match self {
+            GitScan::Range { info, head } => attribute_range(&info.git_dir, *head, hits),
+            GitScan::History(repos) => {
+                let mut all = Attribution::default();
+                for repo in repos {
+                    // Each repository attributes what no earlier one did (a submodule's own blobs).
+                    let mut todo: Vec<&mut ScannedBlob> = hits
+                        .iter_mut()
+                        .filter(|h| {
+                            h.origins.iter().all(|o| {
+                                matches!(o, Origin::GitBlob { commit: None, path }
+                                    if path.as_deref().is_none_or(|p| p.starts_with(&repo.prefix)))
+                            })
+                        })
+                        .collect();
+                    let a = attribute_repo(&repo.info.git_dir, &repo.prefix, &mut todo)?;
+                    all.commits.extend(a.commits);
+                    all.in_head.extend(a.in_head);
+                }
+                Ok(all)
+            }
+        }
+    }
 }
 
 impl Attribution {
