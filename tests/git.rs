@@ -732,3 +732,19 @@ fn submodules_are_followed_only_when_asked() {
     assert_eq!(loc["author"], "Carol <carol@example.com>");
     assert_eq!(loc["in_head"], true);
 }
+
+#[test]
+fn all_objects_includes_unreachable_blobs() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(0, "initial");
+    // A blob written to the object database but never committed (an abandoned `git add`).
+    let dangling = t.repo.blob(fake_key("dangling").as_bytes()).expect("blob");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 0, "{report}");
+    let (code, report) = scan(t.path(), &["--history", "--all-objects"]);
+    assert_eq!(code, 1, "{report}");
+    let f = &findings(&report)[0];
+    assert_eq!(f["locations"][0]["blob"], dangling.to_string());
+    assert_eq!(f["locations"][0]["in_head"], false);
+}

@@ -53,8 +53,20 @@ pub struct ScannedRepo {
 /// Opens the repository containing `path` (a work tree, a subdirectory of one, a linked worktree or a bare
 /// repository).
 pub fn open(path: &Path) -> Result<(Repository, RepoInfo)> {
-    let repo = Repository::discover(path)
-        .with_context(|| format!("{}: not a git repository", path.display()))?;
+    let repo = Repository::discover(path).map_err(|e| {
+        let hint = if e.message().contains("extensions.partialclone") {
+            " (a partial clone made by an older git; `git config --unset extensions.partialClone` \
+             and `git config remote.origin.promisor true` describe the same clone in the form \
+             current git writes)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!(
+            "{}: not a git repository: {}{hint}",
+            path.display(),
+            e.message()
+        )
+    })?;
     let info = RepoInfo {
         git_dir: repo.path().to_path_buf(),
         shallow: repo.is_shallow(),
