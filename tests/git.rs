@@ -748,3 +748,48 @@ fn all_objects_includes_unreachable_blobs() {
     assert_eq!(f["locations"][0]["blob"], dangling.to_string());
     assert_eq!(f["locations"][0]["in_head"], false);
 }
+
+#[test]
+fn a_linked_worktree_is_scanned_staged_and_in_history() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(0, "initial");
+    let dir = TempDir::new().expect("temp");
+    let wt = dir.path().join("wt");
+    git(
+        t.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "topic",
+            &wt.display().to_string(),
+        ],
+    );
+    std::fs::write(wt.join("topic.pem"), fake_key("worktree")).expect("write");
+    git(&wt, &["add", "topic.pem"]);
+    let (code, report) = scan(&wt, &["--staged"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(at_path(&report, "topic.pem").len(), 1);
+    // The main work tree's index does not have it.
+    let (code, report) = scan(t.path(), &["--staged"]);
+    assert_eq!(code, 0, "{report}");
+    git(
+        &wt,
+        &[
+            "-c",
+            "user.name=Alice",
+            "-c",
+            "user.email=alice@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "topic",
+        ],
+    );
+    // History from either work tree sees every branch.
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(at_path(&report, "topic.pem").len(), 1);
+}
