@@ -793,3 +793,25 @@ fn a_linked_worktree_is_scanned_staged_and_in_history() {
     assert_eq!(code, 1, "{report}");
     assert_eq!(at_path(&report, "topic.pem").len(), 1);
 }
+
+#[test]
+fn a_missing_tree_in_a_full_repository_is_an_error_naming_it() {
+    let t = TestRepo::new();
+    t.write("docs/notes.txt", "hello\n");
+    t.write("key.pem", &fake_key("missing-tree"));
+    let commit = t.commit(0, "add");
+    let tree = t.repo.revparse_single("HEAD:docs").expect("tree").id();
+    std::fs::remove_file(t.loose_object_path(tree)).expect("rm tree");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 2, "{report}");
+    let errors = report["errors"].as_array().expect("errors");
+    let place = errors[0]["where"].as_str().expect("where");
+    assert!(place.contains(&tree.to_string()), "{place}");
+    assert!(place.contains("docs"), "{place}");
+    assert!(place.contains(&commit.to_string()), "{place}");
+    assert_eq!(
+        at_path(&report, "key.pem").len(),
+        1,
+        "the scan went on: {report}"
+    );
+}
