@@ -286,6 +286,9 @@ fn a_key_only_in_the_stash_is_found() {
     t.write("README.md", &format!("# app\n{}", fake_key("stash")));
     let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(1), 0)).expect("sig");
     t.repo.stash_save(&sig, "wip", None).expect("stash");
+    // A newer stash on top: the key is only in stash@{1}, reachable from the stash reflog alone.
+    t.write("README.md", "# app\nnewer work\n");
+    t.repo.stash_save(&sig, "newer", None).expect("stash");
     let (code, tree) = scan(t.path(), &[]);
     assert_eq!(code, 0, "the work tree is clean after stashing: {tree}");
     let (code, report) = scan(t.path(), &["--history"]);
