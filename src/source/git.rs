@@ -210,16 +210,14 @@ pub fn read_blob(
         sink.skip(Skip::LfsPointer);
         return ReadOutcome::Skipped;
     }
-    let blob = Blob {
-        id: blob_id(job.oid),
-        bytes: bytes.to_vec(),
-        origin: job.origin,
-    };
-    drop(object);
     if unique {
-        sink.scan_unique(blob);
+        sink.scan_unique_bytes(blob_id(job.oid), bytes, job.origin);
     } else {
-        sink.submit(blob);
+        sink.submit(Blob {
+            id: blob_id(job.oid),
+            bytes: bytes.to_vec(),
+            origin: job.origin,
+        });
     }
     ReadOutcome::Scanned
 }
