@@ -84,7 +84,7 @@ pub struct SourceArgs {
     /// Shorthand for --diff REF..HEAD.
     #[arg(long, value_name = "REF")]
     pub since: Option<String>,
-    /// Follow submodules in history modes.
+    /// With --history, also scan the history of every checked-out submodule [default: submodules are not followed].
     #[arg(long)]
     pub recurse_submodules: bool,
     /// Do not honour .gitignore, .ignore or .keysweepignore files.

@@ -20,7 +20,8 @@ use crate::rules::RuleSet;
 use crate::scan::Scanner;
 use crate::source::dedup::BlobSink;
 use crate::source::fs::{self, WalkOptions};
-use crate::source::{attribution, diff, git, staged};
+use crate::source::attribution::GitScan;
+use crate::source::{diff, git, staged};
 
 /// Loads the rules a config asks for; bad user rule files become errors in the report.
 pub fn load_rules(cfg: &ScanConfig) -> Result<(Arc<RuleSet>, Vec<ScanError>)> {
@@ -47,7 +48,7 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
         max_file_size: cfg.max_file_size,
         threads: cfg.threads,
     };
-    let mut repo = None;
+    let mut git_scan = None;
     match &cfg.mode {
         SourceMode::Stdin => fs::scan_stdin(cfg.max_file_size, &sink),
         SourceMode::Tree => {
@@ -60,15 +61,16 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
             let opts = git::HistoryOptions {
                 all_objects: *all_objects,
                 max_file_size: cfg.max_file_size,
+                recurse_submodules: cfg.recurse_submodules,
             };
-            repo = Some((git::scan_history(&cfg.path, &opts, &sink)?, None));
+            git_scan = Some(GitScan::History(git::scan_history(&cfg.path, &opts, &sink)?));
         }
         SourceMode::Staged => {
             staged::scan_staged(&cfg.path, cfg.max_file_size, &sink)?;
         }
         SourceMode::Diff { base, head } => {
             let (info, head) = diff::scan_diff(&cfg.path, base, head, cfg.max_file_size, &sink)?;
-            repo = Some((info, Some(head)));
+            git_scan = Some(GitScan::Range { info, head });
         }
     }
     let (mut blobs, errors, mut summary) = sink.finish();
@@ -79,14 +81,8 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
             .for_each(|m| m.inline_allowed = false);
     }
     // History modes: who introduced each blob with findings, and whether HEAD still has it.
-    let attribution = match &repo {
-        Some((info, None)) => Some(attribution::attribute_history(&info.git_dir, &mut blobs)?),
-        Some((info, Some(head))) => {
-            Some(attribution::attribute_range(&info.git_dir, *head, &blobs)?)
-        }
-        None => None,
-    };
-    summary.shallow = repo.as_ref().is_some_and(|(info, _)| info.shallow);
+    let attribution = git_scan.as_ref().map(|g| g.attribute(&mut blobs)).transpose()?;
+    summary.shallow = git_scan.as_ref().is_some_and(GitScan::shallow);
     let mut stats = GroupStats::default();
     let mut findings = finding::group(&rules, blobs, &mut stats);
     if let Some(a) = attribution {

@@ -286,6 +286,9 @@ fn a_key_only_in_the_stash_is_found() {
     t.write("README.md", &format!("# app\n{}", fake_key("stash")));
     let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(1), 0)).expect("sig");
     t.repo.stash_save(&sig, "wip", None).expect("stash");
+    // A newer stash on top: the key is only in stash@{1}, reachable from the stash reflog alone.
+    t.write("README.md", "# app\nnewer work\n");
+    t.repo.stash_save(&sig, "newer", None).expect("stash");
     let (code, tree) = scan(t.path(), &[]);
     assert_eq!(code, 0, "the work tree is clean after stashing: {tree}");
     let (code, report) = scan(t.path(), &["--history"]);
@@ -686,4 +689,132 @@ fn history_dedupes_blobs_and_skips_submodules() {
     let (code, report) = scan(t.path(), &["--history"]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["blobs_scanned"], 2, "{report}");
+}
+
+#[test]
+fn submodules_are_followed_only_when_asked() {
+    let sub = TestRepo::new();
+    sub.write("key.pem", &fake_key("submodule"));
+    let leak = sub.commit_as("Carol", 0, "vendored key");
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(1, "initial");
+    git(
+        t.path(),
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &sub.path().display().to_string(),
+            "vendor/sub",
+        ],
+    );
+    git(
+        t.path(),
+        &[
+            "-c",
+            "user.name=Alice",
+            "-c",
+            "user.email=alice@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "add submodule",
+        ],
+    );
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 0, "{report}");
+    let (code, report) = scan(t.path(), &["--history", "--recurse-submodules"]);
+    assert_eq!(code, 1, "{report}");
+    let found = at_path(&report, "vendor/sub/key.pem");
+    assert_eq!(found.len(), 1, "{report}");
+    let loc = &found[0]["locations"][0];
+    assert_eq!(loc["commit"], leak.to_string());
+    assert_eq!(loc["author"], "Carol <carol@example.com>");
+    assert_eq!(loc["in_head"], true);
+}
+
+#[test]
+fn all_objects_includes_unreachable_blobs() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(0, "initial");
+    // A blob written to the object database but never committed (an abandoned `git add`).
+    let dangling = t.repo.blob(fake_key("dangling").as_bytes()).expect("blob");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 0, "{report}");
+    let (code, report) = scan(t.path(), &["--history", "--all-objects"]);
+    assert_eq!(code, 1, "{report}");
+    let f = &findings(&report)[0];
+    assert_eq!(f["locations"][0]["blob"], dangling.to_string());
+    assert_eq!(f["locations"][0]["in_head"], false);
+}
+
+#[test]
+fn a_linked_worktree_is_scanned_staged_and_in_history() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(0, "initial");
+    let dir = TempDir::new().expect("temp");
+    let wt = dir.path().join("wt");
+    git(
+        t.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "topic",
+            &wt.display().to_string(),
+        ],
+    );
+    std::fs::write(wt.join("topic.pem"), fake_key("worktree")).expect("write");
+    git(&wt, &["add", "topic.pem"]);
+    let (code, report) = scan(&wt, &["--staged"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(at_path(&report, "topic.pem").len(), 1);
+    // The main work tree's index does not have it.
+    let (code, report) = scan(t.path(), &["--staged"]);
+    assert_eq!(code, 0, "{report}");
+    git(
+        &wt,
+        &[
+            "-c",
+            "user.name=Alice",
+            "-c",
+            "user.email=alice@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "topic",
+        ],
+    );
+    // History from either work tree sees every branch.
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(at_path(&report, "topic.pem").len(), 1);
+}
+
+#[test]
+fn a_missing_tree_in_a_full_repository_is_an_error_naming_it() {
+    let t = TestRepo::new();
+    t.write("docs/notes.txt", "hello\n");
+    t.write("key.pem", &fake_key("missing-tree"));
+    let commit = t.commit(0, "add");
+    let tree = t.repo.revparse_single("HEAD:docs").expect("tree").id();
+    std::fs::remove_file(t.loose_object_path(tree)).expect("rm tree");
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 2, "{report}");
+    let errors = report["errors"].as_array().expect("errors");
+    let place = errors[0]["where"].as_str().expect("where");
+    assert!(place.contains(&tree.to_string()), "{place}");
+    assert!(place.contains("docs"), "{place}");
+    assert!(place.contains(&commit.to_string()), "{place}");
+    assert_eq!(
+        at_path(&report, "key.pem").len(),
+        1,
+        "the scan went on: {report}"
+    );
 }

@@ -13,7 +13,7 @@ use git2::{ObjectType, Oid, Repository, Time};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::git::{self, oid_of};
+use super::git::{self, RepoInfo, ScannedRepo, oid_of};
 use super::{BlobId, Origin};
 use crate::finding::{Finding, ScannedBlob, sort_findings};
 
@@ -32,14 +32,65 @@ pub struct Attribution {
     in_head: HashSet<String>,
 }
 
-type Hits = Rc<Vec<(usize, String)>>;
+/// The part of one tree that leads to target blobs: the targets directly in it (by name) and the subtrees that
+/// contain some. Nodes are memoised by tree id, so a subtree shared by many commits is one node and two
+/// commits can be compared by skipping pointer-equal subtrees; memory grows with the trees that contain
+/// targets, not with commits × targets.
+#[derive(Debug, Default)]
+struct Node {
+    blobs: Vec<(String, usize)>,
+    subtrees: Vec<(String, Rc<Node>)>,
+}
 
-/// Memoised "which target blobs does this tree contain, at which paths".
+type NodeRef = Option<Rc<Node>>;
+
+impl Node {
+    /// Every target under this node, with its path.
+    fn collect(&self, prefix: &str, out: &mut Vec<(usize, String)>) {
+        for (name, i) in &self.blobs {
+            out.push((*i, format!("{prefix}{name}")));
+        }
+        for (name, sub) in &self.subtrees {
+            sub.collect(&format!("{prefix}{name}/"), out);
+        }
+    }
+
+    fn subtree(&self, name: &str) -> Option<&Rc<Node>> {
+        self.subtrees
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s)
+    }
+
+    /// The (target, path) pairs under this node that no parent node has at the same path.
+    fn new_in(&self, parents: &[Option<&Rc<Node>>], prefix: &str, out: &mut Vec<(usize, String)>) {
+        for (name, i) in &self.blobs {
+            let before = parents
+                .iter()
+                .flatten()
+                .any(|p| p.blobs.iter().any(|(n, j)| n == name && j == i));
+            if !before {
+                out.push((*i, format!("{prefix}{name}")));
+            }
+        }
+        for (name, sub) in &self.subtrees {
+            let subs: Vec<Option<&Rc<Node>>> = parents
+                .iter()
+                .map(|p| p.and_then(|p| p.subtree(name)))
+                .collect();
+            if subs.iter().flatten().any(|p| Rc::ptr_eq(p, sub)) {
+                continue;
+            }
+            sub.new_in(&subs, &format!("{prefix}{name}/"), out);
+        }
+    }
+}
+
+/// Builds and memoises [`Node`]s.
 struct TreeHits<'r> {
     repo: &'r Repository,
     targets: &'r HashMap<Oid, usize>,
-    memo: HashMap<Oid, Hits>,
-    empty: Hits,
+    memo: HashMap<Oid, NodeRef>,
 }
 
 impl<'r> TreeHits<'r> {
@@ -48,52 +99,43 @@ impl<'r> TreeHits<'r> {
             repo,
             targets,
             memo: HashMap::new(),
-            empty: Rc::new(Vec::new()),
         }
     }
 
-    fn hits(&mut self, tree_id: Oid) -> Hits {
-        if let Some(h) = self.memo.get(&tree_id) {
-            return h.clone();
+    fn node(&mut self, tree_id: Oid) -> NodeRef {
+        if let Some(n) = self.memo.get(&tree_id) {
+            return n.clone();
         }
         // A missing tree (partial or shallow clone) contains nothing we can attribute.
         let repo = self.repo;
-        let Ok(tree) = repo.find_tree(tree_id) else {
-            self.memo.insert(tree_id, self.empty.clone());
-            return self.empty.clone();
-        };
-        let mut out = Vec::new();
-        for entry in tree.iter() {
-            match entry.kind() {
-                Some(ObjectType::Blob) => {
-                    if let Some(&i) = self.targets.get(&entry.id()) {
-                        out.push((i, String::from_utf8_lossy(entry.name_bytes()).into_owned()));
-                    }
-                }
-                Some(ObjectType::Tree) => {
-                    let sub = self.hits(entry.id());
-                    if !sub.is_empty() {
-                        let name = String::from_utf8_lossy(entry.name_bytes());
-                        for (i, p) in sub.iter() {
-                            out.push((*i, format!("{name}/{p}")));
+        let mut node = Node::default();
+        if let Ok(tree) = repo.find_tree(tree_id) {
+            for entry in tree.iter() {
+                match entry.kind() {
+                    Some(ObjectType::Blob) => {
+                        if let Some(&i) = self.targets.get(&entry.id()) {
+                            let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+                            node.blobs.push((name, i));
                         }
                     }
+                    Some(ObjectType::Tree) => {
+                        if let Some(sub) = self.node(entry.id()) {
+                            let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+                            node.subtrees.push((name, sub));
+                        }
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
-        let h = if out.is_empty() {
-            self.empty.clone()
-        } else {
-            Rc::new(out)
-        };
-        self.memo.insert(tree_id, h.clone());
-        h
+        let n = (!node.blobs.is_empty() || !node.subtrees.is_empty()).then(|| Rc::new(node));
+        self.memo.insert(tree_id, n.clone());
+        n
     }
 
-    fn commit_hits(&mut self, commit: Oid) -> Option<Hits> {
+    fn commit_node(&mut self, commit: Oid) -> NodeRef {
         let tree = self.repo.find_commit(commit).ok()?.tree_id();
-        Some(self.hits(tree))
+        self.node(tree)
     }
 }
 
@@ -131,18 +173,24 @@ fn head_blobs(
             .map(|c| c.id())
     });
     let mut out = HashSet::new();
-    if let Some(h) = head.and_then(|h| trees.commit_hits(h)) {
-        for (i, _) in h.iter() {
-            out.insert(ids[*i].to_hex());
+    if let Some(node) = head.and_then(|h| trees.commit_node(h)) {
+        let mut all = Vec::new();
+        node.collect("", &mut all);
+        for (i, _) in all {
+            out.insert(ids[i].to_hex());
         }
     }
     out
 }
 
-/// Attributes history blobs with matches: replaces each blob's origins by the (path, commit) pairs that
-/// introduced it (blobs reachable from no commit keep their origin), and records authors, dates and which
-/// blobs HEAD still contains.
-pub fn attribute_history(git_dir: &Path, hits: &mut [ScannedBlob]) -> Result<Attribution> {
+/// Attributes history blobs of one repository (paths reported under `prefix`): replaces each blob's origins
+/// by the (path, commit) pairs that introduced it (blobs reachable from no commit keep their origin), and
+/// records authors, dates and which blobs HEAD still contains.
+fn attribute_repo(
+    git_dir: &Path,
+    prefix: &str,
+    hits: &mut [&mut ScannedBlob],
+) -> Result<Attribution> {
     if hits.is_empty() {
         return Ok(Attribution::default());
     }
@@ -170,28 +218,28 @@ pub fn attribute_history(git_dir: &Path, hits: &mut [ScannedBlob]) -> Result<Att
     }
     let tree_of: HashMap<Oid, Oid> = graph.iter().map(|(c, t, _)| (*c, *t)).collect();
     for (oid, tree, parents) in &graph {
-        let here = trees.hits(*tree);
-        if here.is_empty() {
+        let Some(here) = trees.node(*tree) else {
             continue;
-        }
-        let parent_hits: Vec<Hits> = parents
+        };
+        let parent_nodes: Vec<NodeRef> = parents
             .iter()
             .filter_map(|p| tree_of.get(p))
-            .map(|t| trees.hits(*t))
+            .map(|t| trees.node(*t))
             .collect();
-        // Fast path: a parent with the very same hits (an unchanged subtree) means nothing new here.
-        if parent_hits.iter().any(|h| Rc::ptr_eq(h, &here)) {
+        let refs: Vec<Option<&Rc<Node>>> = parent_nodes.iter().map(Option::as_ref).collect();
+        // Fast path: a parent with the very same tree content (for our targets) means nothing new here.
+        if refs.iter().flatten().any(|p| Rc::ptr_eq(p, &here)) {
             continue;
         }
-        let before: HashSet<&(usize, String)> = parent_hits.iter().flat_map(|h| h.iter()).collect();
-        let mut introduced_here = false;
-        for hit in here.iter() {
-            if !before.contains(hit) {
-                introductions[hit.0].push((hit.1.clone(), *oid));
-                introduced_here = true;
-            }
+        let mut new = Vec::new();
+        here.new_in(&refs, "", &mut new);
+        if new.is_empty() {
+            continue;
         }
-        if introduced_here && let Some(info) = commit_info(&repo, *oid) {
+        for (i, path) in new {
+            introductions[i].push((path, *oid));
+        }
+        if let Some(info) = commit_info(&repo, *oid) {
             attribution.commits.insert(oid.to_string(), info);
         }
     }
@@ -202,7 +250,7 @@ pub fn attribute_history(git_dir: &Path, hits: &mut [ScannedBlob]) -> Result<Att
         hit.origins = intro
             .into_iter()
             .map(|(path, commit)| Origin::GitBlob {
-                path: Some(path),
+                path: Some(format!("{prefix}{path}")),
                 commit: Some(commit.to_string()),
             })
             .collect();
@@ -215,7 +263,7 @@ pub fn attribute_history(git_dir: &Path, hits: &mut [ScannedBlob]) -> Result<Att
 
 /// Attributes blobs from a diff range (their origins already name the introducing commits): authors, dates,
 /// and which blobs `head` still contains.
-pub fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Result<Attribution> {
+fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Result<Attribution> {
     if hits.is_empty() {
         return Ok(Attribution::default());
     }
@@ -245,6 +293,57 @@ pub fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Resul
     }
     attribution.in_head = head_blobs(&repo, Some(head), &mut trees, &ids);
     Ok(attribution)
+}
+
+/// What a git scan read, for attribution after the scan.
+#[derive(Clone, Debug)]
+pub enum GitScan {
+    /// `--history`: the repository and any submodules.
+    History(Vec<ScannedRepo>),
+    /// `--diff`/`--since`: the repository and the head of the range.
+    Range {
+        /// The repository.
+        info: RepoInfo,
+        /// The included end of the range.
+        head: Oid,
+    },
+}
+
+impl GitScan {
+    /// Whether the scanned repository is a shallow clone.
+    pub fn shallow(&self) -> bool {
+        match self {
+            GitScan::History(repos) => repos.first().is_some_and(|r| r.info.shallow),
+            GitScan::Range { info, .. } => info.shallow,
+        }
+    }
+
+    /// Attributes the blobs with matches (see [`Attribution`]); history origins are rewritten to the
+    /// introducing commits.
+    pub fn attribute(&self, hits: &mut [ScannedBlob]) -> Result<Attribution> {
+        match self {
+            GitScan::Range { info, head } => attribute_range(&info.git_dir, *head, hits),
+            GitScan::History(repos) => {
+                let mut all = Attribution::default();
+                for repo in repos {
+                    // Each repository attributes what no earlier one did (a submodule's own blobs).
+                    let mut todo: Vec<&mut ScannedBlob> = hits
+                        .iter_mut()
+                        .filter(|h| {
+                            h.origins.iter().all(|o| {
+                                matches!(o, Origin::GitBlob { commit: None, path }
+                                    if path.as_deref().is_none_or(|p| p.starts_with(&repo.prefix)))
+                            })
+                        })
+                        .collect();
+                    let a = attribute_repo(&repo.info.git_dir, &repo.prefix, &mut todo)?;
+                    all.commits.extend(a.commits);
+                    all.in_head.extend(a.in_head);
+                }
+                Ok(all)
+            }
+        }
+    }
 }
 
 impl Attribution {

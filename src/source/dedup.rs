@@ -89,14 +89,18 @@ impl<'a> BlobSink<'a> {
 
     /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
     pub fn scan_unique(&self, blob: Blob) {
+        self.scan_unique_bytes(blob.id, &blob.bytes, blob.origin);
+    }
+
+    /// Like [`BlobSink::scan_unique`], for bytes the caller keeps (an object read from a git pack, no copy).
+    pub fn scan_unique_bytes(&self, id: BlobId, bytes: &[u8], origin: Origin) {
         self.blobs.fetch_add(1, Ordering::Relaxed);
-        self.bytes
-            .fetch_add(blob.bytes.len() as u64, Ordering::Relaxed);
-        let matches = self.scanner.scan(blob.id, &blob.bytes);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let matches = self.scanner.scan(id, bytes);
         if !matches.is_empty() {
             let hit = ScannedBlob {
-                id: blob.id,
-                origins: vec![blob.origin],
+                id,
+                origins: vec![origin],
                 matches,
             };
             self.hits.lock().expect("hits lock").push(hit);

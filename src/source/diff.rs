@@ -8,38 +8,62 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use git2::{Delta, DiffOptions, FileMode, Oid, Repository, Tree};
+use git2::{ObjectType, Oid, Repository};
 
 use super::dedup::BlobSink;
 use super::git::{self, BlobJob, RepoInfo};
 use super::{Blob, Origin};
 
-/// The blobs (with paths) a commit adds or changes relative to one parent tree (`None`: a root commit).
+/// The blobs (with paths) `tree` has where `parent` (`None`: a root commit) has not the same blob at the same
+/// path. Identical subtrees are skipped by id, so a commit costs in proportion to what it changed.
 fn changed_blobs(
     repo: &Repository,
-    parent: Option<&Tree<'_>>,
-    tree: &Tree<'_>,
-) -> Result<BTreeSet<(String, Oid)>> {
-    let mut opts = DiffOptions::new();
-    opts.ignore_submodules(true).include_typechange(true);
-    let diff = repo.diff_tree_to_tree(parent, Some(tree), Some(&mut opts))?;
-    let mut out = BTreeSet::new();
-    for delta in diff.deltas() {
-        if !matches!(
-            delta.status(),
-            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
-        ) {
+    parent: Option<Oid>,
+    tree: Oid,
+    prefix: &str,
+    out: &mut BTreeSet<(String, Oid)>,
+) -> Result<()> {
+    if parent == Some(tree) {
+        return Ok(());
+    }
+    let new = repo
+        .find_tree(tree)
+        .with_context(|| format!("reading tree {tree} ({prefix})"))?;
+    let old: HashMap<Vec<u8>, (Oid, Option<ObjectType>)> = match parent {
+        Some(p) => repo
+            .find_tree(p)
+            .with_context(|| format!("reading tree {p} ({prefix})"))?
+            .iter()
+            .map(|e| (e.name_bytes().to_vec(), (e.id(), e.kind())))
+            .collect(),
+        None => HashMap::new(),
+    };
+    for entry in new.iter() {
+        let before = old.get(entry.name_bytes());
+        if before.is_some_and(|(id, _)| *id == entry.id()) {
             continue;
         }
-        let file = delta.new_file();
-        if file.mode() == FileMode::Commit || file.id().is_zero() {
-            continue;
-        }
-        if let Some(p) = file.path_bytes() {
-            out.insert((String::from_utf8_lossy(p).into_owned(), file.id()));
+        let name = String::from_utf8_lossy(entry.name_bytes());
+        let path = if prefix.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        match entry.kind() {
+            Some(ObjectType::Blob) => {
+                out.insert((path, entry.id()));
+            }
+            Some(ObjectType::Tree) => {
+                let old_tree = before
+                    .filter(|(_, kind)| *kind == Some(ObjectType::Tree))
+                    .map(|(id, _)| *id);
+                changed_blobs(repo, old_tree, entry.id(), &path, out)?;
+            }
+            // Submodules (gitlinks) are not followed.
+            _ => {}
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Resolves a revision to a commit id, naming the revision on failure.
@@ -62,6 +86,8 @@ pub fn scan_diff(
     sink: &BlobSink<'_>,
 ) -> Result<(RepoInfo, Oid)> {
     let (repo, info) = git::open(path)?;
+    // As for history: no re-hashing of every object read (zlib still checks each stream).
+    git2::opts::strict_hash_verification(false);
     let head_id = resolve_commit(&repo, head)?;
     let base_id = resolve_commit(&repo, base)?;
     let mut walk = repo.revwalk().context("starting the commit walk")?;
@@ -80,14 +106,16 @@ pub fn scan_diff(
         };
         let changed = (|| -> Result<BTreeSet<(String, Oid)>> {
             let commit = repo.find_commit(oid)?;
-            let tree = commit.tree()?;
+            let tree = commit.tree_id();
             if commit.parent_count() == 0 {
-                return changed_blobs(&repo, None, &tree);
+                let mut set = BTreeSet::new();
+                changed_blobs(&repo, None, tree, "", &mut set)?;
+                return Ok(set);
             }
             let mut acc: Option<BTreeSet<(String, Oid)>> = None;
             for parent in commit.parents() {
-                let ptree = parent.tree()?;
-                let set = changed_blobs(&repo, Some(&ptree), &tree)?;
+                let mut set = BTreeSet::new();
+                changed_blobs(&repo, Some(parent.tree_id()), tree, "", &mut set)?;
                 acc = Some(match acc {
                     None => set,
                     Some(a) => a.intersection(&set).cloned().collect(),

@@ -36,13 +36,37 @@ pub struct HistoryOptions {
     pub all_objects: bool,
     /// Blobs larger than this are skipped.
     pub max_file_size: u64,
+    /// Also scan the history of every checked-out submodule (`--recurse-submodules`).
+    pub recurse_submodules: bool,
+}
+
+/// One repository a history scan read: the repository itself, or a submodule whose paths are reported under
+/// `prefix` (`vendor/lib/`).
+#[derive(Clone, Debug)]
+pub struct ScannedRepo {
+    /// The repository.
+    pub info: RepoInfo,
+    /// Prepended to its paths; empty for the repository itself.
+    pub prefix: String,
 }
 
 /// Opens the repository containing `path` (a work tree, a subdirectory of one, a linked worktree or a bare
 /// repository).
 pub fn open(path: &Path) -> Result<(Repository, RepoInfo)> {
-    let repo = Repository::discover(path)
-        .with_context(|| format!("{}: not a git repository", path.display()))?;
+    let repo = Repository::discover(path).map_err(|e| {
+        let hint = if e.message().contains("extensions.partialclone") {
+            " (a partial clone made by an older git; `git config --unset extensions.partialClone` \
+             and `git config remote.origin.promisor true` describe the same clone in the form \
+             current git writes)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!(
+            "{}: not a git repository: {}{hint}",
+            path.display(),
+            e.message()
+        )
+    })?;
     let info = RepoInfo {
         git_dir: repo.path().to_path_buf(),
         shallow: repo.is_shallow(),
@@ -136,6 +160,13 @@ pub fn read_blob(
     sink: &BlobSink<'_>,
     unique: bool,
 ) -> ReadOutcome {
+    // The header alone tells the size: a blob over the limit is never inflated.
+    if let Ok((size, _)) = odb.read_header(job.oid)
+        && size as u64 > max_file_size
+    {
+        sink.skip(Skip::TooLarge);
+        return ReadOutcome::Skipped;
+    }
     let object = match odb.read(job.oid) {
         Ok(o) => o,
         Err(e) => {
@@ -179,16 +210,14 @@ pub fn read_blob(
         sink.skip(Skip::LfsPointer);
         return ReadOutcome::Skipped;
     }
-    let blob = Blob {
-        id: blob_id(job.oid),
-        bytes: bytes.to_vec(),
-        origin: job.origin,
-    };
-    drop(object);
     if unique {
-        sink.scan_unique(blob);
+        sink.scan_unique_bytes(blob_id(job.oid), bytes, job.origin);
     } else {
-        sink.submit(blob);
+        sink.submit(Blob {
+            id: blob_id(job.oid),
+            bytes: bytes.to_vec(),
+            origin: job.origin,
+        });
     }
     ReadOutcome::Scanned
 }
@@ -321,12 +350,14 @@ struct Enumerator<'r, 's, 'a> {
     sink: &'s BlobSink<'a>,
     seen_trees: HashSet<Oid>,
     seen_blobs: HashSet<Oid>,
+    prefix: String,
     tx: Sender<BlobJob>,
 }
 
 impl Enumerator<'_, '_, '_> {
     fn send(&mut self, oid: Oid, path: Option<String>, commit: Option<Oid>) -> bool {
-        if !self.seen_blobs.insert(oid) {
+        // The sink's seen-set dedupes across repositories (a submodule sharing files with its superproject).
+        if !self.seen_blobs.insert(oid) || !self.sink.first_sight(blob_id(oid)) {
             return true;
         }
         let job = BlobJob {
@@ -351,7 +382,7 @@ impl Enumerator<'_, '_, '_> {
         if !self.seen_trees.insert(root) {
             return true;
         }
-        let mut stack: Vec<(Oid, String)> = vec![(root, String::new())];
+        let mut stack: Vec<(Oid, String)> = vec![(root, self.prefix.clone())];
         while let Some((tree_id, prefix)) = stack.pop() {
             let tree = match self.repo.find_tree(tree_id) {
                 Ok(t) => t,
@@ -377,22 +408,15 @@ impl Enumerator<'_, '_, '_> {
                         format!("{prefix}/{name}")
                     }
                 };
-                match entry.kind() {
-                    Some(ObjectType::Blob) => {
-                        if !self.seen_blobs.contains(&entry.id())
-                            && !self.send(entry.id(), Some(path(&entry)), commit)
-                        {
-                            return false;
-                        }
+                let kind = entry.kind();
+                if kind == Some(ObjectType::Blob) && !self.seen_blobs.contains(&entry.id()) {
+                    if !self.send(entry.id(), Some(path(&entry)), commit) {
+                        return false;
                     }
-                    Some(ObjectType::Tree) => {
-                        if self.seen_trees.insert(entry.id()) {
-                            stack.push((entry.id(), path(&entry)));
-                        }
-                    }
-                    // Submodules (gitlinks) name commits of another repository: not followed.
-                    _ => {}
+                } else if kind == Some(ObjectType::Tree) && self.seen_trees.insert(entry.id()) {
+                    stack.push((entry.id(), path(&entry)));
                 }
+                // Submodules (gitlinks) name commits of another repository: not followed.
             }
         }
         true
@@ -459,15 +483,61 @@ impl Enumerator<'_, '_, '_> {
     }
 }
 
-/// Scans every blob reachable from every ref (and, with `all_objects`, every blob in the object database).
-pub fn scan_history(path: &Path, opts: &HistoryOptions, sink: &BlobSink<'_>) -> Result<RepoInfo> {
+/// Scans every blob reachable from every ref (and, with `all_objects`, every blob in the object database);
+/// with `recurse_submodules`, then the history of every checked-out submodule, recursively. Returns the
+/// repositories read, the scanned repository first.
+pub fn scan_history(
+    path: &Path,
+    opts: &HistoryOptions,
+    sink: &BlobSink<'_>,
+) -> Result<Vec<ScannedRepo>> {
     let (repo, info) = open(path)?;
+    let mut repos = vec![ScannedRepo {
+        info,
+        prefix: String::new(),
+    }];
+    if opts.recurse_submodules {
+        submodules(&repo, "", &mut repos);
+    }
     drop(repo);
     // The object cache would keep every tree and commit read; each is read once, so it only costs memory.
     git2::opts::enable_caching(false);
     // Re-hashing every object (SHA-1 with collision detection) would double the cost of a history scan.
     // Corruption is still caught: zlib checks every inflated stream, and a missing object is still missing.
     git2::opts::strict_hash_verification(false);
+    for r in &repos {
+        scan_one(r, opts, sink)?;
+    }
+    Ok(repos)
+}
+
+/// The checked-out submodules of `repo`, recursively, with their path prefixes. Submodules that are not
+/// checked out have nothing local to scan and are left out.
+fn submodules(repo: &Repository, prefix: &str, out: &mut Vec<ScannedRepo>) {
+    let Ok(list) = repo.submodules() else {
+        return;
+    };
+    for sm in list {
+        let Ok(sub) = sm.open() else {
+            continue;
+        };
+        let path = sm.path().to_string_lossy().replace('\\', "/");
+        let sub_prefix = format!("{prefix}{path}/");
+        out.push(ScannedRepo {
+            info: RepoInfo {
+                git_dir: sub.path().to_path_buf(),
+                shallow: sub.is_shallow(),
+                partial: is_partial_clone(&sub),
+            },
+            prefix: sub_prefix.clone(),
+        });
+        submodules(&sub, &sub_prefix, out);
+    }
+}
+
+/// Scans one repository's history: a walker thread streams new blob ids to the rayon workers.
+fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &BlobSink<'_>) -> Result<()> {
+    let info = &scanned.info;
     let (tx, rx) = crossbeam_channel::bounded::<BlobJob>(1024);
     std::thread::scope(|scope| -> Result<()> {
         let walker = std::thread::Builder::new()
@@ -477,17 +547,17 @@ pub fn scan_history(path: &Path, opts: &HistoryOptions, sink: &BlobSink<'_>) -> 
                     .with_context(|| format!("opening {}", info.git_dir.display()))?;
                 let mut e = Enumerator {
                     repo: &repo,
-                    info: &info,
+                    info,
                     sink,
                     seen_trees: HashSet::new(),
                     seen_blobs: HashSet::new(),
+                    prefix: scanned.prefix.trim_end_matches('/').to_string(),
                     tx,
                 };
                 e.run(opts.all_objects)
             })
             .context("starting the history walker")?;
-        read_parallel(&info, rx.into_iter(), opts.max_file_size, sink, true);
+        read_parallel(info, rx.into_iter(), opts.max_file_size, sink, true);
         walker.join().expect("the history walker does not panic")
-    })?;
-    Ok(info)
+    })
 }
