@@ -84,7 +84,7 @@ impl<'a> BlobSink<'a> {
                 .push((blob.id, blob.origin));
             return;
         }
-        self.scan_unique(blob);
+        self.match_blob(blob.id, &blob.bytes, blob.origin);
     }
 
     /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
@@ -94,6 +94,12 @@ impl<'a> BlobSink<'a> {
 
     /// Like [`BlobSink::scan_unique`], for bytes the caller keeps (an object read from a git pack, no copy).
     pub fn scan_unique_bytes(&self, id: BlobId, bytes: &[u8], origin: Origin) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.match_blob(id, bytes, origin);
+    }
+
+    /// Counts and matches one unique blob.
+    fn match_blob(&self, id: BlobId, bytes: &[u8], origin: Origin) {
         self.blobs.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let matches = self.scanner.scan(id, bytes);
