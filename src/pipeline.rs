@@ -88,6 +88,9 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     if let Some(a) = attribution {
         a.apply(&mut findings);
     }
+    if !matches!(cfg.mode, SourceMode::Tree | SourceMode::Stdin) {
+        crate::policy::restrict_paths(&mut findings, &cfg.include, &cfg.exclude)?;
+    }
     let policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
     let suppressed = policy.apply(&mut findings);
     let mut errors = errors;

@@ -148,6 +148,36 @@ impl Policy {
     }
 }
 
+/// `--include`/`--exclude` for git modes, where blobs are read by id: keeps only the locations whose path the
+/// globs select (tree scans apply them while walking). Findings left with no location are dropped, not
+/// counted as suppressed: they were outside what the user asked to scan.
+pub fn restrict_paths(findings: &mut Vec<Finding>, include: &[String], exclude: &[String]) -> Result<()> {
+    if include.is_empty() && exclude.is_empty() {
+        return Ok(());
+    }
+    let build = |globs: &[String], flag: &str| -> Result<Option<GlobSet>> {
+        if globs.is_empty() {
+            return Ok(None);
+        }
+        let mut b = GlobSetBuilder::new();
+        for g in globs {
+            b.add(Glob::new(g).with_context(|| format!("{flag} {g:?}: bad glob"))?);
+        }
+        Ok(Some(b.build()?))
+    };
+    let (inc, exc) = (build(include, "--include")?, build(exclude, "--exclude")?);
+    findings.retain_mut(|f| {
+        let seen = f.locations.len();
+        f.locations.retain(|l| {
+            inc.as_ref().is_none_or(|g| g.is_match(&l.path)) && !exc.as_ref().is_some_and(|g| g.is_match(&l.path))
+        });
+        let removed = seen - f.locations.len();
+        f.occurrences = f.occurrences.saturating_sub(removed).max(f.locations.len());
+        !f.locations.is_empty()
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -818,3 +818,19 @@ fn a_missing_tree_in_a_full_repository_is_an_error_naming_it() {
         "the scan went on: {report}"
     );
 }
+
+#[test]
+fn include_and_exclude_globs_apply_to_history_paths() {
+    let t = TestRepo::new();
+    t.write("app/key.pem", &fake_key("app"));
+    t.write("vendor/lib/key.pem", &fake_key("vendored"));
+    t.commit(0, "add keys");
+    let (code, report) = scan(t.path(), &["--history", "--exclude", "vendor/**"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(findings(&report).len(), 1, "{report}");
+    assert_eq!(at_path(&report, "app/key.pem").len(), 1);
+    let (code, report) = scan(t.path(), &["--history", "--include", "vendor/**"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(at_path(&report, "vendor/lib/key.pem").len(), 1);
+    assert_eq!(findings(&report).len(), 1, "{report}");
+}
