@@ -355,3 +355,68 @@ fn scan_of_a_realistic_project_reports_every_planted_token() {
         }
     }
 }
+
+#[test]
+fn the_public_azure_storage_emulator_key_is_not_reported() {
+    // Assembled at run time so the whole well-known key is never committed in one piece.
+    let azurite = format!(
+        "{}{}",
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq",
+        "/K1SZFPTOtr/KBHBeksoGMGw=="
+    );
+    let text = format!(
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={azurite};\n"
+    );
+    assert!(scan(&text).is_empty(), "{:?}", scan(&text));
+    let real = format!(
+        "DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={}==;\n",
+        gen_token("b64-86", "azure")
+    );
+    let found = scan(&real);
+    assert!(
+        found
+            .iter()
+            .any(|(id, _, _, key_id)| id == "azure.storage-account-key"
+                && key_id.as_deref() == Some("acmeprod")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn placeholders_and_hashes_are_not_reported() {
+    let text = "\
+GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+API_KEY=your-api-key-here
+api_key = \"${API_KEY}\"
+token: 9fceb02d0ae598e95dc970b74767f19372d61af8
+secret: sha256:7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730
+client_secret: 3f2b8a71-6a1f-4a8e-9a53-2f8e0c4b9d11
+DATABASE_URL=postgres://user:password@localhost:5432/app
+";
+    assert!(scan(text).is_empty(), "{:?}", scan(text));
+}
+
+#[test]
+fn tokens_are_found_in_every_common_placement() {
+    let t = format!("sk_live_{}", gen_token("base62-32", "placements"));
+    for text in [
+        format!("STRIPE_KEY={t}\n"),
+        format!("STRIPE_KEY=\"{t}\"\r\n"),
+        format!("export STRIPE_KEY='{t}'\n"),
+        format!("stripe:\n  key: {t}\n"),
+        format!("{{\"stripe\": {{\"key\": \"{t}\"}}}}"),
+        format!("stripe.api_key = \"{t}\"  # python\n"),
+        format!("const key = `{t}`;\n"),
+        format!("key := \"{t}\" // go\n"),
+        format!("<stripe key=\"{t}\"/>\n"),
+        format!("https://api.example.test/charge?key={t}&x=1\n"),
+    ] {
+        let found = scan(&text);
+        assert!(
+            found
+                .iter()
+                .any(|(id, secret, ..)| id == "stripe.secret-key" && *secret == t),
+            "{text:?}: {found:?}"
+        );
+    }
+}
