@@ -345,7 +345,8 @@ pub fn build(
                 } else {
                     item.action = Action::Manual;
                     item.reason = if self_revocable {
-                        "not in the inventory (re-run with --include-unlisted to revoke it)".into()
+                        "not in the inventory (`keysweep revoke --include-unlisted` revokes it)"
+                            .into()
                     } else {
                         "not in the inventory".into()
                     };
