@@ -131,7 +131,33 @@ fn verify(f: &Finding, rule_id: &str, text: &str, spki: Option<Vec<u8>>) -> Opti
     })
 }
 
-/// The candidate secret starting at a 1-based line and column (code points): a PEM block, or a token.
+/// A base64 key body starting at `rest`: base64 characters, `\n`/`\r` escapes, and line breaks followed by
+/// indentation (the armourless `.p8` body, wrapped or not, and base64 of a whole PEM).
+fn key_body(rest: &str) -> &str {
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    let mut end = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=' {
+            i += 1;
+            end = i;
+        } else if b == b'\\' && matches!(bytes.get(i + 1), Some(b'n' | b'r')) {
+            i += 2;
+        } else if b == b'\r' || b == b'\n' {
+            i += 1;
+            while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                i += 1;
+            }
+        } else {
+            break;
+        }
+    }
+    &rest[..end]
+}
+
+/// The candidate secrets starting at a 1-based line and column (code points): a PEM block (also `\n`-escaped
+/// inside a string), a base64 key body, or a token. Used when no rule re-finds the secret there.
 fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
     let Some(start_of_line) = text
@@ -155,6 +181,10 @@ fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
         && let Some(close) = rest[end + 8..].find("-----")
     {
         out.push(rest[..end + 8 + close + 5].to_string());
+    }
+    let body = key_body(rest);
+    if body.len() >= 64 {
+        out.push(body.to_string());
     }
     for extra in ["", "."] {
         let tok: String = rest
@@ -398,5 +428,38 @@ mod tests {
             vec!["glpat-abcDEF_123".to_string()]
         );
         assert!(at_position(bytes, 9, 1).is_empty());
+    }
+
+    /// Every encoding the key rules find is re-read from its position and yields the same public key.
+    #[test]
+    fn keys_at_position_in_every_encoding() {
+        use crate::keys::{KeyParse, generate_example, parse_private_key};
+        let spki_of = |text: &str| match parse_private_key(text.as_bytes()) {
+            KeyParse::Parsed(k) => Some(k.spki_der),
+            _ => None,
+        };
+        let pem = generate_example("key-p256-pkcs8-pem", "reread").expect("generator");
+        let want = spki_of(&pem).expect("the generated key parses");
+        for name in [
+            "key-p256-pkcs8-pem",
+            "key-p256-pkcs8-pem-crlf",
+            "key-p256-pkcs8-escaped",
+            "key-p256-pkcs8-escaped-crlf",
+            "key-p256-pkcs8-body",
+            "key-p256-pkcs8-body-wrapped",
+            "key-p256-pkcs8-b64pem",
+        ] {
+            let enc = generate_example(name, "reread").expect("generator");
+            // As a JSON/YAML value on line 2, column 10, indented continuation lines for wrapped bodies.
+            let file = format!(
+                "# fake key for a keysweep test\nkey: \"{}\"\nnext: 1\n",
+                enc.replace('\n', "\n  ")
+            );
+            let col = "key: \"".chars().count() + 1;
+            let found = at_position(file.as_bytes(), 2, col)
+                .iter()
+                .any(|c| spki_of(c).as_deref() == Some(want.as_slice()));
+            assert!(found, "{name}: not re-read from {file:?}");
+        }
     }
 }
