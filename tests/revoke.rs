@@ -440,20 +440,27 @@ fn a_findings_file_is_never_trusted() {
         "a.env",
         &format!("TOKEN = \"{}\"\n", fake_token("glpat-", "other", 20)),
     );
-    // And an inventory key matched by key id alone is weak.
-    let other = fake_token("glpat-", "weak", 20);
+    // And a key id written into the findings file selects no inventory key: ids are re-derived on re-read.
+    let other = fake_token("glpat-", "forged-id", 20);
     fake.live(&other);
     root.plant_token("b.env", "gitlab.pat", "gitlab", &other);
-    root.findings[1]["key"] =
-        serde_json::json!({"key_id": "gl-weak", "issuer_id": null, "public_key_sha256": null});
-    root.inventory_entry("provider = \"gitlab\"\nkey_id = \"gl-weak\"");
+    root.findings[1]["key"] = serde_json::json!({"key_id": "gl-org", "issuer_id": null,
+                                                 "public_key_sha256": null});
+    root.inventory_entry("provider = \"gitlab\"\nkey_id = \"gl-org\"");
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         out.contains("could not be re-read and checked against the fingerprint"),
         "{out}"
     );
-    assert!(out.contains("matched by key id alone (weak)"), "{out}");
+    assert!(
+        !out.contains("key_id=gl-org"),
+        "a forged key id matched: {out}"
+    );
+    assert!(
+        out.contains("not in the inventory (`keysweep revoke --include-unlisted` revokes it)"),
+        "{out}"
+    );
     assert!(fake.seen().is_empty());
 }
 
