@@ -301,7 +301,7 @@ pub fn build(
                     let pk = r.spki.as_deref().map(|s| hex::encode(Sha256::digest(s)));
                     let algorithm = f.key.as_ref().and_then(|k| k.algorithm.clone());
                     trusted.key = (pk.is_some() || r.key_id.is_some() || r.issuer_id.is_some())
-                        .then(|| KeyInfo {
+                        .then_some(KeyInfo {
                             key_id: r.key_id,
                             issuer_id: r.issuer_id,
                             public_key_sha256: pk,
