@@ -130,7 +130,7 @@ pub struct CommonArgs {
     /// Report only findings not recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Inventory of known keys to match findings against.
+    /// Inventory of known keys to match findings against [default: `[inventory] path` in the config].
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
     /// Probe each finding's liveness with its provider and fill its `liveness` (network; off by default).
