@@ -130,10 +130,10 @@ pub struct CommonArgs {
     /// Report only findings not recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Inventory of known keys to match findings against.
+    /// Inventory of known keys to match findings against [default: `[inventory] path` in the config].
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
-    /// Probe each finding's liveness with its provider (network; off by default).
+    /// Probe each finding's liveness with its provider and fill its `liveness` (network; off by default).
     #[arg(long)]
     pub verify: bool,
     /// Do not honour inline allow comments (`keysweep:allow`, …); the Action sets it on pull requests.
@@ -162,13 +162,15 @@ pub struct ScanArgs {
     /// Shared flags.
     #[command(flatten)]
     pub common: CommonArgs,
-    /// After scanning, plan revocation of exposed inventory keys (dry-run unless --yes).
+    /// After scanning, plan revocation of this scan's inventory keys and print the plan on standard error
+    /// (dry-run unless --yes; keys not in the inventory are only reported: `keysweep revoke
+    /// --include-unlisted` revokes unlisted tokens).
     #[arg(long)]
     pub revoke: bool,
-    /// With --revoke, carry out the plan without asking.
+    /// With --revoke, carry out the plan without asking [default: dry-run, or type REVOKE at a prompt].
     #[arg(long, requires = "revoke")]
     pub yes: bool,
-    /// With --revoke, the append-only audit log [default: .keysweep-audit.jsonl].
+    /// With --revoke, the append-only audit log [default: .keysweep-audit.jsonl in the current directory].
     #[arg(long, value_name = "FILE", requires = "revoke")]
     pub audit_log: Option<PathBuf>,
 }
@@ -206,7 +208,8 @@ pub enum KeysCommand {
 /// `keysweep inventory …`.
 #[derive(Debug, Subcommand)]
 pub enum InventoryCommand {
-    /// Validate an inventory file.
+    /// Validate an inventory file: each problem on standard error naming the entry and field, exit 2 if any.
+    /// `kind = "http"` providers come from the .keysweep.toml at the file's git root, else beside it.
     Check {
         /// The inventory (TOML or JSON).
         file: PathBuf,
@@ -216,35 +219,40 @@ pub enum InventoryCommand {
 /// `keysweep revoke`.
 #[derive(Clone, Debug, Args)]
 pub struct RevokeArgs {
-    /// A JSON findings file from `keysweep scan --format json`.
+    /// A findings file from `keysweep scan --format json` (or jsonl); its secrets are never used, each one is
+    /// re-read from its location under --root.
     #[arg(long, value_name = "FILE")]
     pub findings: PathBuf,
     /// Inventory of known keys [default: `[inventory] path` in the config].
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
-    /// Probe liveness before revoking, and after manual steps.
+    /// Probe liveness before each revoke call and for keys needing manual steps (network, only with --yes or
+    /// REVOKE typed; off by default).
     #[arg(long)]
     pub verify: bool,
-    /// Carry out the plan without asking (otherwise dry-run, or type REVOKE at a prompt).
+    /// Carry out the plan without asking [default: dry-run, or type REVOKE at a prompt].
     #[arg(long)]
     pub yes: bool,
-    /// The append-only audit log [default: .keysweep-audit.jsonl].
+    /// The append-only audit log [default: .keysweep-audit.jsonl in the current directory].
     #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
     /// Say explicitly that this run continues an interrupted one (the log is always read).
     #[arg(long)]
     pub resume: bool,
-    /// Also revoke self-revocable tokens (GitHub, GitLab, Slack, npm) that are not in the inventory.
+    /// Also revoke self-revocable tokens (GitHub, GitLab, Slack, npm) that are not in the inventory (off by
+    /// default).
     #[arg(long)]
     pub include_unlisted: bool,
-    /// The scan root the findings' paths are relative to (secrets are re-read from there) [default: .].
+    /// The scan root the findings' paths are relative to (secrets are re-read from there).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub root: PathBuf,
-    /// Configuration file.
+    /// Configuration file [default: .keysweep.toml at the git root of --root, else in --root].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output format of the plan and outcomes.
-    #[arg(long, short = 'f', value_enum)]
+    /// Output format of the plan and outcomes [default: human].
+    #[arg(long, short = 'f', value_parser = clap::builder::TypedValueParser::map(
+        clap::builder::PossibleValuesParser::new(["human", "json"]),
+        |s: String| <Format as clap::ValueEnum>::from_str(&s, false).expect("human and json are formats")))]
     pub format: Option<Format>,
 }
 

@@ -5,7 +5,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{AscKey, Fake, Fault, Root, fake_p256, fake_token, keysweep_cmd, run, sha256_hex};
+use common::{
+    AscKey, Fake, Fault, Root, commit_all, fake_ghp, fake_p256, fake_token, finding_at,
+    keysweep_cmd, keysweep_in, read_json, run, sha256_hex,
+};
 
 fn secret_entry(provider: &str, key_id: &str, token: &str) -> String {
     format!(
@@ -440,20 +443,27 @@ fn a_findings_file_is_never_trusted() {
         "a.env",
         &format!("TOKEN = \"{}\"\n", fake_token("glpat-", "other", 20)),
     );
-    // And an inventory key matched by key id alone is weak.
-    let other = fake_token("glpat-", "weak", 20);
+    // And a key id written into the findings file selects no inventory key: ids are re-derived on re-read.
+    let other = fake_token("glpat-", "forged-id", 20);
     fake.live(&other);
     root.plant_token("b.env", "gitlab.pat", "gitlab", &other);
-    root.findings[1]["key"] =
-        serde_json::json!({"key_id": "gl-weak", "issuer_id": null, "public_key_sha256": null});
-    root.inventory_entry("provider = \"gitlab\"\nkey_id = \"gl-weak\"");
+    root.findings[1]["key"] = serde_json::json!({"key_id": "gl-org", "issuer_id": null,
+                                                 "public_key_sha256": null});
+    root.inventory_entry("provider = \"gitlab\"\nkey_id = \"gl-org\"");
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         out.contains("could not be re-read and checked against the fingerprint"),
         "{out}"
     );
-    assert!(out.contains("matched by key id alone (weak)"), "{out}");
+    assert!(
+        !out.contains("key_id=gl-org"),
+        "a forged key id matched: {out}"
+    );
+    assert!(
+        out.contains("not in the inventory (`keysweep revoke --include-unlisted` revokes it)"),
+        "{out}"
+    );
     assert!(fake.seen().is_empty());
 }
 
@@ -612,4 +622,325 @@ fn github_rejecting_our_configured_token_names_its_env_var() {
     assert!(out.contains("fix the token in GH_REVOKE_TOKEN"), "{out}");
     assert!(fake.seen()[0].auth.contains("expired-org-token-fake"));
     assert!(fake.is_live(&gh));
+}
+
+/// The GitHub requests that carried `token` in a credential revocation body, and how many tokens each held.
+fn github_revocations(fake: &Fake, token: &str) -> Vec<Vec<String>> {
+    fake.seen()
+        .iter()
+        .filter(|s| s.method == "POST" && s.path == "/credentials/revoke")
+        .map(|s| {
+            let v: serde_json::Value = serde_json::from_str(&s.body).expect("JSON body");
+            v["credentials"]
+                .as_array()
+                .expect("credentials array")
+                .iter()
+                .map(|c| c.as_str().expect("string").to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|creds| creds.iter().any(|c| c == token))
+        .collect()
+}
+
+#[test]
+fn a_scanned_github_token_is_revoked_end_to_end_only_with_include_unlisted() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = fake_ghp("e2e-unlisted");
+    fake.live(&token);
+    std::fs::write(
+        dir.path().join("deploy.sh"),
+        format!("#!/bin/sh\n# fake token for a keysweep test\nexport GITHUB_TOKEN={token}\n"),
+    )
+    .expect("plant");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &["scan", ".", "-f", "json", "-o", "findings.json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.path().join("findings.json"));
+    let f = finding_at(&report, "deploy.sh");
+    assert_eq!(f["rule_id"], "github.pat");
+    assert_eq!(f["validated"], true, "the generated checksum is valid");
+    let text = report.to_string();
+    assert!(
+        !text.contains(&token),
+        "the findings file holds the raw token"
+    );
+    // Not in any inventory: reported, not revoked.
+    let revoke = |extra: &[&str]| {
+        let mut args = vec!["revoke", "--findings", "findings.json", "--yes"];
+        args.extend_from_slice(extra);
+        keysweep_in(&fake, dir.path(), &args)
+    };
+    let (code, out, err) = revoke(&[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("manual  github"), "{out}");
+    assert!(out.contains("--include-unlisted"), "{out}");
+    assert!(fake.seen().is_empty(), "called {:?}", fake.seen());
+    assert!(fake.is_live(&token));
+    // With --include-unlisted: the token is re-read from deploy.sh and sent once, alone.
+    let (code, out, err) = revoke(&["--include-unlisted"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("revoked          github"), "{out}");
+    assert_eq!(github_revocations(&fake, &token), vec![vec![token.clone()]]);
+    assert_eq!(fake.seen().len(), 1, "{:?}", fake.seen());
+    assert!(!fake.is_live(&token));
+    let log = std::fs::read_to_string(dir.path().join(".keysweep-audit.jsonl"))
+        .expect("the default audit log in the current directory");
+    assert!(!log.contains(&token), "audit log holds the token");
+    assert!(log.contains(f["fingerprint"].as_str().expect("fingerprint")));
+    // Run again: the audit log says done, nothing is called.
+    let (code, out, err) = revoke(&["--include-unlisted"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(fake.seen().len(), 1);
+}
+
+#[test]
+fn scan_revoke_yes_revokes_a_listed_github_token_in_one_step_and_leaves_unlisted_ones() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listed = fake_ghp("one-step-listed");
+    let unlisted = fake_ghp("one-step-unlisted");
+    fake.live(&listed);
+    fake.live(&unlisted);
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("src/ci.env"),
+        format!("# fake tokens for a keysweep test\nGH_CI={listed}\nGH_OTHER={unlisted}\n"),
+    )
+    .expect("plant");
+    std::fs::write(
+        dir.path().join("inventory.toml"),
+        format!(
+            "[[key]]\nprovider = \"github\"\nkey_id = \"ci-bot\"\nsecret_sha256 = \"{}\"\nowner = \"platform\"\n",
+            sha256_hex(listed.as_bytes())
+        ),
+    )
+    .expect("inventory");
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "src",
+            "-f",
+            "json",
+            "--inventory",
+            "inventory.toml",
+            "--revoke",
+            "--audit-log",
+            "audit.jsonl",
+        ];
+        args.extend_from_slice(extra);
+        keysweep_in(&fake, dir.path(), &args)
+    };
+    // Without --yes: the plan on stderr, the report on stdout, nothing called.
+    let (code, out, err) = scan(&[]);
+    assert_eq!(code, 1, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report on stdout");
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+    assert!(err.contains("dry-run, nothing will be called"), "{err}");
+    assert!(
+        err.contains("revoke  github             key_id=ci-bot"),
+        "{err}"
+    );
+    assert!(fake.seen().is_empty());
+    // With --yes: the listed token is revoked once; the unlisted one is only reported.
+    let (code, out, err) = scan(&["--yes"]);
+    assert_eq!(code, 1, "findings still count: {out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report on stdout");
+    let hits: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["inventory"]["key_id"].clone())
+        .collect();
+    assert!(hits.contains(&serde_json::json!("ci-bot")), "{report:#}");
+    assert!(
+        err.contains("revoked          github             key_id=ci-bot"),
+        "{err}"
+    );
+    assert!(err.contains("keysweep revoke --include-unlisted"), "{err}");
+    assert_eq!(
+        github_revocations(&fake, &listed),
+        vec![vec![listed.clone()]]
+    );
+    assert!(github_revocations(&fake, &unlisted).is_empty());
+    assert!(!fake.is_live(&listed));
+    assert!(fake.is_live(&unlisted));
+    let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).expect("audit log");
+    assert!(
+        !log.contains(&listed) && !log.contains(&unlisted),
+        "audit log holds a token"
+    );
+}
+
+fn acme_keys_config(dir: &std::path::Path, fake: &Fake) {
+    std::fs::write(
+        dir.join(".keysweep.toml"),
+        format!(
+            "[providers.acme-keys]\nkind = \"http\"\nmethod = \"DELETE\"\nurl = \"{}/keys/{{key_id}}\"\n\
+             headers = {{ Authorization = \"Bearer ${{ACME_KEYS_TOKEN}}\" }}\nrevoked = [204]\nalready_revoked = [404]\n",
+            fake.base
+        ),
+    )
+    .expect("config");
+    *fake.state.acme_token.lock().expect("lock") = "org-secret-fake".into();
+}
+
+#[test]
+fn an_escaped_p8_inside_json_is_re_read_and_revoked_through_the_http_provider() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    acme_keys_config(dir.path(), &fake);
+    fake.state
+        .acme_live
+        .lock()
+        .expect("lock")
+        .insert("signing-7".into());
+    let (pem, spki, _) = fake_p256("escaped-json");
+    std::fs::create_dir_all(dir.path().join("fastlane")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("fastlane/api_key.json"),
+        format!(
+            "{{\"key_id\": \"2X9R4HXF34\", \"issuer_id\": \"57246542-96fe-1a63-e053-0824d011072a\", \
+             \"key\": \"{}\", \"in_house\": false}}\n",
+            pem.replace('\n', "\\n")
+        ),
+    )
+    .expect("plant");
+    std::fs::write(
+        dir.path().join("keys.toml"),
+        format!(
+            "[[key]]\nprovider = \"acme-keys\"\nkey_id = \"signing-7\"\npublic_key_sha256 = \"{}\"\n",
+            sha256_hex(&spki)
+        ),
+    )
+    .expect("inventory");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &["scan", "fastlane", "-f", "json", "-o", "findings.json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.path().join("findings.json"));
+    let f = finding_at(&report, "api_key.json");
+    assert_eq!(f["key"]["public_key_sha256"], sha256_hex(&spki));
+    let middle = pem.lines().nth(2).expect("a PEM body line");
+    assert!(
+        !report.to_string().contains(middle),
+        "the findings file holds the key body"
+    );
+    let mut cmd = keysweep_cmd(&fake);
+    cmd.current_dir(dir.path())
+        .args([
+            "revoke",
+            "--findings",
+            "findings.json",
+            "--inventory",
+            "keys.toml",
+        ])
+        .args(["--root", "fastlane", "--config", ".keysweep.toml", "--yes"])
+        .env("ACME_KEYS_TOKEN", "org-secret-fake");
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("matched_by=public_key (strong)"), "{out}");
+    assert!(out.contains("revoked          acme-keys"), "{out}");
+    assert_eq!(fake.count("DELETE", "/keys/signing-7"), 1);
+    assert_eq!(fake.seen().len(), 1);
+    assert!(
+        !fake
+            .state
+            .acme_live
+            .lock()
+            .expect("lock")
+            .contains("signing-7")
+    );
+}
+
+#[test]
+fn a_key_only_in_git_history_is_re_read_from_its_blob_and_revoked_through_the_http_provider() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = git2::Repository::init(dir.path()).expect("init");
+    let (pem, spki, _) = fake_p256("history-only");
+    std::fs::create_dir_all(dir.path().join("deploy")).expect("mkdir");
+    std::fs::write(dir.path().join("deploy/signing.pem"), &pem).expect("plant");
+    std::fs::write(
+        dir.path().join("README.md"),
+        "fake repository for a keysweep test\n",
+    )
+    .expect("readme");
+    let introduced = commit_all(&repo, "add deploy key (fake)", 1_700_000_000);
+    std::fs::remove_file(dir.path().join("deploy/signing.pem")).expect("rm");
+    commit_all(&repo, "remove deploy key", 1_700_000_600);
+    // Config and inventory are written after the commits, untracked, like an operator's local files.
+    acme_keys_config(dir.path(), &fake);
+    fake.state
+        .acme_live
+        .lock()
+        .expect("lock")
+        .insert("deploy-2024".into());
+    std::fs::write(
+        dir.path().join("keys.toml"),
+        format!(
+            "[[key]]\nprovider = \"acme-keys\"\nkey_id = \"deploy-2024\"\npublic_key_sha256 = \"{}\"\nowner = \"ops\"\n",
+            sha256_hex(&spki)
+        ),
+    )
+    .expect("inventory");
+    // The tree alone has nothing; the history has the key.
+    let (code, out, err) = keysweep_in(&fake, dir.path(), &["scan", ".", "-f", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &[
+            "scan",
+            ".",
+            "--history",
+            "-f",
+            "json",
+            "-o",
+            "findings.json",
+            "--inventory",
+            "keys.toml",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.path().join("findings.json"));
+    let f = finding_at(&report, "deploy/signing.pem");
+    assert_eq!(f["locations"][0]["commit"], introduced);
+    assert_eq!(f["locations"][0]["in_head"], false);
+    assert_eq!(f["inventory"]["key_id"], "deploy-2024");
+    assert_eq!(f["inventory"]["matched_by"], "public_key");
+    let mut cmd = keysweep_cmd(&fake);
+    cmd.current_dir(dir.path())
+        .args([
+            "revoke",
+            "--findings",
+            "findings.json",
+            "--inventory",
+            "keys.toml",
+            "--yes",
+        ])
+        .env("ACME_KEYS_TOKEN", "org-secret-fake");
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("revoke  acme-keys          key_id=deploy-2024"),
+        "{out}"
+    );
+    assert!(out.contains("revoked          acme-keys"), "{out}");
+    assert_eq!(fake.count("DELETE", "/keys/deploy-2024"), 1);
+    assert_eq!(fake.seen().len(), 1);
+    let log = std::fs::read_to_string(dir.path().join(".keysweep-audit.jsonl")).expect("audit log");
+    assert!(
+        !log.contains("PRIVATE KEY") && !log.contains(pem.lines().nth(2).expect("a PEM body line")),
+        "audit log holds the key"
+    );
 }

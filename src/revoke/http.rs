@@ -173,12 +173,25 @@ fn jitter(max: Duration) -> Duration {
     Duration::from_nanos(h.finish() % nanos)
 }
 
-/// How long the provider asks us to wait: `Retry-After` (seconds), GitHub/GitLab reset headers when nothing
-/// remains, or App Store Connect's `X-Rate-Limit: user-hour-lim:…;user-hour-rem:0;`.
+/// A `Retry-After` value as a wait from `now`: delay-seconds, or an HTTP-date (IMF-fixdate, RFC 850 or asctime,
+/// RFC 9110 §10.2.3); a date in the past means no wait. `None` when it is neither.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(s) = value.parse::<u64>() {
+        return Some(Duration::from_secs(s));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// How long the provider asks us to wait: `Retry-After` (seconds or an HTTP-date), GitHub/GitLab reset headers
+/// when nothing remains, or App Store Connect's `X-Rate-Limit: user-hour-lim:…;user-hour-rem:0;`.
 pub fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(s) = get("retry-after").and_then(|v| v.parse::<u64>().ok()) {
-        return Some(Duration::from_secs(s));
+    if let Some(wait) =
+        get("retry-after").and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
+    {
+        return Some(wait);
     }
     let remaining_zero = ["x-ratelimit-remaining", "ratelimit-remaining"]
         .iter()
@@ -378,6 +391,44 @@ mod tests {
             "clear text"
         );
         assert!(open.check_url("https://keys.example.com/x").is_ok());
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        // 1994-11-06 08:49:37 UTC, RFC 9110's own example date, in its three forms.
+        let at = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let now = at - Duration::from_secs(90);
+        for date in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(date, now),
+                Some(Duration::from_secs(90)),
+                "{date}"
+            );
+        }
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at + Duration::from_secs(5)),
+            Some(Duration::ZERO),
+            "a date in the past means retry now"
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+        let mut h = HeaderMap::new();
+        let in_a_minute = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(61));
+        h.insert("retry-after", in_a_minute.parse().expect("header value"));
+        let wait = requested_wait(&h).expect("an HTTP-date is honoured");
+        assert!(
+            wait > Duration::from_secs(50) && wait <= Duration::from_secs(61),
+            "{wait:?}"
+        );
     }
 
     #[test]

@@ -99,6 +99,10 @@ pub struct Reread {
     pub secret: String,
     /// DER SPKI of its public key, for private keys that decode.
     pub spki: Option<Vec<u8>>,
+    /// The key id found again at that location (rule capture, context, or `AuthKey_<ID>.p8` file name).
+    pub key_id: Option<String>,
+    /// The issuer id found again at that location.
+    pub issuer_id: Option<String>,
 }
 
 /// DER SubjectPublicKeyInfo of a PKCS#8 DER P-256 private key.
@@ -128,10 +132,38 @@ fn verify(f: &Finding, rule_id: &str, text: &str, spki: Option<Vec<u8>>) -> Opti
     (token_fp || key_fp).then(|| Reread {
         secret: text.to_string(),
         spki,
+        key_id: None,
+        issuer_id: None,
     })
 }
 
-/// The candidate secret starting at a 1-based line and column (code points): a PEM block, or a token.
+/// A base64 key body starting at `rest`: base64 characters, `\n`/`\r` escapes, and line breaks followed by
+/// indentation (the armourless `.p8` body, wrapped or not, and base64 of a whole PEM).
+fn key_body(rest: &str) -> &str {
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    let mut end = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=' {
+            i += 1;
+            end = i;
+        } else if b == b'\\' && matches!(bytes.get(i + 1), Some(b'n' | b'r')) {
+            i += 2;
+        } else if b == b'\r' || b == b'\n' {
+            i += 1;
+            while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                i += 1;
+            }
+        } else {
+            break;
+        }
+    }
+    &rest[..end]
+}
+
+/// The candidate secrets starting at a 1-based line and column (code points): a PEM block (also `\n`-escaped
+/// inside a string), a base64 key body, or a token. Used when no rule re-finds the secret there.
 fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
     let Some(start_of_line) = text
@@ -155,6 +187,10 @@ fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
         && let Some(close) = rest[end + 8..].find("-----")
     {
         out.push(rest[..end + 8 + close + 5].to_string());
+    }
+    let body = key_body(rest);
+    if body.len() >= 64 {
+        out.push(body.to_string());
     }
     for extra in ["", "."] {
         let tok: String = rest
@@ -206,12 +242,21 @@ pub fn reread(f: &Finding, root: &Path, scanner: &Scanner) -> Result<Reread, Str
                     continue;
                 };
                 let spki = m.key.as_ref().map(|k| k.spki_der.clone());
-                if let Some(r) = verify(f, &rules.rules[m.rule].id, text, spki) {
+                let rule = &rules.rules[m.rule];
+                if let Some(mut r) = verify(f, &rule.id, text, spki) {
+                    r.key_id = m
+                        .key_id
+                        .clone()
+                        .or_else(|| rule.key_id_from_path(&loc.path));
+                    r.issuer_id = m.issuer_id.clone();
                     return Ok(r);
                 }
             }
             for cand in at_position(bytes, loc.line, loc.column) {
-                if let Some(r) = verify(f, &f.rule_id, &cand, None) {
+                if let Some(mut r) = verify(f, &f.rule_id, &cand, None) {
+                    r.key_id = rules
+                        .get(&f.rule_id)
+                        .and_then(|rule| rule.key_id_from_path(&loc.path));
                     return Ok(r);
                 }
             }
@@ -247,21 +292,25 @@ pub fn build(
     let mut items = Vec::new();
     let mut seen = BTreeSet::new();
     for f in findings {
-        // The trusted view of the finding: the secret and public key as re-read, never as the file claims.
+        // The trusted view of the finding: the secret, public key, key id and issuer id as re-read, never as
+        // the file claims (a key id written into a findings file must not select an inventory key).
         let mut trusted = f.clone();
         let (secret, reread_error) = match (source, &scanner) {
             (SecretSource::Reread { root, .. }, Some(scanner)) => match reread(f, root, scanner) {
                 Ok(r) => {
                     let pk = r.spki.as_deref().map(|s| hex::encode(Sha256::digest(s)));
-                    if pk.is_some() || trusted.key.is_some() {
-                        trusted
-                            .key
-                            .get_or_insert_with(KeyInfo::default)
-                            .public_key_sha256 = pk;
-                    }
+                    let algorithm = f.key.as_ref().and_then(|k| k.algorithm.clone());
+                    trusted.key = (pk.is_some() || r.key_id.is_some() || r.issuer_id.is_some())
+                        .then_some(KeyInfo {
+                            key_id: r.key_id,
+                            issuer_id: r.issuer_id,
+                            public_key_sha256: pk,
+                            algorithm,
+                        });
                     (Some(r.secret), None)
                 }
                 Err(e) => {
+                    // Unverified: the file's key id may still name manual steps, but nothing is called for it.
                     if let Some(k) = trusted.key.as_mut() {
                         k.public_key_sha256 = None;
                     }
@@ -345,7 +394,8 @@ pub fn build(
                 } else {
                     item.action = Action::Manual;
                     item.reason = if self_revocable {
-                        "not in the inventory (re-run with --include-unlisted to revoke it)".into()
+                        "not in the inventory (`keysweep revoke --include-unlisted` revokes it)"
+                            .into()
                     } else {
                         "not in the inventory".into()
                     };
@@ -397,5 +447,97 @@ mod tests {
             vec!["glpat-abcDEF_123".to_string()]
         );
         assert!(at_position(bytes, 9, 1).is_empty());
+    }
+
+    #[test]
+    fn a_key_id_match_alone_is_weak_and_refused_for_api_providers() {
+        use crate::finding::{Secret, Severity};
+        use crate::inventory::InventoryEntry;
+        let finding = |key_id: &str, issuer: Option<&str>| Finding {
+            rule_id: "gitlab.pat".into(),
+            provider: "gitlab".into(),
+            severity: Severity::High,
+            fingerprint: "f".repeat(64),
+            secret: Secret::new("glpat-fakefakefakefakefake"),
+            validated: true,
+            key: Some(KeyInfo {
+                key_id: Some(key_id.into()),
+                issuer_id: issuer.map(str::to_string),
+                ..Default::default()
+            }),
+            inventory: None,
+            liveness: None,
+            occurrences: 1,
+            locations: vec![],
+        };
+        let inventory = Inventory {
+            entries: vec![InventoryEntry {
+                provider: "gitlab".into(),
+                key_id: "gl-1".into(),
+                issuer_id: Some("team-a".into()),
+                ..Default::default()
+            }],
+        };
+        let plan = |f: Finding| {
+            build(
+                &[f],
+                Some(&inventory),
+                &FileConfig::default(),
+                &SecretSource::InMemory,
+                false,
+            )
+            .expect("plan")
+            .remove(0)
+        };
+        let weak = plan(finding("gl-1", None));
+        assert_eq!(weak.action, Action::Refuse);
+        assert!(
+            weak.reason.contains("key id alone (weak)"),
+            "{}",
+            weak.reason
+        );
+        let strong = plan(finding("gl-1", Some("team-a")));
+        assert_eq!(
+            (strong.action, strong.strength.as_deref()),
+            (Action::Revoke, Some("strong"))
+        );
+        let other_team = plan(finding("gl-1", Some("team-b")));
+        assert_eq!(
+            other_team.matched_by, None,
+            "another issuer's key with the same id"
+        );
+    }
+
+    /// Every encoding the key rules find is re-read from its position and yields the same public key.
+    #[test]
+    fn keys_at_position_in_every_encoding() {
+        use crate::keys::{KeyParse, generate_example, parse_private_key};
+        let spki_of = |text: &str| match parse_private_key(text.as_bytes()) {
+            KeyParse::Parsed(k) => Some(k.spki_der),
+            _ => None,
+        };
+        let pem = generate_example("key-p256-pkcs8-pem", "reread").expect("generator");
+        let want = spki_of(&pem).expect("the generated key parses");
+        for name in [
+            "key-p256-pkcs8-pem",
+            "key-p256-pkcs8-pem-crlf",
+            "key-p256-pkcs8-escaped",
+            "key-p256-pkcs8-escaped-crlf",
+            "key-p256-pkcs8-body",
+            "key-p256-pkcs8-body-wrapped",
+            "key-p256-pkcs8-b64pem",
+        ] {
+            let enc = generate_example(name, "reread").expect("generator");
+            // As a JSON/YAML value on line 2, column 10, indented continuation lines for wrapped bodies.
+            let file = format!(
+                "# fake key for a keysweep test\nkey: \"{}\"\nnext: 1\n",
+                enc.replace('\n', "\n  ")
+            );
+            let col = "key: \"".chars().count() + 1;
+            let found = at_position(file.as_bytes(), 2, col)
+                .iter()
+                .any(|c| spki_of(c).as_deref() == Some(want.as_slice()));
+            assert!(found, "{name}: not re-read from {file:?}");
+        }
     }
 }

@@ -548,3 +548,59 @@ pub fn run(mut cmd: std::process::Command) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A FAKE GitHub classic token (`ghp_`) with a valid CRC-32/base62 checksum, generated now, never committed.
+pub fn fake_ghp(seed: &str) -> String {
+    keysweep::rules::generate::generate("github-ghp", seed)
+        .expect("the github-ghp generator exists")
+}
+
+/// `keysweep ARGS…` run in `dir` against the fake (clean environment, loopback only).
+pub fn keysweep_in(fake: &Fake, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = keysweep_cmd(fake);
+    cmd.current_dir(dir).args(args);
+    run(cmd)
+}
+
+/// Reads a JSON file the binary wrote.
+pub fn read_json(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}: {text}", path.display()))
+}
+
+/// The one finding whose first location has this path.
+pub fn finding_at<'a>(report: &'a Value, path: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .find(|f| f["locations"][0]["path"] == path)
+        .unwrap_or_else(|| panic!("no finding at {path}: {report:#}"))
+}
+
+/// Stages every file under the repository's work tree (removals included) and commits with a fixed author
+/// and date; returns the commit id.
+pub fn commit_all(repo: &git2::Repository, message: &str, when: i64) -> String {
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("add");
+    index.update_all(["*"], None).expect("update");
+    index.write().expect("write index");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let sig = git2::Signature::new("Fake Dev", "dev@example.invalid", &git2::Time::new(when, 0))
+        .expect("signature");
+    let parents: Vec<git2::Commit<'_>> = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .into_iter()
+        .collect();
+    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .expect("commit")
+        .to_string()
+}

@@ -103,7 +103,7 @@ pub fn manual_steps(provider: &str, key_id: Option<&str>, individual: bool) -> R
         "userplane" => userplane::manual(key_id),
         "github" => RevocationOutcome::ManualRequired {
             steps: vec![
-                "Not in the inventory: re-run with --include-unlisted to revoke it through GitHub's credential \
+                "Not in the inventory: run `keysweep revoke --include-unlisted` to revoke it through GitHub's credential \
                  revocation API, or delete it under Settings → Developer settings → Personal access tokens."
                     .into(),
             ],
@@ -111,7 +111,7 @@ pub fn manual_steps(provider: &str, key_id: Option<&str>, individual: bool) -> R
         },
         "gitlab" => RevocationOutcome::ManualRequired {
             steps: vec![
-                "Not in the inventory: re-run with --include-unlisted to let the token revoke itself, or revoke it \
+                "Not in the inventory: run `keysweep revoke --include-unlisted` to let the token revoke itself, or revoke it \
                  under Preferences → Access tokens."
                     .into(),
             ],
@@ -119,7 +119,7 @@ pub fn manual_steps(provider: &str, key_id: Option<&str>, individual: bool) -> R
         },
         "slack" => RevocationOutcome::ManualRequired {
             steps: vec![
-                "Not in the inventory: re-run with --include-unlisted to call auth.revoke with it, or reinstall the \
+                "Not in the inventory: run `keysweep revoke --include-unlisted` to call auth.revoke with it, or reinstall the \
                  app / regenerate the token in the app's settings."
                     .into(),
             ],
@@ -127,7 +127,7 @@ pub fn manual_steps(provider: &str, key_id: Option<&str>, individual: bool) -> R
         },
         "npm" => RevocationOutcome::ManualRequired {
             steps: vec![
-                "Not in the inventory: re-run with --include-unlisted to delete it, or run `npm token revoke <id>` \
+                "Not in the inventory: run `keysweep revoke --include-unlisted` to delete it, or run `npm token revoke <id>` \
                  / delete it under Access Tokens on npmjs.com."
                     .into(),
             ],
