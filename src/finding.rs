@@ -446,7 +446,10 @@ mod tests {
     #[test]
     fn escaped_pem_redaction_hides_the_body() {
         let escaped = "-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqG\\nSM49AwEHBG0w\\n-----END PRIVATE KEY-----";
-        assert_eq!(redact(escaped), "-----BEGIN PRIVATE KEY-----MIGH…(redacted)");
+        assert_eq!(
+            redact(escaped),
+            "-----BEGIN PRIVATE KEY-----MIGH…(redacted)"
+        );
         let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg\n-----END EC PRIVATE KEY-----\n";
         assert_eq!(redact(pem), "-----BEGIN EC PRIVATE KEY-----MHcC…(redacted)");
     }

@@ -95,6 +95,11 @@ impl Scanner {
         &self.rules
     }
 
+    /// Whether any rule keyword occurs in `bytes`: when not, no rule can match and the blob needs no more work.
+    pub fn could_match(&self, bytes: &[u8]) -> bool {
+        self.automaton.is_match(bytes)
+    }
+
     /// The rules whose keywords occur in `bytes`, in rule order.
     pub fn candidate_rules(&self, bytes: &[u8]) -> Vec<usize> {
         let n = self.rules.rules.len();

@@ -87,6 +87,22 @@ impl<'a> BlobSink<'a> {
         self.scan_unique(blob);
     }
 
+    /// Matches file content that may repeat, borrowed from the caller's reused buffer. Content in which no rule
+    /// keyword occurs cannot match, so it is counted and dropped without computing its blob id (hashing costs
+    /// more than the keyword pass); the rest is copied, hashed, deduplicated and matched once like [`submit`].
+    /// So in tree scans identical files with no keyword each count as a scanned blob.
+    ///
+    /// [`submit`]: BlobSink::submit
+    pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
+        if !self.scanner.could_match(bytes) {
+            self.files.fetch_add(1, Ordering::Relaxed);
+            self.blobs.fetch_add(1, Ordering::Relaxed);
+            self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            return;
+        }
+        self.submit(Blob::new(bytes.to_vec(), origin));
+    }
+
     /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
     pub fn scan_unique(&self, blob: Blob) {
         self.blobs.fetch_add(1, Ordering::Relaxed);
