@@ -5,7 +5,7 @@
 #   benches/compare.sh PATH [RUNS]
 # Installs nothing: it uses hyperfine when present (else repeated `/usr/bin/time -v`); ripgrep is required
 # for the comparison. On Debian/Ubuntu: `apt-get install hyperfine ripgrep`.
-# Set SKIP_IGNORED_TESTS=1 to skip the huge-input tests.
+# Set SKIP_IGNORED_TESTS=1 to skip the huge-input tests; KEYSWEEP_CONFIG=FILE scans with extra rule directories.
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then

@@ -734,3 +734,56 @@ fn huge_single_line_file() {
         "snippets stay short"
     );
 }
+
+/// Keywords are found case-insensitively, and a keyword that is a prefix of another rule's keyword at the same
+/// position still triggers its rule (the prefilter reports only the longest keyword there).
+#[test]
+fn keyword_prefilter_is_case_insensitive_and_sees_prefix_keywords() {
+    let f = Fixture::new();
+    f.write_cfg(
+        "rules/prefix.toml",
+        r#"
+[[rule]]
+id = "kstest.short"
+name = "short keyword (fake)"
+provider = "kstest"
+severity = "low"
+keywords = ["ksp-"]
+pattern = '''ksp-[a-z0-9-]{25,}'''
+
+[[rule]]
+id = "kstest.long"
+name = "long keyword (fake)"
+provider = "kstest"
+severity = "low"
+keywords = ["ksp-long-"]
+pattern = '''(?i)ksp-long-[0-9a-f]{24}'''
+"#,
+    );
+    let hex = &fake_token("prefix")[7..];
+    f.write("a.txt", format!("x = ksp-long-{hex}\n"));
+    f.write("b.txt", format!("y = KSP-LONG-{hex}\n"));
+    let (v, _) = f.scan_json(&[]);
+    let mut found: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .flat_map(|f| {
+            let rule = f["rule_id"].as_str().expect("rule").to_string();
+            f["locations"]
+                .as_array()
+                .expect("locations")
+                .iter()
+                .map(move |l| (rule.clone(), l["path"].as_str().expect("path").to_string()))
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("kstest.long".to_string(), "a.txt".to_string()),
+            ("kstest.long".to_string(), "b.txt".to_string()),
+            ("kstest.short".to_string(), "a.txt".to_string()),
+        ]
+    );
+}
