@@ -149,7 +149,8 @@ impl Scanner {
         if candidates.is_empty() {
             return Vec::new();
         }
-        let lines = LineIndex::new(bytes);
+        // Lines are indexed only once a regex has matched: most blobs with a keyword have no match.
+        let lines = std::cell::OnceCell::new();
         let mut out: Vec<Match> = Vec::new();
         for r in candidates {
             self.scan_rule(r, blob, bytes, &lines, &mut out);
@@ -164,7 +165,7 @@ impl Scanner {
         r: usize,
         blob: BlobId,
         bytes: &[u8],
-        lines: &LineIndex,
+        lines: &std::cell::OnceCell<LineIndex>,
         out: &mut Vec<Match>,
     ) {
         let rule = &self.rules.rules[r];
@@ -202,6 +203,7 @@ impl Scanner {
             };
             let span = whole.range();
             let secret_span = secret_m.range();
+            let lines = lines.get_or_init(|| LineIndex::new(bytes));
             let (line, column) = lines.line_col(bytes, secret_span.start);
             let end = lines.line_col(bytes, secret_span.end);
             let capture = |name: &str| {
