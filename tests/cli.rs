@@ -738,10 +738,13 @@ fn a_missing_path_is_an_error_naming_it() {
     assert!(f.normalise(&stderr(&out)).contains("does-not-exist"));
 }
 
-/// Whether `setpriv` can drop to `nobody` here (root without it cannot provoke permission errors).
+/// Whether `setpriv` can run the binary as `nobody` here (root cannot otherwise provoke permission errors; the
+/// binary's directories may not be open to `nobody`).
 fn setpriv_available() -> bool {
     std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(assert_cmd::cargo::cargo_bin!("keysweep"))
+        .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
 }
@@ -823,4 +826,22 @@ pattern = '''(?i)ksp-long-[0-9a-f]{24}'''
             ("kstest.short".to_string(), "a.txt".to_string()),
         ]
     );
+}
+
+#[test]
+fn human_output_snapshot() {
+    let f = Fixture::new();
+    f.write(
+        "app/settings.yml",
+        format!(
+            "# FAKE test data\nname: demo\nid: {}\nport: 8080\n",
+            fake_token("snap")
+        ),
+    );
+    f.write("blob.bin", b"\0binary");
+    let out = f.scan(&[]).output().expect("runs");
+    assert_eq!(code(&out), 1);
+    insta::with_settings!({filters => vec![(r"in \d+ ms", "in [ELAPSED] ms")]}, {
+        insta::assert_snapshot!("human", f.normalise(&stdout(&out)));
+    });
 }
