@@ -661,18 +661,47 @@ fn unreadable_file_and_directory_are_errors_and_the_scan_goes_on() {
         std::fs::Permissions::from_mode(0o000),
     )
     .expect("chmod");
-    // Root reads through permissions: then there is nothing to assert about errors.
+    // Root reads through permissions: then run the scan as `nobody` through `setpriv` if it is there, else
+    // there is nothing to assert about errors.
     let blocked = std::fs::read(&locked).is_err();
-    let (v, out) = f.scan_json(&[]);
+    let as_nobody = !blocked && setpriv_available();
+    let mut cmd = if as_nobody {
+        for d in [
+            f.dir.path().to_path_buf(),
+            f.tree(),
+            f.dir.path().join("cfg"),
+            f.dir.path().join("cfg/rules"),
+        ] {
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin!("keysweep"));
+        c
+    } else {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin!("keysweep"))
+    };
+    let out = cmd
+        .arg("scan")
+        .arg(f.tree())
+        .arg("--config")
+        .arg(f.config())
+        .args(["--format", "json"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     std::fs::set_permissions(
         f.tree().join("closed"),
         std::fs::Permissions::from_mode(0o755),
     )
     .expect("chmod back");
-    assert_eq!(paths(&v), ["ok.txt"], "the scan went on");
-    if !blocked {
+    assert_eq!(paths(&v), ["ok.txt"], "the scan went on: {}", stderr(&out));
+    if !blocked && !as_nobody {
         eprintln!(
-            "running as root: permission errors cannot be provoked, skipping those assertions"
+            "running as root without setpriv: permission errors cannot be provoked, skipping those assertions"
         );
         return;
     }
@@ -709,6 +738,17 @@ fn a_missing_path_is_an_error_naming_it() {
     assert!(f.normalise(&stderr(&out)).contains("does-not-exist"));
 }
 
+/// Whether `setpriv` can run the binary as `nobody` here (root cannot otherwise provoke permission errors; the
+/// binary's directories may not be open to `nobody`).
+fn setpriv_available() -> bool {
+    std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(assert_cmd::cargo::cargo_bin!("keysweep"))
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// A 100 MB file on one line with a fake key at its end: found, with a bounded snippet. Run by
 /// `benches/compare.sh` (`cargo test --release -- --ignored`).
 #[test]
@@ -733,4 +773,75 @@ fn huge_single_line_file() {
         stdout(&out).lines().all(|l| l.chars().count() < 400),
         "snippets stay short"
     );
+}
+
+/// Keywords are found case-insensitively, and a keyword that is a prefix of another rule's keyword at the same
+/// position still triggers its rule (the prefilter reports only the longest keyword there).
+#[test]
+fn keyword_prefilter_is_case_insensitive_and_sees_prefix_keywords() {
+    let f = Fixture::new();
+    f.write_cfg(
+        "rules/prefix.toml",
+        r#"
+[[rule]]
+id = "kstest.short"
+name = "short keyword (fake)"
+provider = "kstest"
+severity = "low"
+keywords = ["ksp-"]
+pattern = '''ksp-[a-z0-9-]{25,}'''
+
+[[rule]]
+id = "kstest.long"
+name = "long keyword (fake)"
+provider = "kstest"
+severity = "low"
+keywords = ["ksp-long-"]
+pattern = '''(?i)ksp-long-[0-9a-f]{24}'''
+"#,
+    );
+    let hex = &fake_token("prefix")[7..];
+    f.write("a.txt", format!("x = ksp-long-{hex}\n"));
+    f.write("b.txt", format!("y = KSP-LONG-{hex}\n"));
+    let (v, _) = f.scan_json(&[]);
+    let mut found: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .flat_map(|f| {
+            let rule = f["rule_id"].as_str().expect("rule").to_string();
+            f["locations"]
+                .as_array()
+                .expect("locations")
+                .iter()
+                .map(move |l| (rule.clone(), l["path"].as_str().expect("path").to_string()))
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("kstest.long".to_string(), "a.txt".to_string()),
+            ("kstest.long".to_string(), "b.txt".to_string()),
+            ("kstest.short".to_string(), "a.txt".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn human_output_snapshot() {
+    let f = Fixture::new();
+    f.write(
+        "app/settings.yml",
+        format!(
+            "# FAKE test data\nname: demo\nid: {}\nport: 8080\n",
+            fake_token("snap")
+        ),
+    );
+    f.write("blob.bin", b"\0binary");
+    let out = f.scan(&[]).output().expect("runs");
+    assert_eq!(code(&out), 1);
+    insta::with_settings!({filters => vec![(r"in \d+ ms", "in [ELAPSED] ms")]}, {
+        insta::assert_snapshot!("human", f.normalise(&stdout(&out)));
+    });
 }

@@ -87,6 +87,41 @@ impl<'a> BlobSink<'a> {
         self.match_blob(blob.id, &blob.bytes, blob.origin);
     }
 
+    /// Matches file content that may repeat, borrowed from the caller's reused buffer. The content is matched
+    /// first and its blob id computed only when it has matches (hashing costs more than matching most files);
+    /// a blob with matches is kept once, its repeats adding only their origin, like [`submit`]. So in tree scans
+    /// identical files without matches each count as a scanned blob.
+    ///
+    /// [`submit`]: BlobSink::submit
+    pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        let mut matches = self.scanner.scan(BlobId([0; 20]), bytes);
+        if matches.is_empty() {
+            self.blobs.fetch_add(1, Ordering::Relaxed);
+            self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            return;
+        }
+        let id = BlobId::of_bytes(bytes);
+        if !self.first_sight(id) {
+            self.duplicates
+                .lock()
+                .expect("duplicates lock")
+                .push((id, origin));
+            return;
+        }
+        self.blobs.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        for m in &mut matches {
+            m.blob = id;
+        }
+        let hit = ScannedBlob {
+            id,
+            origins: vec![origin],
+            matches,
+        };
+        self.hits.lock().expect("hits lock").push(hit);
+    }
+
     /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
     pub fn scan_unique(&self, blob: Blob) {
         self.scan_unique_bytes(blob.id, &blob.bytes, blob.origin);

@@ -131,40 +131,55 @@ fn walk_error_cause(err: &ignore::Error) -> String {
 /// Reads, classifies and submits one file. The size is checked on the open handle, so a file is opened and
 /// read once; a file over the limit is never read.
 pub fn scan_file(path: &Path, rel: String, max_size: u64, sink: &BlobSink<'_>) {
-    let unreadable = |e: std::io::Error| {
-        sink.skip_path(Skip::Unreadable, rel.clone());
-        sink.error(rel.clone(), format!("cannot read: {e}"));
+    let unreadable = |rel: &str, e: std::io::Error| {
+        sink.skip_path(Skip::Unreadable, rel);
+        sink.error(rel, format!("cannot read: {e}"));
     };
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => return unreadable(e),
+        Err(e) => return unreadable(&rel, e),
     };
     let size = match file.metadata() {
         Ok(m) => m.len(),
-        Err(e) => return unreadable(e),
+        Err(e) => return unreadable(&rel, e),
     };
     if size > max_size {
         sink.skip_path(Skip::TooLarge, rel);
         return;
     }
-    // `take` guards against a file that grew since its size was read.
-    let mut bytes = Vec::with_capacity(size as usize + 1);
-    if let Err(e) = (&mut file).take(max_size + 1).read_to_end(&mut bytes) {
-        return unreadable(e);
-    }
-    if bytes.len() as u64 > max_size {
-        sink.skip_path(Skip::TooLarge, rel);
-        return;
-    }
-    if looks_binary(&bytes) && !is_key_file(&rel) {
-        sink.skip_path(Skip::Binary, rel);
-        return;
-    }
-    if is_lfs_pointer(&bytes) {
-        sink.skip_path(Skip::LfsPointer, rel);
-        return;
-    }
-    sink.submit(Blob::new(bytes, Origin::File { path: rel }));
+    // Each worker thread reads into one reused buffer; only content that can match is copied out.
+    READ_BUFFER.with_borrow_mut(|bytes| {
+        bytes.clear();
+        bytes.reserve(size as usize + 1);
+        // `take` guards against a file that grew since its size was read.
+        if let Err(e) = (&mut file).take(max_size + 1).read_to_end(bytes) {
+            return unreadable(&rel, e);
+        }
+        if bytes.len() as u64 > max_size {
+            sink.skip_path(Skip::TooLarge, rel);
+            return;
+        }
+        if looks_binary(bytes) && !is_key_file(&rel) {
+            sink.skip_path(Skip::Binary, rel);
+            return;
+        }
+        if is_lfs_pointer(bytes) {
+            sink.skip_path(Skip::LfsPointer, rel);
+            return;
+        }
+        sink.submit_bytes(bytes, Origin::File { path: rel });
+        // A huge file's buffer is not kept for the rest of the walk.
+        if bytes.capacity() > READ_BUFFER_KEEP {
+            *bytes = Vec::new();
+        }
+    });
+}
+
+/// Buffers up to this size are kept between files.
+const READ_BUFFER_KEEP: usize = 4 << 20;
+
+thread_local! {
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Reads standard input as one blob.
