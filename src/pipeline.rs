@@ -18,9 +18,9 @@ use crate::policy::{Baseline, Policy};
 use crate::report::{self, ReportContext, ScanError, ScanReport};
 use crate::rules::RuleSet;
 use crate::scan::Scanner;
+use crate::source::attribution::GitScan;
 use crate::source::dedup::BlobSink;
 use crate::source::fs::{self, WalkOptions};
-use crate::source::attribution::GitScan;
 use crate::source::{diff, git, staged};
 
 /// Loads the rules a config asks for; bad user rule files become errors in the report.
@@ -63,7 +63,9 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
                 max_file_size: cfg.max_file_size,
                 recurse_submodules: cfg.recurse_submodules,
             };
-            git_scan = Some(GitScan::History(git::scan_history(&cfg.path, &opts, &sink)?));
+            git_scan = Some(GitScan::History(git::scan_history(
+                &cfg.path, &opts, &sink,
+            )?));
         }
         SourceMode::Staged => {
             staged::scan_staged(&cfg.path, cfg.max_file_size, &sink)?;
@@ -81,7 +83,10 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
             .for_each(|m| m.inline_allowed = false);
     }
     // History modes: who introduced each blob with findings, and whether HEAD still has it.
-    let attribution = git_scan.as_ref().map(|g| g.attribute(&mut blobs)).transpose()?;
+    let attribution = git_scan
+        .as_ref()
+        .map(|g| g.attribute(&mut blobs))
+        .transpose()?;
     summary.shallow = git_scan.as_ref().is_some_and(GitScan::shallow);
     let mut stats = GroupStats::default();
     let mut findings = finding::group(&rules, blobs, &mut stats);

@@ -151,7 +151,11 @@ impl Policy {
 /// `--include`/`--exclude` for git modes, where blobs are read by id: keeps only the locations whose path the
 /// globs select (tree scans apply them while walking). Findings left with no location are dropped, not
 /// counted as suppressed: they were outside what the user asked to scan.
-pub fn restrict_paths(findings: &mut Vec<Finding>, include: &[String], exclude: &[String]) -> Result<()> {
+pub fn restrict_paths(
+    findings: &mut Vec<Finding>,
+    include: &[String],
+    exclude: &[String],
+) -> Result<()> {
     if include.is_empty() && exclude.is_empty() {
         return Ok(());
     }
@@ -169,7 +173,8 @@ pub fn restrict_paths(findings: &mut Vec<Finding>, include: &[String], exclude: 
     findings.retain_mut(|f| {
         let seen = f.locations.len();
         f.locations.retain(|l| {
-            inc.as_ref().is_none_or(|g| g.is_match(&l.path)) && !exc.as_ref().is_some_and(|g| g.is_match(&l.path))
+            inc.as_ref().is_none_or(|g| g.is_match(&l.path))
+                && !exc.as_ref().is_some_and(|g| g.is_match(&l.path))
         });
         let removed = seen - f.locations.len();
         f.occurrences = f.occurrences.saturating_sub(removed).max(f.locations.len());
