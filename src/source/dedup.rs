@@ -87,16 +87,15 @@ impl<'a> BlobSink<'a> {
         self.match_blob(blob.id, &blob.bytes, blob.origin);
     }
 
-    /// Matches file content that may repeat, borrowed from the caller's reused buffer. The content is matched
-    /// first and its blob id computed only when it has matches (hashing costs more than matching most files);
-    /// a blob with matches is kept once, its repeats adding only their origin, like [`submit`]. So in tree scans
-    /// identical files without matches each count as a scanned blob.
+    /// Matches file content that may repeat, borrowed from the caller's reused buffer. Content in which no rule
+    /// keyword occurs cannot match and is not hashed (hashing costs more than the keyword pass); any other
+    /// content gets its blob id and is matched once, its repeats adding only their origin, like [`submit`]. So
+    /// in tree scans identical files without any keyword each count as a scanned blob.
     ///
     /// [`submit`]: BlobSink::submit
     pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
         self.files.fetch_add(1, Ordering::Relaxed);
-        let mut matches = self.scanner.scan(BlobId([0; 20]), bytes);
-        if matches.is_empty() {
+        if !self.scanner.could_match(bytes) {
             self.blobs.fetch_add(1, Ordering::Relaxed);
             self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             return;
@@ -109,17 +108,7 @@ impl<'a> BlobSink<'a> {
                 .push((id, origin));
             return;
         }
-        self.blobs.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        for m in &mut matches {
-            m.blob = id;
-        }
-        let hit = ScannedBlob {
-            id,
-            origins: vec![origin],
-            matches,
-        };
-        self.hits.lock().expect("hits lock").push(hit);
+        self.match_blob(id, bytes, origin);
     }
 
     /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
