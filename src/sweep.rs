@@ -126,18 +126,14 @@ pub fn repos_in_list(file: &Path) -> Result<Vec<Repo>> {
         .collect())
 }
 
-/// Refuses non-loopback hosts when `KEYSWEEP_LOOPBACK_ONLY=1` (the test harness and CI set it).
+/// Refuses non-loopback hosts when `KEYSWEEP_LOOPBACK_ONLY=1` (the test harness and CI set it), with the same
+/// test as the revocation client.
 pub fn check_loopback(url: &str) -> Result<()> {
-    if std::env::var("KEYSWEEP_LOOPBACK_ONLY").is_ok_and(|v| v == "1") {
+    use crate::revoke::http::{LOOPBACK_ONLY_ENV, is_loopback};
+    if std::env::var(LOOPBACK_ONLY_ENV).is_ok_and(|v| v == "1") {
         let parsed = reqwest::Url::parse(url).with_context(|| format!("bad URL {url:?}"))?;
-        let loopback = match parsed.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(d)) => d == "localhost",
-            None => false,
-        };
-        if !loopback {
-            bail!("refusing {url}: KEYSWEEP_LOOPBACK_ONLY=1 allows only loopback hosts");
+        if !is_loopback(&parsed) {
+            bail!("refusing {url}: {LOOPBACK_ONLY_ENV}=1 allows only loopback hosts");
         }
     }
     Ok(())

@@ -524,3 +524,17 @@ fn action_on_a_clean_pull_request_passes() {
     let outputs = std::fs::read_to_string(runner.join("outputs")).expect("outputs");
     assert!(outputs.contains("exit-code=0"), "{outputs}");
 }
+
+#[test]
+fn sweep_refuses_a_real_github_under_the_loopback_guard() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = keysweep()
+        .env("KEYSWEEP_GITHUB_URL", "https://api.github.com")
+        .args(["sweep", "--github-org", "acme", "--cache-dir"])
+        .arg(tmp.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing https://api.github.com"), "{err}");
+}
