@@ -95,7 +95,8 @@ impl<'a> BlobSink<'a> {
     /// [`submit`]: BlobSink::submit
     pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
         self.files.fetch_add(1, Ordering::Relaxed);
-        if !self.scanner.could_match(bytes) {
+        let candidates = self.scanner.candidate_rules(bytes);
+        if candidates.is_empty() {
             self.blobs.fetch_add(1, Ordering::Relaxed);
             self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             return;
@@ -108,7 +109,13 @@ impl<'a> BlobSink<'a> {
                 .push((id, origin));
             return;
         }
-        self.match_blob(id, bytes, origin);
+        self.blobs.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.record(
+            id,
+            origin,
+            self.scanner.scan_candidates(id, bytes, candidates),
+        );
     }
 
     /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
@@ -126,7 +133,11 @@ impl<'a> BlobSink<'a> {
     fn match_blob(&self, id: BlobId, bytes: &[u8], origin: Origin) {
         self.blobs.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let matches = self.scanner.scan(id, bytes);
+        self.record(id, origin, self.scanner.scan(id, bytes));
+    }
+
+    /// Keeps a blob's matches, if any.
+    fn record(&self, id: BlobId, origin: Origin, matches: Vec<crate::finding::Match>) {
         if !matches.is_empty() {
             let hit = ScannedBlob {
                 id,
