@@ -125,10 +125,74 @@ impl FileConfig {
             .with_context(|| format!("reading config {}", path.display()))?;
         let mut cfg: FileConfig =
             toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        cfg.check_values(&text)
+            .map_err(|e| anyhow::anyhow!("config {}: {e:#}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         cfg.rules.paths = cfg.rules.paths.iter().map(|p| base.join(p)).collect();
         cfg.inventory.path = cfg.inventory.path.map(|p| base.join(p));
         Ok(cfg)
+    }
+}
+
+/// The 1-based line where `key` is assigned in a TOML text (best effort: the first line starting with it).
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(0, |i| i + 1)
+}
+
+impl FileConfig {
+    /// Checks values serde cannot: sizes, formats, globs, regexes, provider kinds. Errors name the line and key.
+    fn check_values(&self, text: &str) -> Result<()> {
+        let at = |section: &str, key: &str| {
+            format!("line {}, key `{section}.{key}`", line_of(text, key))
+        };
+        if let Some(size) = &self.scan.max_file_size {
+            parse_size(size).with_context(|| at("scan", "max_file_size"))?;
+        }
+        if let Some(format) = &self.output.format {
+            parse_format(format).with_context(|| at("output", "format"))?;
+        }
+        for g in &self.allowlist.paths {
+            globset::Glob::new(g)
+                .with_context(|| format!("{}: bad glob {g:?}", at("allowlist", "paths")))?;
+        }
+        for r in &self.allowlist.regexes {
+            regex::Regex::new(r)
+                .with_context(|| format!("{}: bad regex {r:?}", at("allowlist", "regexes")))?;
+        }
+        for (id, p) in &self.providers {
+            let section = format!("providers.{id}");
+            if let Some(kind) = &p.kind
+                && kind != "http"
+            {
+                bail!(
+                    "{}: unknown kind {kind:?} (the only kind is \"http\")",
+                    at(&section, "kind")
+                );
+            }
+            if p.kind.as_deref() == Some("http") && p.url.is_none() {
+                bail!("[{section}]: kind = \"http\" needs `url`");
+            }
+            if let Some(m) = &p.method
+                && !matches!(
+                    m.to_ascii_uppercase().as_str(),
+                    "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+                )
+            {
+                bail!("{}: unsupported method {m:?}", at(&section, "method"));
+            }
+            for s in p.revoked.iter().chain(&p.already_revoked) {
+                if !(100..=599).contains(s) {
+                    bail!("{}: {s} is not an HTTP status", at(&section, "revoked"));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

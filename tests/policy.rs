@@ -189,3 +189,38 @@ fn merge_dedupes_by_fingerprint_and_unions_locations() {
     // Summaries add up per input report (a, b, a again).
     assert_eq!(v["summary"]["blobs_scanned"], 4);
 }
+
+#[test]
+fn bad_config_values_name_file_line_and_key() {
+    for (text, line, key) in [
+        (
+            "[scan]\n\nmax_file_size = \"ten\"\n",
+            "line 3",
+            "scan.max_file_size",
+        ),
+        ("[output]\nformat = \"yaml\"\n", "line 2", "output.format"),
+        (
+            "[allowlist]\nregexes = ['(unclosed']\n",
+            "line 2",
+            "allowlist.regexes",
+        ),
+        (
+            "[providers.acme]\nkind = \"ftp\"\nurl = \"x\"\n",
+            "line 2",
+            "providers.acme.kind",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(".keysweep.toml"), text).expect("write");
+        let out = keysweep()
+            .arg("scan")
+            .arg(dir.path())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(".keysweep.toml"), "{err}");
+        assert!(err.contains(line), "{text}: {err}");
+        assert!(err.contains(key), "{text}: {err}");
+    }
+}
