@@ -944,3 +944,67 @@ fn a_key_only_in_git_history_is_re_read_from_its_blob_and_revoked_through_the_ht
         "audit log holds the key"
     );
 }
+
+/// Shell-quotes one word.
+fn sh_quote(s: &std::ffi::OsStr) -> String {
+    format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"))
+}
+
+/// Runs `cmd` on a pseudo-terminal (util-linux `script`), typing `input`; `None` when `script` is missing.
+fn run_on_terminal(cmd: &std::process::Command, input: &str) -> Option<(i32, String)> {
+    use std::io::Write;
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let line: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(sh_quote)
+        .collect();
+    let mut term = std::process::Command::new(script);
+    term.args(["-qec", &line.join(" "), "/dev/null"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            term.env(k, v);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        term.current_dir(dir);
+    }
+    let mut child = term.spawn().ok()?;
+    child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+#[test]
+fn typing_revoke_at_the_terminal_prompt_carries_out_the_plan_and_anything_else_does_not() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let gl = fake_token("glpat-", "prompt-gl", 20);
+    fake.live(&gl);
+    root.plant_token("ci/.env", "gitlab.pat", "gitlab", &gl);
+    root.inventory_entry(&secret_entry("gitlab", "gl-prompt", &gl));
+
+    let Some((code, out)) = run_on_terminal(&root.revoke(&fake, &[]), "no\n") else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert!(out.contains("Type REVOKE to continue"), "{out}");
+    assert_eq!(code, 1, "declined: the key stays exposed: {out}");
+    assert!(fake.seen().is_empty(), "declining called {:?}", fake.seen());
+    assert!(fake.is_live(&gl));
+
+    let (code, out) =
+        run_on_terminal(&root.revoke(&fake, &[]), "REVOKE\n").expect("script ran before");
+    assert_eq!(code, 0, "{out}");
+    assert!(!fake.is_live(&gl), "typing REVOKE revoked nothing: {out}");
+    assert!(!out.contains(&gl), "the terminal showed the secret");
+}
