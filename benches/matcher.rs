@@ -1,6 +1,8 @@
 //! Matcher throughput: `Scanner::scan` over generated corpora, in bytes per second. One corpus is source-like
 //! text with a few planted FAKE keys (generated here from fixed seeds, never real), the other has no rule
 //! keyword at all, so it measures the prefilter alone (the cost of a clean blob).
+//! `prefilter` times the keyword prefilter alone, blob by blob, over the tree named by `KEYSWEEP_BENCH_TREE`
+//! when set (e.g. a cargo registry source directory).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -74,6 +76,59 @@ fn bench_scan(c: &mut Criterion) {
     group.finish();
 }
 
+/// Every file under `dir` (at most `budget` bytes in all), as separate blobs.
+fn tree_blobs(dir: &std::path::Path, budget: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                total += bytes.len();
+                out.push(bytes);
+                if total >= budget {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The keyword prefilter alone (`Scanner::candidate_rules`), blob by blob: over the tree named by
+/// `KEYSWEEP_BENCH_TREE` (its first 256 MiB) when set, else over the generated source-like corpus cut into
+/// 16 KiB blobs.
+fn bench_prefilter(c: &mut Criterion) {
+    let rules = Arc::new(RuleSet::builtin().expect("built-in rules load"));
+    let scanner = Scanner::new(rules).expect("scanner builds");
+    let blobs = match std::env::var_os("KEYSWEEP_BENCH_TREE") {
+        Some(dir) => tree_blobs(std::path::Path::new(&dir), 256 << 20),
+        None => source_like(CORPUS_BYTES, true)
+            .chunks(16 << 10)
+            .map(<[u8]>::to_vec)
+            .collect(),
+    };
+    let total: usize = blobs.iter().map(Vec::len).sum();
+    let mut group = c.benchmark_group("prefilter");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(total as u64));
+    group.bench_function("candidate_rules", |b| {
+        b.iter(|| {
+            for blob in &blobs {
+                black_box(scanner.candidate_rules(black_box(blob)));
+            }
+        })
+    });
+    group.finish();
+}
+
 fn bench_blob_id(c: &mut Criterion) {
     let corpus = source_like(CORPUS_BYTES, false);
     let mut group = c.benchmark_group("blob_id");
@@ -84,5 +139,5 @@ fn bench_blob_id(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_scan, bench_blob_id);
+criterion_group!(benches, bench_scan, bench_prefilter, bench_blob_id);
 criterion_main!(benches);
