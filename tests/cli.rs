@@ -845,3 +845,29 @@ fn human_output_snapshot() {
         insta::assert_snapshot!("human", f.normalise(&stdout(&out)));
     });
 }
+
+#[test]
+fn identical_matchable_content_is_matched_once_even_without_findings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Content with a rule keyword but no secret, three times; and one key twice.
+    let text = "let token = compute();\n";
+    for name in ["a.rs", "b.rs", "c.rs"] {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let key = fake_key("twice");
+    std::fs::write(dir.path().join("k1.pem"), &key).expect("write");
+    std::fs::write(dir.path().join("k2.pem"), &key).expect("write");
+    let out = keysweep()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["-f", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(code(&out), 1);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["summary"]["files_scanned"], 5);
+    assert_eq!(v["summary"]["blobs_scanned"], 2, "{:#}", v["summary"]);
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["locations"].as_array().map(Vec::len), Some(2));
+}

@@ -1,7 +1,7 @@
 //! The seen-set and the sink every source feeds: each unique blob is matched once; a repeated blob only adds
 //! its origin, attached afterwards to blobs that had matches. Counters feed the summary.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,12 +38,20 @@ impl Skip {
     }
 }
 
+/// Identifies content within one scan without the cost of SHA-1: its length and 128-bit XXH3.
+type ContentKey = (usize, u128);
+
 /// Shared by all workers of one scan: deduplicates blobs, runs the scanner, collects results.
 pub struct BlobSink<'a> {
     scanner: &'a Scanner,
     seen: Mutex<HashSet<BlobId>>,
     hits: Mutex<Vec<ScannedBlob>>,
     duplicates: Mutex<Vec<(BlobId, Origin)>>,
+    /// Tree scans: content seen, by length and 128-bit XXH3 (the SHA-1 blob id is computed only for content
+    /// with matches), the repeats of such content, and the blob ids of content that had matches.
+    seen_content: Mutex<HashSet<ContentKey>>,
+    content_duplicates: Mutex<Vec<(ContentKey, Origin)>>,
+    content_ids: Mutex<HashMap<ContentKey, BlobId>>,
     errors: Mutex<Vec<ScanError>>,
     files: AtomicU64,
     blobs: AtomicU64,
@@ -60,6 +68,9 @@ impl<'a> BlobSink<'a> {
             seen: Mutex::new(HashSet::new()),
             hits: Mutex::new(Vec::new()),
             duplicates: Mutex::new(Vec::new()),
+            seen_content: Mutex::new(HashSet::new()),
+            content_duplicates: Mutex::new(Vec::new()),
+            content_ids: Mutex::new(HashMap::new()),
             errors: Mutex::new(Vec::new()),
             files: AtomicU64::new(0),
             blobs: AtomicU64::new(0),
@@ -88,11 +99,10 @@ impl<'a> BlobSink<'a> {
     }
 
     /// Matches file content that may repeat, borrowed from the caller's reused buffer. Content in which no rule
-    /// keyword occurs cannot match and is not hashed (hashing costs more than the keyword pass); any other
-    /// content gets its blob id and is matched once, its repeats adding only their origin, like [`submit`]. So
-    /// in tree scans identical files without any keyword each count as a scanned blob.
-    ///
-    /// [`submit`]: BlobSink::submit
+    /// keyword occurs cannot match and is neither hashed nor deduplicated. Other content is matched once per
+    /// distinct content (recognised by length and XXH3-128, several times cheaper than SHA-1), its repeats only
+    /// adding their origin; the git blob id (SHA-1) is computed only for content that has matches. So in tree
+    /// scans identical files without any keyword each count as a scanned blob.
     pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
         self.files.fetch_add(1, Ordering::Relaxed);
         let candidates = self.scanner.candidate_rules(bytes);
@@ -101,21 +111,36 @@ impl<'a> BlobSink<'a> {
             self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             return;
         }
-        let id = BlobId::of_bytes(bytes);
-        if !self.first_sight(id) {
-            self.duplicates
+        let key = (bytes.len(), xxhash_rust::xxh3::xxh3_128(bytes));
+        if !self
+            .seen_content
+            .lock()
+            .expect("seen-content lock")
+            .insert(key)
+        {
+            self.content_duplicates
                 .lock()
-                .expect("duplicates lock")
-                .push((id, origin));
+                .expect("content duplicates lock")
+                .push((key, origin));
             return;
         }
         self.blobs.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        self.record(
-            id,
-            origin,
-            self.scanner.scan_candidates(id, bytes, candidates),
-        );
+        let mut matches = self
+            .scanner
+            .scan_candidates(BlobId([0; 20]), bytes, candidates);
+        if matches.is_empty() {
+            return;
+        }
+        let id = BlobId::of_bytes(bytes);
+        for m in &mut matches {
+            m.blob = id;
+        }
+        self.content_ids
+            .lock()
+            .expect("content ids lock")
+            .insert(key, id);
+        self.record(id, origin, matches);
     }
 
     /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
@@ -175,7 +200,18 @@ impl<'a> BlobSink<'a> {
     /// The blobs with matches (each with all its origins), the errors, and the counters.
     pub fn finish(self) -> (Vec<ScannedBlob>, Vec<ScanError>, Summary) {
         let mut hits = self.hits.into_inner().expect("hits lock");
-        for (id, origin) in self.duplicates.into_inner().expect("duplicates lock") {
+        let content_ids = self.content_ids.into_inner().expect("content ids lock");
+        let mut duplicates = self.duplicates.into_inner().expect("duplicates lock");
+        for (key, origin) in self
+            .content_duplicates
+            .into_inner()
+            .expect("content duplicates lock")
+        {
+            if let Some(&id) = content_ids.get(&key) {
+                duplicates.push((id, origin));
+            }
+        }
+        for (id, origin) in duplicates {
             if let Some(h) = hits.iter_mut().find(|h| h.id == id) {
                 h.origins.push(origin);
             }
