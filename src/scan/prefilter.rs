@@ -1,0 +1,325 @@
+//! The keyword prefilter's inner loop: the aho-corasick keyword DFA re-laid as a compact table the matcher
+//! walks over several stretches of a blob at once (see `Scanner::candidate_rules`), and the tests that hold it
+//! to a naive reference.
+
+use aho_corasick::Anchored;
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+
+/// The keyword DFA re-laid as a dense table of 16-bit state ids, small enough to stay in cache, indexed so that
+/// no lookup needs a bounds check: a state id is its row times the row stride (a power of two at least the
+/// number of byte classes), and row + class always stays below 2^16. Match states come first, so "is this a
+/// match" is one comparison.
+pub(super) struct KeywordTable {
+    /// Next state for (state id + byte class).
+    trans: Box<[u16; 1 << 16]>,
+    /// The class of each byte.
+    classes: [u8; 256],
+    /// The start state id.
+    pub(super) start: u16,
+    /// State ids below this are match states.
+    pub(super) match_limit: u16,
+    /// log2 of the row stride.
+    stride_log2: u32,
+    /// For each match state (by row), the keywords that end there.
+    matches: Vec<Vec<usize>>,
+}
+
+impl KeywordTable {
+    /// Copies the reachable part of `dfa` into a table; `None` if it has too many states for 16-bit ids.
+    pub(super) fn new(dfa: &DFA, start: aho_corasick::automaton::StateID) -> Option<KeywordTable> {
+        // Every state reachable from the start, then the bytes grouped by their transition column: two bytes
+        // with the same next state everywhere share a class (for these keywords, the bytes that equal the same
+        // keyword byte ASCII-case-insensitively, and all other bytes together).
+        let mut rows: Vec<aho_corasick::automaton::StateID> = vec![start];
+        let mut seen = std::collections::HashMap::new();
+        seen.insert(start, 0usize);
+        let mut i = 0;
+        while i < rows.len() {
+            for b in 0..=255u8 {
+                let next = dfa.next_state(Anchored::No, rows[i], b);
+                if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(next) {
+                    e.insert(rows.len());
+                    rows.push(next);
+                }
+            }
+            i += 1;
+        }
+        let column = |b: u8| -> Vec<aho_corasick::automaton::StateID> {
+            rows.iter()
+                .map(|&s| dfa.next_state(Anchored::No, s, b))
+                .collect()
+        };
+        let mut columns: Vec<Vec<aho_corasick::automaton::StateID>> = Vec::new();
+        let mut classes = [0u8; 256];
+        for b in 0..=255u8 {
+            let col = column(b);
+            let class = match columns.iter().position(|c| *c == col) {
+                Some(c) => c,
+                None => {
+                    columns.push(col);
+                    columns.len() - 1
+                }
+            };
+            classes[usize::from(b)] = u8::try_from(class).ok()?;
+        }
+        let stride = columns.len().next_power_of_two();
+        let stride_log2 = stride.trailing_zeros();
+        if rows.len().checked_mul(stride)? > 1 << 16 {
+            return None;
+        }
+        // Match states first.
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by_key(|&r| !dfa.is_match(rows[r]));
+        let mut row_of = vec![0usize; rows.len()];
+        for (new, &old) in order.iter().enumerate() {
+            row_of[old] = new;
+        }
+        let id = |old: usize| -> u16 {
+            u16::try_from(row_of[old] << stride_log2)
+                .expect("checked: rows * stride fits in 16 bits")
+        };
+        let mut trans: Box<[u16; 1 << 16]> = vec![0u16; 1 << 16]
+            .into_boxed_slice()
+            .try_into()
+            .expect("the vector has 2^16 entries");
+        for (old, _) in rows.iter().enumerate() {
+            for (class, col) in columns.iter().enumerate() {
+                trans[usize::from(id(old)) + class] = id(seen[&col[old]]);
+            }
+        }
+        let match_rows = order.iter().take_while(|&&r| dfa.is_match(rows[r])).count();
+        let matches = order[..match_rows]
+            .iter()
+            .map(|&r| {
+                (0..dfa.match_len(rows[r]))
+                    .map(|i| dfa.match_pattern(rows[r], i).as_usize())
+                    .collect()
+            })
+            .collect();
+        Some(KeywordTable {
+            trans,
+            classes,
+            start: id(0),
+            match_limit: u16::try_from(match_rows << stride_log2).ok()?,
+            stride_log2,
+            matches,
+        })
+    }
+
+    /// The state after reading `byte` in state `sid`.
+    #[inline(always)]
+    pub(super) fn next(&self, sid: u16, byte: u8) -> u16 {
+        self.trans[usize::from(sid.wrapping_add(u16::from(self.classes[usize::from(byte)])))]
+    }
+
+    /// Walks `bytes` from state `sid`, reporting keywords; true when `on_keyword` asked to stop.
+    pub(super) fn scan(
+        &self,
+        bytes: &[u8],
+        mut sid: u16,
+        on_keyword: &mut dyn FnMut(usize) -> bool,
+    ) -> bool {
+        for &b in bytes {
+            sid = self.next(sid, b);
+            if sid < self.match_limit && self.report(sid, on_keyword) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Reports the keywords that end in match state `sid`; true when `on_keyword` asked to stop.
+    #[inline(never)]
+    pub(super) fn report(&self, sid: u16, on_keyword: &mut dyn FnMut(usize) -> bool) -> bool {
+        self.matches[usize::from(sid >> self.stride_log2)]
+            .iter()
+            .any(|&kw| on_keyword(kw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    /// A small deterministic xorshift generator, so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn scanner() -> Scanner {
+        Scanner::new(Arc::new(RuleSet::builtin().expect("built-in rules load")))
+            .expect("scanner builds")
+    }
+
+    /// The naive reference: a rule is a candidate when any of its keywords occurs in the lowercased bytes.
+    fn reference(scanner: &Scanner, bytes: &[u8]) -> Vec<usize> {
+        let lower = bytes.to_ascii_lowercase();
+        (0..scanner.rules.rules.len())
+            .filter(|&r| {
+                scanner.rules.rules[r].def.keywords.iter().any(|k| {
+                    memchr::memmem::find(&lower, k.to_ascii_lowercase().as_bytes()).is_some()
+                })
+            })
+            .collect()
+    }
+
+    /// Every distinct keyword of the built-in rules.
+    fn keywords(scanner: &Scanner) -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = scanner
+            .rules
+            .rules
+            .iter()
+            .flat_map(|r| r.def.keywords.iter().map(|k| k.as_bytes().to_vec()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// `keyword` in random ASCII case.
+    fn mixed_case(rng: &mut Rng, keyword: &[u8]) -> Vec<u8> {
+        keyword
+            .iter()
+            .map(|b| {
+                if rng.below(2) == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    }
+
+    /// Filler that shares bytes with the keywords (so partial keywords abound) without planting many whole ones.
+    fn filler(rng: &mut Rng, len: usize) -> Vec<u8> {
+        const ALPHABET: &[u8] =
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$:~/= \n\"\xff\x00";
+        (0..len)
+            .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+            .collect()
+    }
+
+    /// A keyword picked at random, in random case.
+    fn random_keyword(rng: &mut Rng, keywords: &[Vec<u8>]) -> Vec<u8> {
+        let i = rng.below(keywords.len());
+        mixed_case(rng, &keywords[i])
+    }
+
+    /// Writes `keyword` at `at`, cut short at the end of `buf` (nothing when `at` is past it).
+    fn plant(buf: &mut [u8], at: usize, keyword: &[u8]) {
+        let at = at.min(buf.len());
+        let end = (at + keyword.len()).min(buf.len());
+        buf[at..end].copy_from_slice(&keyword[..end - at]);
+    }
+
+    /// Candidates of the one-lane walk straight off the DFA (the path for automata too big for the table).
+    fn one_lane_candidates(scanner: &Scanner, bytes: &[u8]) -> Vec<usize> {
+        let mut hit = vec![false; scanner.rules.rules.len()];
+        scanner.scan_one_lane(bytes, &mut |kw| {
+            for &r in &scanner.keyword_rules[kw] {
+                hit[r] = true;
+            }
+            false
+        });
+        (0..hit.len()).filter(|&i| hit[i]).collect()
+    }
+
+    #[test]
+    fn candidate_rules_match_the_naive_reference() {
+        let scanner = scanner();
+        assert!(
+            scanner.table.is_some(),
+            "the built-in keywords fit the compact table"
+        );
+        let keywords = keywords(&scanner);
+        let mut rng = Rng(0x5eed_1234_abcd_ef01);
+        let sizes = [0, 1, 2, 3, 7, 31, 200, 1023, 1024, 1025, 4096, 4099, 20_000];
+        for round in 0..400 {
+            let len = if round < sizes.len() * 20 {
+                sizes[round % sizes.len()]
+            } else {
+                rng.below(6_000)
+            };
+            let mut buf = filler(&mut rng, len);
+            if len > 0 {
+                // Keywords at random places, overlapping each other and cut short at the end.
+                for _ in 0..rng.below(6) {
+                    let kw = random_keyword(&mut rng, &keywords);
+                    let at = rng.below(len);
+                    plant(&mut buf, at, &kw);
+                    if rng.below(2) == 0 && at + 1 < len {
+                        let kw2 = random_keyword(&mut rng, &keywords);
+                        plant(&mut buf, at + 1 + rng.below(kw.len()), &kw2);
+                    }
+                }
+                // At both edges of the buffer.
+                if rng.below(3) == 0 {
+                    let kw = random_keyword(&mut rng, &keywords);
+                    plant(&mut buf, 0, &kw);
+                }
+                if rng.below(3) == 0 {
+                    let kw = random_keyword(&mut rng, &keywords);
+                    plant(&mut buf, len.saturating_sub(kw.len()), &kw);
+                }
+                // Straddling the cuts between lanes.
+                let stretch = len.div_ceil(LANES);
+                for i in 1..LANES {
+                    if rng.below(2) == 0 {
+                        let kw = random_keyword(&mut rng, &keywords);
+                        let at = (i * stretch).saturating_sub(rng.below(kw.len()) + 1);
+                        plant(&mut buf, at.min(len - 1), &kw);
+                    }
+                }
+            }
+            let want = reference(&scanner, &buf);
+            assert_eq!(
+                scanner.candidate_rules(&buf),
+                want,
+                "round {round}, {len} bytes"
+            );
+            assert_eq!(
+                one_lane_candidates(&scanner, &buf),
+                want,
+                "round {round}, one lane"
+            );
+            assert_eq!(scanner.could_match(&buf), !want.is_empty(), "round {round}");
+        }
+    }
+
+    #[test]
+    fn every_keyword_alone_at_every_lane_cut_is_found() {
+        let scanner = scanner();
+        let mut rng = Rng(42);
+        for kw in keywords(&scanner) {
+            for len in [kw.len(), 4097] {
+                let stretch = len.div_ceil(LANES);
+                for cut in 0..LANES {
+                    for back in 0..kw.len() {
+                        let mut buf = vec![b' '; len];
+                        let at = (cut * stretch).saturating_sub(back).min(len - kw.len());
+                        let planted = mixed_case(&mut rng, &kw);
+                        plant(&mut buf, at, &planted);
+                        assert_eq!(
+                            scanner.candidate_rules(&buf),
+                            reference(&scanner, &buf),
+                            "{:?} at {at} of {len}",
+                            String::from_utf8_lossy(&kw)
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
