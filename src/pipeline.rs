@@ -134,34 +134,14 @@ pub fn create_output(path: &Path, secret: bool) -> Result<std::fs::File> {
 
 /// Writes the main format (stdout or `-o`) and every `--report`.
 pub fn write_reports(cfg: &ScanConfig, rules: &RuleSet, report: &ScanReport) -> Result<()> {
-    let color = cfg.output.is_none()
-        && io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
-    let ctx = |color| ReportContext {
-        rules,
-        show_secrets: cfg.show_secrets,
-        color,
-    };
     let mut targets: Vec<(Format, Option<&Path>)> = vec![(cfg.format, cfg.output.as_deref())];
     targets.extend(cfg.reports.iter().map(|(f, p)| (*f, Some(p.as_path()))));
     for (format, path) in targets {
-        match path {
-            None => {
-                // `-q`: nothing but errors (on standard error); machine formats asked for are still written.
-                if cfg.quiet && format == Format::Human {
-                    continue;
-                }
-                let stdout = io::stdout();
-                let mut out = io::BufWriter::new(stdout.lock());
-                report::write(format, report, &ctx(color), &mut out).and_then(|()| out.flush())?;
-            }
-            Some(p) => {
-                let mut out = io::BufWriter::new(create_output(p, cfg.show_secrets)?);
-                report::write(format, report, &ctx(false), &mut out)
-                    .and_then(|()| out.flush())
-                    .with_context(|| format!("writing {}", p.display()))?;
-            }
+        // `-q`: nothing but errors (on standard error); machine formats asked for are still written.
+        if cfg.quiet && path.is_none() && format == Format::Human {
+            continue;
         }
+        write_one(format, path, rules, report, cfg.show_secrets)?;
     }
     Ok(())
 }
