@@ -183,6 +183,22 @@ fn head_blobs(
     out
 }
 
+/// Opens the repository and indexes the blob ids to attribute: (repository, ids, oid → index in ids).
+fn open_with_targets(
+    git_dir: &Path,
+    ids: impl Iterator<Item = BlobId>,
+) -> Result<(Repository, Vec<BlobId>, HashMap<Oid, usize>)> {
+    let repo =
+        Repository::open(git_dir).with_context(|| format!("opening {}", git_dir.display()))?;
+    let ids: Vec<BlobId> = ids.collect();
+    let targets = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (oid_of(*id), i))
+        .collect();
+    Ok((repo, ids, targets))
+}
+
 /// Attributes history blobs of one repository (paths reported under `prefix`): replaces each blob's origins
 /// by the (path, commit) pairs that introduced it (blobs reachable from no commit keep their origin), and
 /// records authors, dates and which blobs HEAD still contains.
@@ -194,14 +210,7 @@ fn attribute_repo(
     if hits.is_empty() {
         return Ok(Attribution::default());
     }
-    let repo =
-        Repository::open(git_dir).with_context(|| format!("opening {}", git_dir.display()))?;
-    let ids: Vec<BlobId> = hits.iter().map(|h| h.id).collect();
-    let targets: HashMap<Oid, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (oid_of(*id), i))
-        .collect();
+    let (repo, ids, targets) = open_with_targets(git_dir, hits.iter().map(|h| h.id))?;
     let mut trees = TreeHits::new(&repo, &targets);
     let mut walk = repo.revwalk().context("starting the commit walk")?;
     let mut loose = Vec::new();
@@ -267,14 +276,7 @@ fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Result<At
     if hits.is_empty() {
         return Ok(Attribution::default());
     }
-    let repo =
-        Repository::open(git_dir).with_context(|| format!("opening {}", git_dir.display()))?;
-    let ids: Vec<BlobId> = hits.iter().map(|h| h.id).collect();
-    let targets: HashMap<Oid, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (oid_of(*id), i))
-        .collect();
+    let (repo, ids, targets) = open_with_targets(git_dir, hits.iter().map(|h| h.id))?;
     let mut trees = TreeHits::new(&repo, &targets);
     let mut attribution = Attribution::default();
     for hit in hits {
