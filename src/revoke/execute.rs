@@ -28,6 +28,20 @@ struct Job {
     in_doubt: bool,
 }
 
+/// Records a revoke call's outcome; the call was made, so a failing log write is reported, not returned.
+fn log_revoke_outcome(log: &AuditLog, job: &Job, o: &RevocationOutcome) {
+    if let Err(e) = log.outcome(
+        &job.fingerprint,
+        &job.provider,
+        job.key_id.as_deref(),
+        "revoke",
+        audit_name(o),
+        &o.detail(),
+    ) {
+        eprintln!("keysweep: error: {e:#}");
+    }
+}
+
 fn audit_failed(e: &anyhow::Error) -> RevocationOutcome {
     RevocationOutcome::Failed {
         reason: format!("{e:#}; nothing was called"),
@@ -123,16 +137,7 @@ async fn revoke_one(ctx: &Ctx, log: &AuditLog, job: &Job) -> RevocationOutcome {
             .await
         }
     };
-    if let Err(e) = log.outcome(
-        &job.fingerprint,
-        &job.provider,
-        job.key_id.as_deref(),
-        "revoke",
-        audit_name(&o),
-        &o.detail(),
-    ) {
-        eprintln!("keysweep: error: {e:#}");
-    }
+    log_revoke_outcome(log, job, &o);
     o
 }
 
@@ -173,16 +178,7 @@ async fn github_batch(
             .collect();
         let o = github::revoke_batch(ctx, &tokens).await;
         for job in intents_ok {
-            if let Err(e) = log.outcome(
-                &job.fingerprint,
-                &job.provider,
-                job.key_id.as_deref(),
-                "revoke",
-                audit_name(&o),
-                &o.detail(),
-            ) {
-                eprintln!("keysweep: error: {e:#}");
-            }
+            log_revoke_outcome(log, job, &o);
             out.push((job.index, o.clone()));
         }
     }

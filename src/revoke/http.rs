@@ -152,6 +152,19 @@ pub fn is_loopback(url: &Url) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Percent-encodes everything but RFC 3986 unreserved characters, for one URL path segment.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// Joins a base URL and an endpoint path, keeping the base's own path (`…/api/v1` + `/public/me`).
 pub fn join(base: &str, path: &str) -> String {
     format!(

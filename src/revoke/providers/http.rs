@@ -36,25 +36,13 @@ pub fn expand_env(template: &str) -> Result<(String, Vec<String>), String> {
 /// Expands `{key_id}` and `{fingerprint}`.
 pub fn expand_key(template: &str, key_id: &str, fingerprint: &str, url: bool) -> String {
     let k = if url {
-        encode_path(key_id)
+        crate::revoke::http::percent_encode(key_id)
     } else {
         key_id.to_string()
     };
     template
         .replace("{key_id}", &k)
         .replace("{fingerprint}", fingerprint)
-}
-
-fn encode_path(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// Checks a `kind = "http"` section for what a revoke needs.

@@ -8,23 +8,10 @@ use super::{
     LiveState, Probe, RevocationOutcome, excerpt, probe, transport_failure, unexpected, unknown,
 };
 use crate::revoke::Ctx;
-use crate::revoke::http::{Request, join};
+use crate::revoke::http::{Request, join, percent_encode};
 
 /// The provider id.
 pub const ID: &str = "npm";
-
-/// Percent-encodes everything but unreserved characters.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// `GET /-/whoami`: 200 live, 401 dead.
 pub async fn probe_token(ctx: &Ctx, token: &str) -> Probe {
@@ -58,7 +45,7 @@ pub async fn revoke(ctx: &Ctx, token: &str) -> RevocationOutcome {
     let what = "DELETE /-/npm/v1/tokens/token/…";
     let url = join(
         &ctx.base_url(ID),
-        &format!("/-/npm/v1/tokens/token/{}", encode(token)),
+        &format!("/-/npm/v1/tokens/token/{}", percent_encode(token)),
     );
     match ctx
         .http
