@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod generate;
+pub mod window;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use serde::Deserialize;
 
 use crate::finding::Severity;
 use crate::scan::validate;
+use window::ScanRegex;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -111,7 +113,7 @@ pub struct Rule {
     pub def: RuleDef,
     /// Where the rule came from (`builtin:github.toml` or a path).
     pub source: String,
-    regex: OnceLock<Result<Regex, String>>,
+    regex: OnceLock<Result<ScanRegex, String>>,
     allow: OnceLock<Vec<Regex>>,
     key_id_context: OnceLock<Vec<Regex>>,
     issuer_context: OnceLock<Vec<Regex>>,
@@ -199,7 +201,7 @@ impl Rule {
     /// Compiles every regex of the rule now, returning the first error naming the field.
     pub fn compile_all(&self) -> Result<()> {
         let ctx = |field: &str| format!("rule {:?} in {}: field `{field}`", self.id, self.source);
-        if let Err(e) = self.regex.get_or_init(|| compile(&self.def.pattern)) {
+        if let Err(e) = self.scan_regex_result() {
             bail!("{}: {e}", ctx("pattern"));
         }
         for (field, list) in [
@@ -214,12 +216,14 @@ impl Rule {
         Ok(())
     }
 
-    /// The rule's regex, compiled on first use; `None` if it does not compile.
-    pub fn regex(&self) -> Option<&Regex> {
+    fn scan_regex_result(&self) -> &Result<ScanRegex, String> {
         self.regex
-            .get_or_init(|| compile(&self.def.pattern))
-            .as_ref()
-            .ok()
+            .get_or_init(|| ScanRegex::new(&self.def.pattern, &self.def.keywords))
+    }
+
+    /// The rule's pattern, compiled on first use; `None` if it does not compile.
+    pub fn scan_regex(&self) -> Option<&ScanRegex> {
+        self.scan_regex_result().as_ref().ok()
     }
 
     fn compiled<'a>(cell: &'a OnceLock<Vec<Regex>>, pats: &[String]) -> &'a [Regex] {

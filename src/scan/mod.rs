@@ -6,17 +6,23 @@
 pub mod entropy;
 pub mod lines;
 mod prefilter;
+#[cfg(test)]
+mod tests;
 pub mod validate;
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind, StartKind};
 use anyhow::{Context, Result};
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored as ReAnchored, Input};
 
 use crate::finding::{Match, Secret, Snippet};
 use crate::rules::RuleSet;
+use crate::rules::window::ScanRegex;
 use crate::source::BlobId;
 use lines::LineIndex;
 use prefilter::KeywordTable;
@@ -55,6 +61,49 @@ const LANES: usize = 4;
 /// Blobs shorter than this are walked in one lane.
 const LANE_MIN_BYTES: usize = 1024;
 
+/// A blob with more keyword occurrences than one per this many bytes is searched whole by every candidate
+/// rule: the occurrences are not kept (so they take at most as many bytes as the blob) and windows around them
+/// would cover most of the blob anyway.
+const HIT_DENSITY_LIMIT: usize = 8;
+
+/// A rule searches windows around its keyword occurrences only while they cover less than 1/this of the blob.
+const WINDOW_COVERAGE_LIMIT: usize = 2;
+
+/// One keyword occurrence found by the prefilter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Hit {
+    /// Offset just past the occurrence (blobs of 4 GiB and more keep no hits).
+    end: u32,
+    /// Which keyword.
+    keyword: u32,
+}
+
+impl Hit {
+    fn end(self) -> usize {
+        self.end as usize
+    }
+
+    fn keyword(self) -> usize {
+        self.keyword as usize
+    }
+}
+
+/// What the keyword prefilter found in one blob (see [`Scanner::candidate_rules`]).
+#[derive(Debug)]
+pub struct Candidates {
+    /// The rules whose keywords occur, in rule order.
+    pub rules: Vec<usize>,
+    /// Every keyword occurrence, in blob order; `None` when there were too many to keep.
+    hits: Option<Vec<Hit>>,
+}
+
+impl Candidates {
+    /// True when no rule can match.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
 /// The compiled matcher, shared by every worker thread.
 pub struct Scanner {
     rules: Arc<RuleSet>,
@@ -65,10 +114,15 @@ pub struct Scanner {
     table: Option<KeywordTable>,
     /// The longest keyword, in bytes: lanes of the interleaved scan overlap by one less than this.
     max_keyword_len: usize,
+    /// Each keyword pattern, lowercase.
+    keywords: Vec<Vec<u8>>,
     /// For each keyword pattern, the rules it triggers.
     keyword_rules: Vec<Vec<usize>>,
     /// Extra placeholder words from configuration (lowercase).
     stopwords: Vec<String>,
+    /// Whether rules may search only around their keywords (see [`Scanner::plan`]); off in tests that hold the
+    /// plans to whole-blob searches.
+    plans: bool,
 }
 
 impl Scanner {
@@ -111,8 +165,10 @@ impl Scanner {
             table,
             start,
             max_keyword_len,
+            keywords: keywords.into_iter().map(String::into_bytes).collect(),
             keyword_rules,
             stopwords: Vec::new(),
+            plans: true,
         })
     }
 
@@ -130,24 +186,28 @@ impl Scanner {
     /// Whether any rule keyword occurs in `bytes`: when not, no rule can match and the blob needs no more work.
     pub fn could_match(&self, bytes: &[u8]) -> bool {
         let mut found = false;
-        self.scan_lanes(bytes, &mut |_| {
+        self.scan_lanes(bytes, &mut |_, _| {
             found = true;
             true
         });
         found
     }
 
-    /// The rules whose keywords occur in `bytes`, in rule order.
-    pub fn candidate_rules(&self, bytes: &[u8]) -> Vec<usize> {
+    /// The rules whose keywords occur in `bytes`, and where those keywords are.
+    pub fn candidate_rules(&self, bytes: &[u8]) -> Candidates {
         let mut keyword_hit = vec![false; self.keyword_rules.len()];
-        let mut remaining = keyword_hit.len();
-        if remaining > 0 {
-            self.scan_lanes(bytes, &mut |kw| {
-                if !keyword_hit[kw] {
-                    keyword_hit[kw] = true;
-                    remaining -= 1;
+        let cap = (bytes.len() / HIT_DENSITY_LIMIT).max(64);
+        let mut hits = u32::try_from(bytes.len()).ok().map(|_| Vec::new());
+        if !keyword_hit.is_empty() {
+            self.scan_lanes(bytes, &mut |kw, end| {
+                keyword_hit[kw] = true;
+                if let Some(h) = &mut hits {
+                    match (u32::try_from(end), u32::try_from(kw)) {
+                        (Ok(end), Ok(keyword)) if h.len() < cap => h.push(Hit { end, keyword }),
+                        _ => hits = None,
+                    }
                 }
-                remaining == 0
+                false
             });
         }
         let mut hit = vec![false; self.rules.rules.len()];
@@ -158,33 +218,40 @@ impl Scanner {
                 }
             }
         }
-        (0..hit.len()).filter(|&i| hit[i]).collect()
+        let rules: Vec<usize> = (0..hit.len()).filter(|&i| hit[i]).collect();
+        if let Some(h) = &mut hits {
+            // Lanes report out of order, and an occurrence inside the overlap of two lanes twice.
+            h.sort_unstable_by_key(|h| (h.end, h.keyword));
+            h.dedup();
+        }
+        Candidates { rules, hits }
     }
 
-    /// Runs the keyword DFA over `bytes` and calls `on_keyword` with the index of every keyword occurrence
-    /// (some more than once) until it returns true.
+    /// Runs the keyword DFA over `bytes` and calls `on_keyword(keyword, end)` for every keyword occurrence (an
+    /// occurrence where two lanes overlap may come twice, and not in blob order) until it returns true.
     ///
     /// One DFA step is a table lookup that depends on the previous one, so a single pass is bound by memory
     /// latency, not bandwidth. The blob is cut into [`LANES`] stretches that are walked in step, each lane
     /// starting `max_keyword_len - 1` bytes before its stretch so that a keyword straddling a cut is still
     /// seen whole by the lane on its right: every occurrence ends inside some lane's stretch, and that lane
     /// started early enough to read all of it.
-    fn scan_lanes(&self, bytes: &[u8], on_keyword: &mut dyn FnMut(usize) -> bool) {
+    fn scan_lanes(&self, bytes: &[u8], on_keyword: &mut dyn FnMut(usize, usize) -> bool) {
         let overlap = self.max_keyword_len.saturating_sub(1);
         let Some(table) = &self.table else {
             self.scan_one_lane(bytes, on_keyword);
             return;
         };
         if bytes.len() < LANE_MIN_BYTES.max(overlap * 2 * LANES) {
-            table.scan(bytes, table.start, on_keyword);
+            table.scan(bytes, 0, table.start, on_keyword);
             return;
         }
         let stretch = bytes.len().div_ceil(LANES);
         let mut lanes: [&[u8]; LANES] = [&[]; LANES];
+        let mut begins = [0usize; LANES];
         for (i, lane) in lanes.iter_mut().enumerate() {
             let end = ((i + 1) * stretch).min(bytes.len());
-            let begin = (i * stretch).saturating_sub(overlap).min(end);
-            *lane = &bytes[begin..end];
+            begins[i] = (i * stretch).saturating_sub(overlap).min(end);
+            *lane = &bytes[begins[i]..end];
         }
         let common = lanes.iter().map(|l| l.len()).min().unwrap_or(0);
         let heads = lanes.map(|l| &l[..common]);
@@ -196,44 +263,45 @@ impl Scanner {
                 special |= *sid < table.match_limit;
             }
             if special {
-                for &sid in &sids {
-                    if sid < table.match_limit && table.report(sid, on_keyword) {
+                for (&sid, &begin) in sids.iter().zip(&begins) {
+                    if sid < table.match_limit && table.report(sid, begin + k + 1, on_keyword) {
                         return;
                     }
                 }
             }
         }
-        for (lane, sid) in lanes.iter().zip(sids) {
-            if table.scan(&lane[common..], sid, on_keyword) {
+        for ((lane, sid), begin) in lanes.iter().zip(sids).zip(begins) {
+            if table.scan(&lane[common..], begin + common, sid, on_keyword) {
                 return;
             }
         }
     }
 
     /// [`Scanner::scan_lanes`] for an automaton too big for a [`KeywordTable`]: one lane, straight off the DFA.
-    fn scan_one_lane(&self, bytes: &[u8], on_keyword: &mut dyn FnMut(usize) -> bool) {
+    fn scan_one_lane(&self, bytes: &[u8], on_keyword: &mut dyn FnMut(usize, usize) -> bool) {
         let dfa = &self.automaton;
         let mut sid = self.start;
-        for &b in bytes {
+        for (i, &b) in bytes.iter().enumerate() {
             sid = dfa.next_state(Anchored::No, sid, b);
-            if dfa.is_special(sid) && self.report(sid, on_keyword) {
+            if dfa.is_special(sid) && self.report(sid, i + 1, on_keyword) {
                 return;
             }
         }
     }
 
-    /// Reports the keywords that end at DFA state `sid`; true when `on_keyword` asks to stop.
+    /// Reports the keywords that end at `end`, in DFA state `sid`; true when `on_keyword` asks to stop.
     #[inline(never)]
     fn report(
         &self,
         sid: aho_corasick::automaton::StateID,
-        on_keyword: &mut dyn FnMut(usize) -> bool,
+        end: usize,
+        on_keyword: &mut dyn FnMut(usize, usize) -> bool,
     ) -> bool {
         let dfa = &self.automaton;
         if !dfa.is_match(sid) {
             return false;
         }
-        (0..dfa.match_len(sid)).any(|i| on_keyword(dfa.match_pattern(sid, i).as_usize()))
+        (0..dfa.match_len(sid)).any(|i| on_keyword(dfa.match_pattern(sid, i).as_usize(), end))
     }
 
     /// Every match in one blob, overlapping sightings of the same secret collapsed and catch-all rules dropped
@@ -248,97 +316,119 @@ impl Scanner {
         &self,
         blob: BlobId,
         bytes: &[u8],
-        candidates: Vec<usize>,
+        candidates: Candidates,
     ) -> Vec<Match> {
         if candidates.is_empty() {
             return Vec::new();
         }
-        // Lines are indexed only once a regex has matched: most blobs with a keyword have no match.
-        let lines = std::cell::OnceCell::new();
-        let mut out: Vec<Match> = Vec::new();
-        for r in candidates {
-            self.scan_rule(r, blob, bytes, &lines, &mut out);
+        let mut scan = BlobScan {
+            scanner: self,
+            blob,
+            bytes,
+            lines: std::cell::OnceCell::new(),
+            out: Vec::new(),
+        };
+        for &r in &candidates.rules {
+            let Some(re) = self.rules.rules[r].scan_regex() else {
+                continue;
+            };
+            let plan = if self.plans {
+                self.plan(r, re, bytes, &candidates)
+            } else {
+                Plan::Whole
+            };
+            match plan {
+                Plan::Whole => {
+                    for caps in re.regex.captures_iter(Input::new(bytes)) {
+                        scan.keep(r, &caps);
+                    }
+                }
+                Plan::Windows(windows) => {
+                    for w in windows {
+                        let input = Input::new(bytes).span(w);
+                        if re.regex.search_half(&input).is_none() {
+                            continue;
+                        }
+                        for caps in re.regex.captures_iter(input) {
+                            scan.keep(r, &caps);
+                        }
+                    }
+                }
+                Plan::Starts(starts) => {
+                    // Leftmost-first iteration over the whole blob, done at the only places a match can start:
+                    // the first match at or after the end of the previous one.
+                    let mut caps = re.regex.create_captures();
+                    let mut resume = 0;
+                    for span in starts {
+                        if span.start < resume {
+                            continue;
+                        }
+                        let input = Input::new(bytes).span(span).anchored(ReAnchored::Yes);
+                        if re.regex.search_half(&input).is_none() {
+                            continue;
+                        }
+                        re.regex.search_captures(&input, &mut caps);
+                        if let Some(m) = caps.get_match() {
+                            resume = m.end().max(m.start() + 1);
+                            scan.keep(r, &caps);
+                        }
+                    }
+                }
+            }
         }
+        let mut out = scan.out;
         dedup_overlaps(&self.rules, &mut out);
-        if let Some(lines) = lines.get() {
+        if let Some(lines) = scan.lines.get() {
             redact_neighbours(bytes, lines, &mut out);
         }
         out.sort_by_key(|m| (m.secret_span.start, m.rule));
         out
     }
 
-    fn scan_rule(
-        &self,
-        r: usize,
-        blob: BlobId,
-        bytes: &[u8],
-        lines: &std::cell::OnceCell<LineIndex>,
-        out: &mut Vec<Match>,
-    ) {
-        let rule = &self.rules.rules[r];
-        let Some(re) = rule.regex() else { return };
-        for caps in re.captures_iter(bytes) {
-            let whole = caps.get(0).expect("group 0 always participates");
-            let secret_m = caps.name("secret").unwrap_or(whole);
-            let secret_bytes = secret_m.as_bytes();
-            if secret_bytes.is_empty() {
-                continue;
+    /// Where in a blob of `len` bytes rule `r` must search. Every match of a rule with a [`Reach`] contains an
+    /// occurrence of one of its keywords, so it lies inside the stretch that reach spans around that occurrence,
+    /// and a search limited to the stretch (look-around still sees the whole blob) finds it. A rule whose
+    /// matches start at the keyword is tried anchored at each occurrence; others search the stretches, merged
+    /// where they overlap. The whole blob is searched when the rule has no reach, the occurrences were too many
+    /// to keep, or the stretches would cover most of the blob.
+    fn plan(&self, r: usize, re: &ScanRegex, bytes: &[u8], candidates: &Candidates) -> Plan {
+        let (Some(reach), Some(hits)) = (re.window, candidates.hits.as_ref()) else {
+            return Plan::Whole;
+        };
+        let len = bytes.len();
+        let mut spans: Vec<Range<usize>> = hits
+            .iter()
+            .filter(|h| self.keyword_rules[h.keyword()].contains(&r))
+            .map(|h| h.end() - self.keywords[h.keyword()].len())
+            .filter(|&start| {
+                // Where the rest of the pattern cannot follow the keyword, no match uses this occurrence.
+                re.suffix.as_ref().is_none_or(|suffix| {
+                    let input = Input::new(bytes)
+                        .span(start..(start + reach.after).min(len))
+                        .anchored(ReAnchored::Yes);
+                    suffix.search_half(&input).is_some()
+                })
+            })
+            .map(|start| start.saturating_sub(reach.before)..(start + reach.after).min(len))
+            .collect();
+        // Hits come in order of their end; keywords of different lengths can swap the starts.
+        spans.sort_unstable_by_key(|s| (s.start, s.end));
+        if reach.before == 0 {
+            spans.dedup_by_key(|s| s.start);
+            return Plan::Starts(spans);
+        }
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+        for s in spans {
+            match merged.last_mut() {
+                Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+                _ => merged.push(s),
             }
-            if let Some(min) = rule.def.entropy
-                && entropy::shannon(secret_bytes) < min
-            {
-                continue;
-            }
-            if self.is_placeholder(secret_bytes)
-                || rule
-                    .allow_regexes()
-                    .iter()
-                    .any(|a| a.is_match(secret_bytes))
-            {
-                continue;
-            }
-            let (validated, key) = match rule
-                .def
-                .validate
-                .as_deref()
-                .map(|v| validate::validate(v, secret_bytes))
-            {
-                None => (false, None),
-                Some(Validation::Invalid) => continue,
-                Some(Validation::Valid(key)) => (true, key),
-                Some(Validation::Unverified(key)) => (false, key),
-            };
-            let span = whole.range();
-            let secret_span = secret_m.range();
-            let lines = lines.get_or_init(|| LineIndex::new(bytes));
-            let (line, column) = lines.line_col(bytes, secret_span.start);
-            let end = lines.line_col(bytes, secret_span.end);
-            let capture = |name: &str| {
-                caps.name(name)
-                    .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
-            };
-            let window = lines.window(line, rule.context_lines());
-            let key_id = capture("key_id").or_else(|| {
-                context_capture(rule.key_id_context(), &bytes[window.clone()], "key_id")
-            });
-            let issuer_id = capture("issuer_id")
-                .or_else(|| context_capture(rule.issuer_context(), &bytes[window], "issuer_id"));
-            out.push(Match {
-                rule: r,
-                blob,
-                span,
-                secret_span: secret_span.clone(),
-                secret: Secret::new(String::from_utf8_lossy(secret_bytes).into_owned()),
-                line,
-                column,
-                end,
-                key_id,
-                issuer_id,
-                validated,
-                key,
-                inline_allowed: inline_allowed(bytes, lines, line),
-                snippet: snippet(bytes, lines, line, end.0, &secret_span),
-            });
+        }
+        let covered: usize = merged.iter().map(ExactSizeIterator::len).sum();
+        if covered * WINDOW_COVERAGE_LIMIT < len {
+            Plan::Windows(merged)
+        } else {
+            Plan::Whole
         }
     }
 
@@ -346,6 +436,97 @@ impl Scanner {
         let lower = secret.to_ascii_lowercase();
         let has = |w: &str| memchr::memmem::find(&lower, w.as_bytes()).is_some();
         PLACEHOLDER_WORDS.iter().any(|w| has(w)) || self.stopwords.iter().any(|w| has(w))
+    }
+}
+
+/// How one rule searches one blob (see [`Scanner::plan`]).
+enum Plan {
+    /// Every match, over the whole blob.
+    Whole,
+    /// Every match inside each of these disjoint stretches.
+    Windows(Vec<Range<usize>>),
+    /// A match anchored at the start of each stretch (in order, skipping starts inside an earlier match).
+    Starts(Vec<Range<usize>>),
+}
+
+/// One blob being matched: what each match needs to become a [`Match`], and the matches kept so far.
+struct BlobScan<'a> {
+    scanner: &'a Scanner,
+    blob: BlobId,
+    bytes: &'a [u8],
+    /// Lines are indexed only once a regex has matched: most blobs with a keyword have no match.
+    lines: std::cell::OnceCell<LineIndex>,
+    out: Vec<Match>,
+}
+
+impl BlobScan<'_> {
+    /// Keeps a match of rule `r` if it passes the rule's entropy, placeholder, allow and validator filters.
+    fn keep(&mut self, r: usize, caps: &Captures) {
+        let bytes = self.bytes;
+        let rule = &self.scanner.rules.rules[r];
+        let Some(whole) = caps.get_match() else {
+            return;
+        };
+        let span = whole.range();
+        let secret_span = caps
+            .get_group_by_name("secret")
+            .map_or(span.clone(), |s| s.range());
+        let secret_bytes = &bytes[secret_span.clone()];
+        if secret_bytes.is_empty() {
+            return;
+        }
+        if let Some(min) = rule.def.entropy
+            && entropy::shannon(secret_bytes) < min
+        {
+            return;
+        }
+        if self.scanner.is_placeholder(secret_bytes)
+            || rule
+                .allow_regexes()
+                .iter()
+                .any(|a| a.is_match(secret_bytes))
+        {
+            return;
+        }
+        let (validated, key) = match rule
+            .def
+            .validate
+            .as_deref()
+            .map(|v| validate::validate(v, secret_bytes))
+        {
+            None => (false, None),
+            Some(Validation::Invalid) => return,
+            Some(Validation::Valid(key)) => (true, key),
+            Some(Validation::Unverified(key)) => (false, key),
+        };
+        let lines = self.lines.get_or_init(|| LineIndex::new(bytes));
+        let (line, column) = lines.line_col(bytes, secret_span.start);
+        let end = lines.line_col(bytes, secret_span.end);
+        let capture = |name: &str| {
+            caps.get_group_by_name(name)
+                .map(|m| String::from_utf8_lossy(&bytes[m.range()]).into_owned())
+        };
+        let window = lines.window(line, rule.context_lines());
+        let key_id = capture("key_id")
+            .or_else(|| context_capture(rule.key_id_context(), &bytes[window.clone()], "key_id"));
+        let issuer_id = capture("issuer_id")
+            .or_else(|| context_capture(rule.issuer_context(), &bytes[window], "issuer_id"));
+        self.out.push(Match {
+            rule: r,
+            blob: self.blob,
+            span,
+            secret_span: secret_span.clone(),
+            secret: Secret::new(String::from_utf8_lossy(secret_bytes).into_owned()),
+            line,
+            column,
+            end,
+            key_id,
+            issuer_id,
+            validated,
+            key,
+            inline_allowed: inline_allowed(bytes, lines, line),
+            snippet: snippet(bytes, lines, line, end.0, &secret_span),
+        });
     }
 }
 

@@ -113,28 +113,35 @@ impl KeywordTable {
         self.trans[usize::from(sid.wrapping_add(u16::from(self.classes[usize::from(byte)])))]
     }
 
-    /// Walks `bytes` from state `sid`, reporting keywords; true when `on_keyword` asked to stop.
+    /// Walks `bytes` (which start at offset `base` of the blob) from state `sid`, reporting each keyword
+    /// occurrence with the blob offset just past its end; true when `on_keyword` asked to stop.
     pub(super) fn scan(
         &self,
         bytes: &[u8],
+        base: usize,
         mut sid: u16,
-        on_keyword: &mut dyn FnMut(usize) -> bool,
+        on_keyword: &mut dyn FnMut(usize, usize) -> bool,
     ) -> bool {
-        for &b in bytes {
+        for (i, &b) in bytes.iter().enumerate() {
             sid = self.next(sid, b);
-            if sid < self.match_limit && self.report(sid, on_keyword) {
+            if sid < self.match_limit && self.report(sid, base + i + 1, on_keyword) {
                 return true;
             }
         }
         false
     }
 
-    /// Reports the keywords that end in match state `sid`; true when `on_keyword` asked to stop.
+    /// Reports the keywords that end at `end` in match state `sid`; true when `on_keyword` asked to stop.
     #[inline(never)]
-    pub(super) fn report(&self, sid: u16, on_keyword: &mut dyn FnMut(usize) -> bool) -> bool {
+    pub(super) fn report(
+        &self,
+        sid: u16,
+        end: usize,
+        on_keyword: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> bool {
         self.matches[usize::from(sid >> self.stride_log2)]
             .iter()
-            .any(|&kw| on_keyword(kw))
+            .any(|&kw| on_keyword(kw, end))
     }
 }
 
@@ -173,6 +180,27 @@ mod tests {
                 })
             })
             .collect()
+    }
+
+    /// The naive reference for keyword occurrences: every (end, keyword) in the lowercased bytes, in order.
+    fn reference_hits(scanner: &Scanner, bytes: &[u8]) -> Vec<Hit> {
+        let lower = bytes.to_ascii_lowercase();
+        let mut out: Vec<Hit> = scanner
+            .keywords
+            .iter()
+            .enumerate()
+            .flat_map(|(keyword, k)| {
+                (0..lower.len())
+                    .filter(|&at| lower[at..].starts_with(k))
+                    .map(move |at| Hit {
+                        end: u32::try_from(at + k.len()).expect("test blobs are small"),
+                        keyword: u32::try_from(keyword).expect("few keywords"),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        out.sort_unstable_by_key(|h| (h.end, h.keyword));
+        out
     }
 
     /// Every distinct keyword of the built-in rules.
@@ -227,7 +255,7 @@ mod tests {
     /// Candidates of the one-lane walk straight off the DFA (the path for automata too big for the table).
     fn one_lane_candidates(scanner: &Scanner, bytes: &[u8]) -> Vec<usize> {
         let mut hit = vec![false; scanner.rules.rules.len()];
-        scanner.scan_one_lane(bytes, &mut |kw| {
+        scanner.scan_one_lane(bytes, &mut |kw, _| {
             for &r in &scanner.keyword_rules[kw] {
                 hit[r] = true;
             }
@@ -284,11 +312,11 @@ mod tests {
                 }
             }
             let want = reference(&scanner, &buf);
-            assert_eq!(
-                scanner.candidate_rules(&buf),
-                want,
-                "round {round}, {len} bytes"
-            );
+            let found = scanner.candidate_rules(&buf);
+            assert_eq!(found.rules, want, "round {round}, {len} bytes");
+            if let Some(hits) = &found.hits {
+                assert_eq!(hits, &reference_hits(&scanner, &buf), "round {round}, hits");
+            }
             assert_eq!(
                 one_lane_candidates(&scanner, &buf),
                 want,
@@ -312,7 +340,7 @@ mod tests {
                         let planted = mixed_case(&mut rng, &kw);
                         plant(&mut buf, at, &planted);
                         assert_eq!(
-                            scanner.candidate_rules(&buf),
+                            scanner.candidate_rules(&buf).rules,
                             reference(&scanner, &buf),
                             "{:?} at {at} of {len}",
                             String::from_utf8_lossy(&kw)

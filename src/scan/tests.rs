@@ -1,0 +1,92 @@
+//! The search plans (anchored starts, windows around keywords) hold to searching every whole blob.
+
+use super::*;
+use crate::rules::generate;
+
+/// A small deterministic xorshift generator, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// What identifies a match, for comparing two scans: rule, match, secret and key id.
+type Summary = (usize, Range<usize>, Range<usize>, Option<String>);
+
+fn summary(matches: &[Match]) -> Vec<Summary> {
+    matches
+        .iter()
+        .map(|m| {
+            (
+                m.rule,
+                m.span.clone(),
+                m.secret_span.clone(),
+                m.key_id.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Source-like lines that mention the built-in keywords without being secrets.
+const FILLER: &[&str] = &[
+    "let token_count = tokens.len();\n",
+    "path = os.path.join(root, name)\n",
+    "    if (apiKey == null) { throw new Error(\"no api key\"); }\n",
+    "SECRET_KEY = os.environ[\"SECRET_KEY\"]\n",
+    "user-agent: curl/8.1; -us-east-1 sk skip ghp_ xoxb- AKIA eyJ\n",
+    "password: ${DB_PASSWORD}\n",
+    "-----BEGIN PUBLIC KEY-----\n",
+    "\n",
+    "x",
+    "tokentokentoken=",
+];
+
+#[test]
+fn plans_find_what_whole_blob_searches_find() {
+    let rules = Arc::new(RuleSet::builtin().expect("built-in rules load"));
+    let planned = Scanner::new(Arc::clone(&rules)).expect("scanner builds");
+    let mut whole = Scanner::new(Arc::clone(&rules)).expect("scanner builds");
+    whole.plans = false;
+    let examples: Vec<String> = rules
+        .rules
+        .iter()
+        .flat_map(|r| r.def.examples.iter().chain(&r.def.negative_examples))
+        .map(|e| generate::expand(e).expect("examples expand"))
+        .collect();
+    let mut rng = Rng(0x0dd_ba11_5eed);
+    let mut total = 0;
+    for round in 0..300 {
+        // Examples packed close together (their windows overlap and merge), glued to filler and to each
+        // other, sometimes cut short, in blobs large enough for several lanes.
+        let mut blob = Vec::new();
+        for _ in 0..rng.below(40) + 1 {
+            match rng.below(4) {
+                0 => blob.extend_from_slice(FILLER[rng.below(FILLER.len())].as_bytes()),
+                1 => {
+                    let e = examples[rng.below(examples.len())].as_bytes();
+                    blob.extend_from_slice(&e[..rng.below(e.len() + 1)]);
+                }
+                _ => blob.extend_from_slice(examples[rng.below(examples.len())].as_bytes()),
+            }
+            if rng.below(3) == 0 {
+                blob.push(b"\n \"';=:"[rng.below(7)]);
+            }
+        }
+        let id = BlobId::of_bytes(&blob);
+        let want = whole.scan(id, &blob);
+        let got = planned.scan(id, &blob);
+        assert_eq!(
+            summary(&got),
+            summary(&want),
+            "round {round}: {}",
+            String::from_utf8_lossy(&blob)
+        );
+        total += want.len();
+    }
+    assert!(total > 1000, "the blobs hold many matches ({total})");
+}
