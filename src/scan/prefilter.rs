@@ -31,37 +31,46 @@ impl KeywordTable {
         // Every state reachable from the start, then the bytes grouped by their transition column: two bytes
         // with the same next state everywhere share a class (for these keywords, the bytes that equal the same
         // keyword byte ASCII-case-insensitively, and all other bytes together).
-        let mut rows: Vec<aho_corasick::automaton::StateID> = vec![start];
-        let mut seen = std::collections::HashMap::new();
-        seen.insert(start, 0usize);
+        // State ids index the DFA's own transition table, so a vector maps them to rows without hashing.
+        let mut rows: Vec<aho_corasick::automaton::StateID> = Vec::new();
+        let mut row_of: Vec<usize> = Vec::new();
+        let mut visit = |sid: aho_corasick::automaton::StateID, rows: &mut Vec<_>| {
+            let i = sid.as_usize();
+            if row_of.len() <= i {
+                row_of.resize(i + 1, usize::MAX);
+            }
+            if row_of[i] == usize::MAX {
+                row_of[i] = rows.len();
+                rows.push(sid);
+            }
+        };
+        visit(start, &mut rows);
         let mut i = 0;
         while i < rows.len() {
             for b in 0..=255u8 {
-                let next = dfa.next_state(Anchored::No, rows[i], b);
-                if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(next) {
-                    e.insert(rows.len());
-                    rows.push(next);
-                }
+                visit(dfa.next_state(Anchored::No, rows[i], b), &mut rows);
             }
             i += 1;
         }
-        let column = |b: u8| -> Vec<aho_corasick::automaton::StateID> {
-            rows.iter()
-                .map(|&s| dfa.next_state(Anchored::No, s, b))
-                .collect()
-        };
-        let mut columns: Vec<Vec<aho_corasick::automaton::StateID>> = Vec::new();
+        let row = |sid: aho_corasick::automaton::StateID| row_of[sid.as_usize()];
+        let mut columns: Vec<Vec<usize>> = Vec::new();
+        let mut class_of_column: std::collections::HashMap<Vec<usize>, u8> =
+            std::collections::HashMap::new();
         let mut classes = [0u8; 256];
         for b in 0..=255u8 {
-            let col = column(b);
-            let class = match columns.iter().position(|c| *c == col) {
-                Some(c) => c,
+            let col: Vec<usize> = rows
+                .iter()
+                .map(|&s| row(dfa.next_state(Anchored::No, s, b)))
+                .collect();
+            classes[usize::from(b)] = match class_of_column.get(&col) {
+                Some(&class) => class,
                 None => {
+                    let class = u8::try_from(columns.len()).ok()?;
+                    class_of_column.insert(col.clone(), class);
                     columns.push(col);
-                    columns.len() - 1
+                    class
                 }
             };
-            classes[usize::from(b)] = u8::try_from(class).ok()?;
         }
         let stride = columns.len().next_power_of_two();
         let stride_log2 = stride.trailing_zeros();
@@ -71,12 +80,12 @@ impl KeywordTable {
         // Match states first.
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by_key(|&r| !dfa.is_match(rows[r]));
-        let mut row_of = vec![0usize; rows.len()];
+        let mut placed = vec![0usize; rows.len()];
         for (new, &old) in order.iter().enumerate() {
-            row_of[old] = new;
+            placed[old] = new;
         }
         let id = |old: usize| -> u16 {
-            u16::try_from(row_of[old] << stride_log2)
+            u16::try_from(placed[old] << stride_log2)
                 .expect("checked: rows * stride fits in 16 bits")
         };
         let mut trans: Box<[u16; 1 << 16]> = vec![0u16; 1 << 16]
@@ -85,7 +94,7 @@ impl KeywordTable {
             .expect("the vector has 2^16 entries");
         for (old, _) in rows.iter().enumerate() {
             for (class, col) in columns.iter().enumerate() {
-                trans[usize::from(id(old)) + class] = id(seen[&col[old]]);
+                trans[usize::from(id(old)) + class] = id(col[old]);
             }
         }
         let match_rows = order.iter().take_while(|&&r| dfa.is_match(rows[r])).count();
