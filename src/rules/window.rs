@@ -322,7 +322,9 @@ mod tests {
     fn the_suffix_checks_the_pattern_from_the_keyword_on() {
         let kws = ["-US".to_string()];
         let re = ScanRegex::new(r"(?-u)\b[0-9a-f]{32}-us[0-9]{1,2}\b", &kws).expect("compiles");
-        let suffix = re.suffix.expect("the keyword is in the top-level concatenation");
+        let suffix = re
+            .suffix
+            .expect("the keyword is in the top-level concatenation");
         let at = |hay: &[u8]| {
             let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
             suffix.search_half(&input).map(|m| m.offset())
@@ -340,7 +342,12 @@ mod tests {
         // Their keywords (`token`, `secret`, `api`, `passw`) are on many lines of ordinary source code, so a
         // pattern edit that loses the window would slow every scan down.
         let rules = crate::rules::RuleSet::builtin().expect("built-in rules load");
-        for id in ["generic.token", "generic.secret", "generic.api-key", "generic.password"] {
+        for id in [
+            "generic.token",
+            "generic.secret",
+            "generic.api-key",
+            "generic.password",
+        ] {
             let re = rules
                 .get(id)
                 .and_then(|r| r.scan_regex())
