@@ -211,9 +211,11 @@ impl<'a> BlobSink<'a> {
                 duplicates.push((id, origin));
             }
         }
+        let index: HashMap<BlobId, usize> =
+            hits.iter().enumerate().map(|(i, h)| (h.id, i)).collect();
         for (id, origin) in duplicates {
-            if let Some(h) = hits.iter_mut().find(|h| h.id == id) {
-                h.origins.push(origin);
+            if let Some(&i) = index.get(&id) {
+                hits[i].origins.push(origin);
             }
         }
         for h in &mut hits {
