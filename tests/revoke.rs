@@ -1008,3 +1008,61 @@ fn typing_revoke_at_the_terminal_prompt_carries_out_the_plan_and_anything_else_d
     assert!(!fake.is_live(&gl), "typing REVOKE revoked nothing: {out}");
     assert!(!out.contains(&gl), "the terminal showed the secret");
 }
+
+#[test]
+fn scan_verify_revoke_probes_each_key_once_and_skips_keys_found_dead() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = fake_token("glpat-", "verify-once-live", 20);
+    let dead = fake_token("glpat-", "verify-once-dead", 20);
+    fake.live(&live);
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("src/ci.env"),
+        format!("# fake tokens for a keysweep test\nGL_A={live}\nGL_B={dead}\n"),
+    )
+    .expect("plant");
+    std::fs::write(
+        dir.path().join("inventory.toml"),
+        format!(
+            "[[key]]\n{}\n[[key]]\n{}\n",
+            secret_entry("gitlab", "gl-live", &live),
+            secret_entry("gitlab", "gl-dead", &dead)
+        ),
+    )
+    .expect("inventory");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &[
+            "scan",
+            "src",
+            "-f",
+            "json",
+            "--inventory",
+            "inventory.toml",
+            "--verify",
+            "--revoke",
+            "--yes",
+            "--audit-log",
+            "audit.jsonl",
+        ],
+    );
+    assert_eq!(code, 1, "findings still count: {out}{err}");
+    let probes = |token: &str| fake.count_with("GET", "/api/v4/personal_access_tokens/self", token);
+    assert_eq!(probes(&live), 1, "the scan's probe is the only one: {err}");
+    assert_eq!(probes(&dead), 1, "{err}");
+    let deletes =
+        |token: &str| fake.count_with("DELETE", "/api/v4/personal_access_tokens/self", token);
+    assert_eq!(deletes(&live), 1, "{err}");
+    assert_eq!(
+        deletes(&dead),
+        0,
+        "a key the scan found dead is not revoked: {err}"
+    );
+    assert!(!fake.is_live(&live));
+    assert!(
+        err.contains("already_revoked") || err.contains("already revoked"),
+        "{err}"
+    );
+}

@@ -223,9 +223,11 @@ pub fn run_after_scan(
         Some(p) => Some(Inventory::load(p, &cfg.file)?),
         None => None,
     };
+    // With --verify the scan has just probed every finding: no key is probed a second time here, and a key
+    // the probe found dead is not revoked.
     let opts = RevokeOptions {
         yes,
-        verify: cfg.verify,
+        verify: false,
         audit_log: audit_log.map_or_else(
             || PathBuf::from(audit::DEFAULT_AUDIT_LOG),
             Path::to_path_buf,
@@ -234,13 +236,36 @@ pub fn run_after_scan(
         resume: false,
         json: false,
     };
-    let items = plan::build(
+    let mut items = plan::build(
         findings,
         inventory.as_ref(),
         &cfg.file,
         &SecretSource::InMemory,
         false,
     )?;
+    for item in &mut items {
+        let Some(live) = findings
+            .iter()
+            .find(|f| f.fingerprint == item.fingerprint)
+            .and_then(|f| f.liveness.as_ref())
+        else {
+            continue;
+        };
+        let dead = live.status == "dead";
+        match (item.action, &mut item.outcome) {
+            (Action::Revoke | Action::Manual, _) if dead => {
+                item.action = Action::Refuse;
+                item.reason = "the scan's --verify probe found it already revoked".into();
+                item.outcome = Some(RevocationOutcome::AlreadyRevoked {
+                    detail: format!("probe during the scan: {}", live.detail),
+                });
+            }
+            (Action::Manual, Some(RevocationOutcome::ManualRequired { steps, .. })) => {
+                steps.insert(0, format!("Liveness at scan time: {}.", live.detail));
+            }
+            _ => {}
+        }
+    }
     let stderr = std::io::stderr();
     let mut out = stderr.lock();
     run_plan(&cfg.file, items, &opts, &mut out)
