@@ -243,9 +243,14 @@ pub struct RevokeArgs {
     /// default).
     #[arg(long)]
     pub include_unlisted: bool,
-    /// The scan root the findings' paths are relative to (secrets are re-read from there).
+    /// The scan root the findings' paths are relative to (secrets are re-read from there). For a sweep's
+    /// report, the directory its repository names are relative to (`sweep --dir`).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub root: PathBuf,
+    /// For a sweep's report: the sweep's cache directory, where repositories given by URL were mirrored
+    /// [default: ~/.cache/keysweep].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Configuration file [default: .keysweep.toml at the git root of --root, else in --root].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -292,7 +297,8 @@ pub struct SweepArgs {
     /// Every repository of a GitHub organisation (token from GITHUB_TOKEN).
     #[arg(long, value_name = "ORG")]
     pub github_org: Option<String>,
-    /// Where remote repositories are mirrored [default: ~/.cache/keysweep/repos].
+    /// Cache directory: mirrors of remote repositories under DIR/repos, the state of unfinished sweeps under
+    /// DIR/sweeps [default: ~/.cache/keysweep].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Take only this machine's share: K of N (1-based).

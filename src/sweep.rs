@@ -219,10 +219,20 @@ fn next_link(header: &str) -> Option<String> {
     })
 }
 
+/// Where [`mirror`] keeps the mirror of `url` under `cache`.
+pub fn mirror_dir(url: &str, cache: &Path) -> PathBuf {
+    let id = hex::encode(&Sha256::digest(url.as_bytes())[..12]);
+    cache.join("repos").join(format!("{id}.git"))
+}
+
+/// Whether a sweep repository name is a clone URL (mirrored) rather than a local path.
+pub fn is_remote(name: &str) -> bool {
+    name.contains("://") || name.starts_with("git@")
+}
+
 /// Mirrors a remote repository into the cache: `git clone --mirror` the first time, `git fetch` after.
 pub fn mirror(url: &str, cache: &Path) -> Result<PathBuf> {
-    let id = hex::encode(&Sha256::digest(url.as_bytes())[..12]);
-    let dir = cache.join("repos").join(format!("{id}.git"));
+    let dir = mirror_dir(url, cache);
     let mut git = Process::new("git");
     git.env("GIT_TERMINAL_PROMPT", "0");
     if let Ok(token) = std::env::var("GITHUB_TOKEN")
@@ -261,7 +271,8 @@ fn state_dir(cache: &Path, key: &str) -> PathBuf {
         .join(hex::encode(&Sha256::digest(key.as_bytes())[..12]))
 }
 
-fn default_cache() -> PathBuf {
+/// The cache directory when `--cache-dir` is not given: `$XDG_CACHE_HOME/keysweep`, else `~/.cache/keysweep`.
+pub fn default_cache() -> PathBuf {
     std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))

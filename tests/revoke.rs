@@ -10,6 +10,24 @@ use common::{
     keysweep_cmd, keysweep_in, read_json, run, sha256_hex,
 };
 
+/// Initialises a repository at `dir` (if needed) and commits `rel` from its work tree.
+fn commit_file(dir: &std::path::Path, rel: &str) {
+    let repo = git2::Repository::init(dir).expect("init");
+    let mut index = repo.index().expect("index");
+    index.add_path(std::path::Path::new(rel)).expect("add");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let sig = git2::Signature::new(
+        "Fake Dev",
+        "dev@example.invalid",
+        &git2::Time::new(1_700_000_000, 0),
+    )
+    .expect("signature");
+    repo.commit(Some("HEAD"), &sig, &sig, "add fake credentials", &tree, &[])
+        .expect("commit");
+}
+
 fn secret_entry(provider: &str, key_id: &str, token: &str) -> String {
     format!(
         "provider = \"{provider}\"\nkey_id = \"{key_id}\"\nsecret_sha256 = \"{}\"\n",
@@ -570,22 +588,7 @@ fn a_secret_deleted_from_the_tree_is_re_read_from_its_git_blob() {
     root.plant_token("old.env", "gitlab.pat", "gitlab", &gl);
     root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
     // Commit the file, then delete it from the work tree: only the blob remains.
-    let repo = git2::Repository::init(root.path()).expect("init");
-    let mut index = repo.index().expect("index");
-    index
-        .add_path(std::path::Path::new("old.env"))
-        .expect("add");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let sig = git2::Signature::new(
-        "Fake Dev",
-        "dev@example.invalid",
-        &git2::Time::new(1_700_000_000, 0),
-    )
-    .expect("signature");
-    repo.commit(Some("HEAD"), &sig, &sig, "add fake credentials", &tree, &[])
-        .expect("commit");
+    commit_file(root.path(), "old.env");
     std::fs::remove_file(root.path().join("old.env")).expect("rm");
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
     assert_eq!(code, 0, "{out}{err}");
@@ -1065,4 +1068,136 @@ fn scan_verify_revoke_probes_each_key_once_and_skips_keys_found_dead() {
         err.contains("already_revoked") || err.contains("already revoked"),
         "{err}"
     );
+}
+
+#[test]
+fn revoke_from_a_sweep_report_re_reads_each_secret_in_its_own_repository() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repos = dir.path().join("repos");
+    let mut inventory = String::new();
+    let mut tokens = Vec::new();
+    // The same path in both repositories; in the second the file is gone from the work tree, so only its
+    // blob remains.
+    for name in ["team-a/api", "team-b/web"] {
+        let token = fake_token("glpat-", name, 20);
+        fake.live(&token);
+        let repo = repos.join(name);
+        std::fs::create_dir_all(&repo).expect("mkdir");
+        std::fs::write(
+            repo.join("deploy.env"),
+            format!("# fake token for a keysweep test\nGITLAB_TOKEN={token}\n"),
+        )
+        .expect("plant");
+        commit_file(&repo, "deploy.env");
+        inventory.push_str(&format!(
+            "[[key]]\n{}\n",
+            secret_entry("gitlab", name, &token)
+        ));
+        tokens.push(token);
+    }
+    std::fs::remove_file(repos.join("team-b/web/deploy.env")).expect("rm");
+    std::fs::write(dir.path().join("inventory.toml"), inventory).expect("inventory");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &["sweep", "--dir", "repos", "-f", "json", "-o", "report.json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.path().join("report.json"));
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &[
+            "revoke",
+            "--findings",
+            "report.json",
+            "--inventory",
+            "inventory.toml",
+            "--root",
+            "repos",
+            "--audit-log",
+            "audit.jsonl",
+            "--yes",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    for token in &tokens {
+        assert!(!fake.is_live(token), "revoked: {out}{err}");
+    }
+}
+
+#[test]
+fn revoke_from_a_sweep_of_clone_urls_reads_the_mirrors_in_the_cache() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let origin = dir.path().join("origin");
+    std::fs::create_dir_all(&origin).expect("mkdir");
+    let token = fake_token("glpat-", "mirrored", 20);
+    fake.live(&token);
+    std::fs::write(
+        origin.join("ci.env"),
+        format!("# fake token for a keysweep test\nGITLAB_TOKEN={token}\n"),
+    )
+    .expect("plant");
+    commit_file(&origin, "ci.env");
+    let url = format!("file://{}", origin.display());
+    std::fs::write(dir.path().join("repos.txt"), format!("{url}\n")).expect("list");
+    std::fs::write(
+        dir.path().join("inventory.toml"),
+        format!("[[key]]\n{}", secret_entry("gitlab", "mirrored", &token)),
+    )
+    .expect("inventory");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &[
+            "sweep",
+            "--repos",
+            "repos.txt",
+            "--cache-dir",
+            "cache",
+            "-f",
+            "json",
+            "-o",
+            "report.json",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.path().join("report.json"));
+    assert_eq!(
+        report["findings"][0]["locations"][0]["repository"], url,
+        "{report:#}"
+    );
+    // The origin goes away; the mirror in the cache still has the blob.
+    std::fs::remove_dir_all(&origin).expect("rm origin");
+    let revoke = |extra: &[&str]| {
+        let mut args = vec![
+            "revoke",
+            "--findings",
+            "report.json",
+            "--inventory",
+            "inventory.toml",
+            "--audit-log",
+            "audit.jsonl",
+            "--yes",
+        ];
+        args.extend_from_slice(extra);
+        keysweep_in(&fake, dir.path(), &args)
+    };
+    let (code, out, err) = revoke(&["--cache-dir", "elsewhere"]);
+    assert_ne!(code, 0, "no mirror there: {out}{err}");
+    assert!(fake.is_live(&token));
+    assert!(
+        err.contains("no git repository at") || out.contains("no git repository at"),
+        "{out}{err}"
+    );
+    let (code, out, err) = revoke(&["--cache-dir", "cache"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!fake.is_live(&token));
 }

@@ -330,8 +330,13 @@ pub fn run(args: &RevokeArgs) -> Result<ExitStatus> {
     };
     let findings = read_findings(&args.findings)?;
     let (rules, _) = crate::rules::RuleSet::load(true, &file.rules.paths, &file.rules.disable)?;
+    let cache = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(crate::sweep::default_cache);
     let source = SecretSource::Reread {
         root: &root,
+        cache: &cache,
         rules: Arc::new(rules),
     };
     let items = plan::build(

@@ -4,7 +4,7 @@
 //! steps, or a refusal with its reason. Nothing here calls a provider.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -83,10 +83,13 @@ pub struct PlanItem {
 pub enum SecretSource<'a> {
     /// Findings of this very scan (their secrets are in memory).
     InMemory,
-    /// A findings file: re-read each secret under `root` (files, or blobs of the repository there).
+    /// A findings file: re-read each secret under `root` (files, or blobs of the repository there), or for a
+    /// sweep's report from the location's repository.
     Reread {
         /// The scan root the locations are relative to.
         root: &'a Path,
+        /// A sweep's cache directory, where repositories named by URL were mirrored.
+        cache: &'a Path,
         /// The rules to re-find the secret with.
         rules: Arc<RuleSet>,
     },
@@ -206,12 +209,45 @@ fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
     out
 }
 
-/// Re-reads a finding's secret from its recorded locations and checks it against the fingerprint.
-pub fn reread(f: &Finding, root: &Path, scanner: &Scanner) -> Result<Reread, String> {
+/// Where a sweep location's repository is: the mirror of a URL under `cache`, else a path (relative ones
+/// under `root`, as `sweep --dir` names them; never through `..`).
+fn repository_dir(name: &str, root: &Path, cache: &Path) -> Option<PathBuf> {
+    if crate::sweep::is_remote(name) {
+        return Some(crate::sweep::mirror_dir(name, cache));
+    }
+    let path = Path::new(name);
+    (!path
+        .components()
+        .any(|c| c == std::path::Component::ParentDir))
+    .then(|| root.join(path))
+}
+
+/// Re-reads a finding's secret from its recorded locations and checks it against the fingerprint. A location
+/// of a sweep is read in its own repository (see [`repository_dir`]); others under `root`.
+pub fn reread(f: &Finding, root: &Path, cache: &Path, scanner: &Scanner) -> Result<Reread, String> {
     let rules = scanner.rules();
-    let repo = git2::Repository::discover(root).ok();
+    let root_repo = git2::Repository::discover(root).ok();
     let mut tried = Vec::new();
     for loc in &f.locations {
+        let swept = match loc.repository.as_deref() {
+            Some(name) => match repository_dir(name, root, cache) {
+                Some(dir) => Some(dir),
+                None => {
+                    tried.push(format!("repository {name} (outside the scan root)"));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let base = swept.as_deref().unwrap_or(root);
+        let swept_repo = swept
+            .as_deref()
+            .and_then(|dir| git2::Repository::open(dir).ok());
+        let repo = if swept.is_some() {
+            swept_repo.as_ref()
+        } else {
+            root_repo.as_ref()
+        };
         let mut contents: Vec<Vec<u8>> = Vec::new();
         if loc.path != "-" && !loc.path.is_empty() {
             let rel = Path::new(&loc.path);
@@ -222,19 +258,27 @@ pub fn reread(f: &Finding, root: &Path, scanner: &Scanner) -> Result<Reread, Str
             {
                 tried.push(format!("{} (outside the scan root)", loc.path));
             } else {
-                match std::fs::read(root.join(rel)) {
+                match std::fs::read(base.join(rel)) {
                     Ok(b) => contents.push(b),
-                    Err(e) => tried.push(format!("{}: {e}", root.join(rel).display())),
+                    Err(e) => tried.push(format!("{}: {e}", base.join(rel).display())),
                 }
             }
         }
-        if let Some(repo) = &repo
+        if let Some(repo) = repo
             && let Ok(oid) = git2::Oid::from_str(&loc.blob)
         {
             match repo.find_blob(oid) {
                 Ok(b) => contents.push(b.content().to_vec()),
-                Err(_) => tried.push(format!("blob {} not in {}", loc.blob, root.display())),
+                Err(_) => tried.push(format!("blob {} not in {}", loc.blob, base.display())),
             }
+        } else if let Some(dir) = &swept
+            && repo.is_none()
+        {
+            tried.push(format!(
+                "repository {}: no git repository at {}",
+                loc.repository.as_deref().unwrap_or_default(),
+                dir.display()
+            ));
         }
         for bytes in &contents {
             for m in scanner.scan(BlobId::of_bytes(bytes), bytes) {
@@ -296,27 +340,29 @@ pub fn build(
         // the file claims (a key id written into a findings file must not select an inventory key).
         let mut trusted = f.clone();
         let (secret, reread_error) = match (source, &scanner) {
-            (SecretSource::Reread { root, .. }, Some(scanner)) => match reread(f, root, scanner) {
-                Ok(r) => {
-                    let pk = r.spki.as_deref().map(|s| hex::encode(Sha256::digest(s)));
-                    let algorithm = f.key.as_ref().and_then(|k| k.algorithm.clone());
-                    trusted.key = (pk.is_some() || r.key_id.is_some() || r.issuer_id.is_some())
-                        .then_some(KeyInfo {
-                            key_id: r.key_id,
-                            issuer_id: r.issuer_id,
-                            public_key_sha256: pk,
-                            algorithm,
-                        });
-                    (Some(r.secret), None)
-                }
-                Err(e) => {
-                    // Unverified: the file's key id may still name manual steps, but nothing is called for it.
-                    if let Some(k) = trusted.key.as_mut() {
-                        k.public_key_sha256 = None;
+            (SecretSource::Reread { root, cache, .. }, Some(scanner)) => {
+                match reread(f, root, cache, scanner) {
+                    Ok(r) => {
+                        let pk = r.spki.as_deref().map(|s| hex::encode(Sha256::digest(s)));
+                        let algorithm = f.key.as_ref().and_then(|k| k.algorithm.clone());
+                        trusted.key = (pk.is_some() || r.key_id.is_some() || r.issuer_id.is_some())
+                            .then_some(KeyInfo {
+                                key_id: r.key_id,
+                                issuer_id: r.issuer_id,
+                                public_key_sha256: pk,
+                                algorithm,
+                            });
+                        (Some(r.secret), None)
                     }
-                    (None, Some(e))
+                    Err(e) => {
+                        // Unverified: the file's key id may still name manual steps, but nothing is called for it.
+                        if let Some(k) = trusted.key.as_mut() {
+                            k.public_key_sha256 = None;
+                        }
+                        (None, Some(e))
+                    }
                 }
-            },
+            }
             _ => (f.secret.reveal().map(str::to_string), None),
         };
         let hit = inventory.match_finding(&trusted, secret.as_deref());
