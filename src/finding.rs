@@ -193,6 +193,19 @@ pub struct Location {
     pub snippet: Option<Snippet>,
 }
 
+impl Location {
+    /// The path for people to read: a blob that no ref reaches (found by `--all-objects`) has no path, so it is
+    /// named by its id.
+    pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
+        if self.path.is_empty() {
+            let id = &self.blob[..self.blob.len().min(12)];
+            std::borrow::Cow::Owned(format!("(unreachable blob {id})"))
+        } else {
+            std::borrow::Cow::Borrowed(&self.path)
+        }
+    }
+}
+
 /// One distinct secret, with every place it was seen.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Finding {

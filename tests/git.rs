@@ -750,6 +750,35 @@ fn all_objects_includes_unreachable_blobs() {
     let f = &findings(&report)[0];
     assert_eq!(f["locations"][0]["blob"], dangling.to_string());
     assert_eq!(f["locations"][0]["in_head"], false);
+    // It has no path: human output names it by its id, annotations carry no file.
+    let out = Command::cargo_bin("keysweep")
+        .expect("binary built")
+        .arg("scan")
+        .arg(t.path())
+        .args(["--history", "--all-objects"])
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("keysweep runs");
+    let human = String::from_utf8_lossy(&out.stdout);
+    let short = &dangling.to_string()[..12];
+    assert!(
+        human.contains(&format!("(unreachable blob {short}):")),
+        "{human}"
+    );
+    let out = Command::cargo_bin("keysweep")
+        .expect("binary built")
+        .arg("scan")
+        .arg(t.path())
+        .args(["--history", "--all-objects", "--format", "github"])
+        .env_clear()
+        .output()
+        .expect("keysweep runs");
+    let annotations = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        annotations.starts_with("::error") && !annotations.contains("file="),
+        "{annotations}"
+    );
 }
 
 #[test]

@@ -32,7 +32,7 @@ impl super::Sink for Github {
                 .unwrap_or_default();
             for loc in &f.locations {
                 let mut props = Vec::new();
-                if loc.path != "-" {
+                if loc.path != "-" && !loc.path.is_empty() {
                     props.push(format!("file={}", escape_property(&loc.path)));
                     props.push(format!("line={}", loc.line));
                     props.push(format!("col={}", loc.column));

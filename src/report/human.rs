@@ -151,7 +151,9 @@ fn write_location(loc: &Location, st: &Style, out: &mut dyn Write) -> io::Result
     write!(
         out,
         "  {bold}{repo}{}:{}:{}{reset}",
-        loc.path, loc.line, loc.column
+        loc.display_path(),
+        loc.line,
+        loc.column
     )?;
     if let Some(c) = &loc.commit {
         write!(out, " {dim}commit {}", &c[..c.len().min(12)])?;

@@ -82,7 +82,12 @@ impl super::Sink for Markdown {
                         "| {} | `{}` | `{}` | {} | {} | `{}` | {} | {} |",
                         f.severity.as_str(),
                         cell(&f.rule_id),
-                        cell(&format!("{repo}{}:{}:{}", loc.path, loc.line, loc.column)),
+                        cell(&format!(
+                            "{repo}{}:{}:{}",
+                            loc.display_path(),
+                            loc.line,
+                            loc.column
+                        )),
                         commit,
                         cell(key_id),
                         cell(&secret.replace(['\r', '\n'], " ")),
