@@ -10,24 +10,6 @@ use common::{
     keysweep_cmd, keysweep_in, read_json, run, sha256_hex,
 };
 
-/// Initialises a repository at `dir` (if needed) and commits `rel` from its work tree.
-fn commit_file(dir: &std::path::Path, rel: &str) {
-    let repo = git2::Repository::init(dir).expect("init");
-    let mut index = repo.index().expect("index");
-    index.add_path(std::path::Path::new(rel)).expect("add");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let sig = git2::Signature::new(
-        "Fake Dev",
-        "dev@example.invalid",
-        &git2::Time::new(1_700_000_000, 0),
-    )
-    .expect("signature");
-    repo.commit(Some("HEAD"), &sig, &sig, "add fake credentials", &tree, &[])
-        .expect("commit");
-}
-
 fn secret_entry(provider: &str, key_id: &str, token: &str) -> String {
     format!(
         "provider = \"{provider}\"\nkey_id = \"{key_id}\"\nsecret_sha256 = \"{}\"\n",
@@ -588,7 +570,11 @@ fn a_secret_deleted_from_the_tree_is_re_read_from_its_git_blob() {
     root.plant_token("old.env", "gitlab.pat", "gitlab", &gl);
     root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
     // Commit the file, then delete it from the work tree: only the blob remains.
-    commit_file(root.path(), "old.env");
+    commit_all(
+        &git2::Repository::init(root.path()).expect("init"),
+        "add fake credentials",
+        1_700_000_000,
+    );
     std::fs::remove_file(root.path().join("old.env")).expect("rm");
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
     assert_eq!(code, 0, "{out}{err}");
@@ -1089,7 +1075,11 @@ fn revoke_from_a_sweep_report_re_reads_each_secret_in_its_own_repository() {
             format!("# fake token for a keysweep test\nGITLAB_TOKEN={token}\n"),
         )
         .expect("plant");
-        commit_file(&repo, "deploy.env");
+        commit_all(
+            &git2::Repository::init(&repo).expect("init"),
+            "add fake credentials",
+            1_700_000_000,
+        );
         inventory.push_str(&format!(
             "[[key]]\n{}\n",
             secret_entry("gitlab", name, &token)
@@ -1145,7 +1135,11 @@ fn revoke_from_a_sweep_of_clone_urls_reads_the_mirrors_in_the_cache() {
         format!("# fake token for a keysweep test\nGITLAB_TOKEN={token}\n"),
     )
     .expect("plant");
-    commit_file(&origin, "ci.env");
+    commit_all(
+        &git2::Repository::init(&origin).expect("init"),
+        "add fake credentials",
+        1_700_000_000,
+    );
     let url = format!("file://{}", origin.display());
     std::fs::write(dir.path().join("repos.txt"), format!("{url}\n")).expect("list");
     std::fs::write(
