@@ -156,23 +156,8 @@ impl KeywordTable {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::Rng;
     use super::super::*;
-
-    /// A small deterministic xorshift generator, so failures reproduce.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
 
     fn scanner() -> Scanner {
         Scanner::new(Arc::new(RuleSet::builtin().expect("built-in rules load")))

@@ -1,17 +1,22 @@
-//! The search plans (anchored starts, windows around keywords) hold to searching every whole blob.
+//! The search plans (anchored starts, windows around keywords) hold to searching every whole blob; and what the
+//! matcher's tests share.
 
 use super::*;
 use crate::rules::generate;
 
-/// A small deterministic xorshift generator, so failures reproduce.
-struct Rng(u64);
+/// A small deterministic xorshift generator, so failures reproduce (the matcher's tests share it).
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
+        self.0
+    }
+
+    pub(super) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
     }
 }
 
