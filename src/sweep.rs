@@ -99,7 +99,8 @@ pub fn repos_in_dir(root: &Path) -> Result<Vec<Repo>> {
     Ok(found)
 }
 
-fn looks_like_url(s: &str) -> bool {
+/// Whether a repository name is a clone URL (mirrored) rather than a local path.
+pub fn looks_like_url(s: &str) -> bool {
     s.contains("://") || (s.contains('@') && s.contains(':') && !Path::new(s).exists())
 }
 
@@ -223,11 +224,6 @@ fn next_link(header: &str) -> Option<String> {
 pub fn mirror_dir(url: &str, cache: &Path) -> PathBuf {
     let id = hex::encode(&Sha256::digest(url.as_bytes())[..12]);
     cache.join("repos").join(format!("{id}.git"))
-}
-
-/// Whether a sweep repository name is a clone URL (mirrored) rather than a local path.
-pub fn is_remote(name: &str) -> bool {
-    name.contains("://") || name.starts_with("git@")
 }
 
 /// Mirrors a remote repository into the cache: `git clone --mirror` the first time, `git fetch` after.

@@ -212,7 +212,7 @@ fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
 /// Where a sweep location's repository is: the mirror of a URL under `cache`, else a path (relative ones
 /// under `root`, as `sweep --dir` names them; never through `..`).
 fn repository_dir(name: &str, root: &Path, cache: &Path) -> Option<PathBuf> {
-    if crate::sweep::is_remote(name) {
+    if crate::sweep::looks_like_url(name) {
         return Some(crate::sweep::mirror_dir(name, cache));
     }
     let path = Path::new(name);
