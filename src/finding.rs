@@ -185,6 +185,9 @@ pub struct Location {
     pub date: Option<String>,
     /// Whether HEAD still contains it (history modes).
     pub in_head: Option<bool>,
+    /// How the secret is encoded here (`base64`), when it is not written as itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
     /// Line and column just past the secret, for SARIF regions.
     #[serde(skip)]
     pub end: Option<(usize, usize)>,
@@ -264,6 +267,8 @@ pub struct Match {
     pub inline_allowed: bool,
     /// Redacted context lines.
     pub snippet: Snippet,
+    /// How the secret is encoded where it is written (`base64`), when not as itself.
+    pub encoding: Option<&'static str>,
 }
 
 impl Match {
@@ -398,6 +403,7 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                     author: None,
                     date: None,
                     in_head: None,
+                    encoding: m.encoding.map(str::to_string),
                     end: Some(m.end),
                     snippet: Some(m.snippet.clone()),
                 };

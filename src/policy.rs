@@ -210,6 +210,7 @@ mod tests {
                 author: None,
                 date: None,
                 in_head: None,
+                encoding: None,
                 end: None,
                 snippet: None,
             }],

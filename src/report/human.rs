@@ -155,6 +155,9 @@ fn write_location(loc: &Location, st: &Style, out: &mut dyn Write) -> io::Result
         loc.line,
         loc.column
     )?;
+    if let Some(e) = &loc.encoding {
+        write!(out, " {dim}({e}-encoded){reset}")?;
+    }
     if let Some(c) = &loc.commit {
         write!(out, " {dim}commit {}", &c[..c.len().min(12)])?;
         if let Some(a) = &loc.author {

@@ -3,6 +3,7 @@
 //! validator. A blob with no keyword costs one pass of the automaton, walked as a compact table over a few
 //! stretches of the blob at once.
 
+mod decode;
 pub mod entropy;
 pub mod lines;
 mod prefilter;
@@ -27,6 +28,8 @@ use crate::source::BlobId;
 use lines::LineIndex;
 use prefilter::KeywordTable;
 use validate::Validation;
+
+pub use decode::{as_text, is_utf16_text};
 
 /// Comments that suppress a finding on their line or the next one.
 pub const INLINE_ALLOW: &[&str] = &[
@@ -95,12 +98,15 @@ pub struct Candidates {
     pub rules: Vec<usize>,
     /// Every keyword occurrence, in blob order; `None` when there were too many to keep.
     hits: Option<Vec<Hit>>,
+    /// Where words near which base64-encoded secrets are common occur (see [`decode::TRIGGERS`]): the offset
+    /// just past each, in blob order; a scope of the whole blob when the occurrences were too many to keep.
+    decode: Vec<(usize, decode::Scope)>,
 }
 
 impl Candidates {
     /// True when no rule can match.
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
+        self.rules.is_empty() && self.decode.is_empty()
     }
 }
 
@@ -118,6 +124,8 @@ pub struct Scanner {
     keywords: Vec<Vec<u8>>,
     /// For each keyword pattern, the rules it triggers.
     keyword_rules: Vec<Vec<usize>>,
+    /// For each keyword pattern, its scope if it is a [`decode::TRIGGERS`] word.
+    decode_triggers: Vec<Option<decode::Scope>>,
     /// Extra placeholder words from configuration (lowercase).
     stopwords: Vec<String>,
     /// Whether rules may search only around their keywords (see [`Scanner::plan`]); off in tests that hold the
@@ -130,17 +138,26 @@ impl Scanner {
     pub fn new(rules: Arc<RuleSet>) -> Result<Scanner> {
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let index = |kw: &str, keywords: &mut Vec<String>, keyword_rules: &mut Vec<Vec<usize>>| {
+            let kw = kw.to_ascii_lowercase();
+            keywords.iter().position(|k| *k == kw).unwrap_or_else(|| {
+                keywords.push(kw);
+                keyword_rules.push(Vec::new());
+                keywords.len() - 1
+            })
+        };
         for (i, rule) in rules.rules.iter().enumerate() {
             for kw in &rule.def.keywords {
-                let kw = kw.to_ascii_lowercase();
-                match keywords.iter().position(|k| *k == kw) {
-                    Some(p) => keyword_rules[p].push(i),
-                    None => {
-                        keywords.push(kw);
-                        keyword_rules.push(vec![i]);
-                    }
-                }
+                let p = index(kw, &mut keywords, &mut keyword_rules);
+                keyword_rules[p].push(i);
             }
+        }
+        // The decode triggers are keywords of no rule: a hit only turns on base64 decoding near it.
+        let mut decode_triggers = vec![None; keywords.len()];
+        for &(kw, scope) in decode::TRIGGERS {
+            let p = index(kw, &mut keywords, &mut keyword_rules);
+            decode_triggers.resize(keywords.len(), None);
+            decode_triggers[p] = Some(scope);
         }
         // One pass of a case-insensitive DFA over the raw bytes reports every keyword occurrence, overlapping
         // ones included, so every rule whose keyword occurs anywhere becomes a candidate. A DFA costs one table
@@ -167,6 +184,7 @@ impl Scanner {
             max_keyword_len,
             keywords: keywords.into_iter().map(String::into_bytes).collect(),
             keyword_rules,
+            decode_triggers,
             stopwords: Vec::new(),
             plans: true,
         })
@@ -224,7 +242,28 @@ impl Scanner {
             h.sort_unstable_by_key(|h| (h.end, h.keyword));
             h.dedup();
         }
-        Candidates { rules, hits }
+        let decode = match &hits {
+            Some(h) => h
+                .iter()
+                .filter_map(|h| Some((h.end(), self.decode_triggers[h.keyword()]?)))
+                .collect(),
+            None => {
+                let any = keyword_hit
+                    .iter()
+                    .zip(&self.decode_triggers)
+                    .any(|(&hit, trigger)| hit && trigger.is_some());
+                if any {
+                    vec![(0, decode::Scope::Blob)]
+                } else {
+                    Vec::new()
+                }
+            }
+        };
+        Candidates {
+            rules,
+            hits,
+            decode,
+        }
     }
 
     /// Runs the keyword DFA over `bytes` and calls `on_keyword(keyword, end)` for every keyword occurrence (an
@@ -306,17 +345,31 @@ impl Scanner {
 
     /// Every match in one blob, overlapping sightings of the same secret collapsed and catch-all rules dropped
     /// where a provider rule matched the same bytes.
+    /// UTF-16 content is matched as the text it holds (see [`as_text`]).
     pub fn scan(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
-        let candidates = self.candidate_rules(bytes);
-        self.scan_candidates(blob, bytes, candidates)
+        let text = as_text(bytes);
+        let candidates = self.candidate_rules(&text);
+        self.scan_candidates(blob, &text, candidates)
     }
 
-    /// [`Scanner::scan`] with the candidate rules already known (from [`Scanner::candidate_rules`]).
+    /// [`Scanner::scan`] with the candidate rules already known (from [`Scanner::candidate_rules`] over `bytes`,
+    /// which [`as_text`] has transcoded already).
     pub fn scan_candidates(
         &self,
         blob: BlobId,
         bytes: &[u8],
         candidates: Candidates,
+    ) -> Vec<Match> {
+        self.scan_with(blob, bytes, candidates, true)
+    }
+
+    /// [`Scanner::scan_candidates`], also matching base64 values when `decode` and a trigger word occurred.
+    fn scan_with(
+        &self,
+        blob: BlobId,
+        bytes: &[u8],
+        candidates: Candidates,
+        decode: bool,
     ) -> Vec<Match> {
         if candidates.is_empty() {
             return Vec::new();
@@ -373,6 +426,19 @@ impl Scanner {
                             scan.keep(r, &caps);
                         }
                     }
+                }
+            }
+        }
+        if decode && !candidates.decode.is_empty() {
+            // Each base64 value near a trigger is matched as a blob of its own (not decoded again), its matches
+            // moved to where the value is written.
+            let values = decode::stretches(bytes, &candidates.decode)
+                .into_iter()
+                .flat_map(|within| decode::base64_values(bytes, within));
+            for value in values {
+                let inner = self.candidate_rules(&value.text);
+                for m in self.scan_with(blob, &value.text, inner, false) {
+                    scan.relocate(m, &value);
                 }
             }
         }
@@ -526,7 +592,24 @@ impl BlobScan<'_> {
             key,
             inline_allowed: inline_allowed(bytes, lines, line),
             snippet: snippet(bytes, lines, line, end.0, &secret_span),
+            encoding: None,
         });
+    }
+
+    /// Keeps a match found in a decoded base64 value, placed where the value's characters that encode the secret
+    /// are written: its line, column, snippet and inline allow come from the blob, its secret stays decoded.
+    fn relocate(&mut self, mut m: Match, value: &decode::Decoded) {
+        let bytes = self.bytes;
+        let lines = self.lines.get_or_init(|| LineIndex::new(bytes));
+        let secret_span = value.source_range(&m.secret_span);
+        m.span = value.source_range(&m.span);
+        (m.line, m.column) = lines.line_col(bytes, secret_span.start);
+        m.end = lines.line_col(bytes, secret_span.end);
+        m.inline_allowed = inline_allowed(bytes, lines, m.line);
+        m.snippet = snippet(bytes, lines, m.line, m.end.0, &secret_span);
+        m.secret_span = secret_span;
+        m.encoding = Some("base64");
+        self.out.push(m);
     }
 }
 
@@ -658,9 +741,17 @@ fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
             let (a, b) = (&matches[i], &matches[j]);
             let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
             let a_wins = if fps[i] == fps[j] {
-                // The same secret twice (a PEM and the body inside it): the more specific rule, then the wider span.
-                (ra.specificity(), a.span.len(), std::cmp::Reverse(a.rule))
-                    > (rb.specificity(), b.span.len(), std::cmp::Reverse(b.rule))
+                // The same secret twice (a PEM and the body inside it): the more specific rule, then the match
+                // on the text as written over one in a decoded value, then the wider span.
+                let rank = |m: &Match, r: &crate::rules::Rule| {
+                    (
+                        r.specificity(),
+                        m.encoding.is_none(),
+                        m.span.len(),
+                        std::cmp::Reverse(m.rule),
+                    )
+                };
+                rank(a, ra) > rank(b, rb)
             } else {
                 ra.specificity() > rb.specificity()
             };

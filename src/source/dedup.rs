@@ -105,7 +105,8 @@ impl<'a> BlobSink<'a> {
     /// scans identical files without any keyword each count as a scanned blob.
     pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
         self.files.fetch_add(1, Ordering::Relaxed);
-        let candidates = self.scanner.candidate_rules(bytes);
+        let text = crate::scan::as_text(bytes);
+        let candidates = self.scanner.candidate_rules(&text);
         if candidates.is_empty() {
             self.blobs.fetch_add(1, Ordering::Relaxed);
             self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -128,7 +129,7 @@ impl<'a> BlobSink<'a> {
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let mut matches = self
             .scanner
-            .scan_candidates(BlobId([0; 20]), bytes, candidates);
+            .scan_candidates(BlobId([0; 20]), &text, candidates);
         if matches.is_empty() {
             return;
         }

@@ -122,9 +122,11 @@ pub fn is_key_file(path: &str) -> bool {
     })
 }
 
-/// Whether content is binary: a NUL byte in the first 8 KiB.
+/// Whether content is binary: a NUL byte in the first 8 KiB, unless it is UTF-16 text (which is matched as the
+/// text it holds).
 pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+        && !crate::scan::is_utf16_text(bytes)
 }
 
 /// Whether content is a Git LFS pointer file rather than the content itself.

@@ -1,0 +1,224 @@
+//! Secrets written in another encoding than the text around them, through the real binary: UTF-16 files (in a
+//! tree and in history) and base64 values near a trigger word (a Kubernetes `Secret`, a `*_B64` variable, a
+//! value wrapped at 76 columns). Every token is FAKE, generated at test time with a valid checksum.
+
+use std::path::Path;
+use std::process::Command as Std;
+
+use assert_cmd::Command;
+use base64::Engine as _;
+use keysweep::rules::generate::generate;
+use serde_json::Value;
+
+fn ghp(seed: &str) -> String {
+    generate("github-ghp", seed).expect("the github-ghp generator")
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn utf16le_with_bom(s: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+fn utf16be(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_be_bytes).collect()
+}
+
+/// Runs `keysweep scan <args>` in `dir` and returns the exit code and the JSON report.
+fn scan(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let out = Command::cargo_bin("keysweep")
+        .expect("the binary")
+        .current_dir(dir)
+        .env_clear()
+        .args(["scan", "-f", "json"])
+        .args(args)
+        .output()
+        .expect("keysweep runs");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    (out.status.code().expect("an exit code"), report)
+}
+
+/// `(path, line, column, encoding)` of every location of the finding whose secret is `secret`.
+fn locations_of(
+    report: &Value,
+    rule: &str,
+    secret: &str,
+) -> Vec<(String, u64, u64, Option<String>)> {
+    let findings = report["findings"].as_array().expect("findings");
+    let f = findings
+        .iter()
+        .find(|f| f["rule_id"] == rule && f["secret"] == secret)
+        .unwrap_or_else(|| panic!("no {rule} finding for the secret in {report:#}"));
+    f["locations"]
+        .as_array()
+        .expect("locations")
+        .iter()
+        .map(|l| {
+            (
+                l["path"].as_str().expect("path").to_string(),
+                l["line"].as_u64().expect("line"),
+                l["column"].as_u64().expect("column"),
+                l["encoding"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn utf16_files_are_matched_as_text_with_their_lines_and_columns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (ghp("utf16-a"), ghp("utf16-b"));
+    // A PowerShell profile saved by a Windows editor (UTF-16 LE with a mark), and a BE file without one.
+    let ps1 = format!("# FAKE example\r\n$env:GH_TOKEN = \"{a}\"\r\nWrite-Host 'é'\r\n");
+    std::fs::write(dir.path().join("profile.ps1"), utf16le_with_bom(&ps1)).expect("write");
+    std::fs::write(
+        dir.path().join("settings.reg"),
+        utf16be(&format!("token={b}\n")),
+    )
+    .expect("write");
+    let (code, report) = scan(dir.path(), &["--show-secrets", "."]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        locations_of(&report, "github.pat", &a),
+        vec![("profile.ps1".to_string(), 2, 18, None)]
+    );
+    assert_eq!(
+        locations_of(&report, "github.pat", &b),
+        vec![("settings.reg".to_string(), 1, 7, None)]
+    );
+    assert_eq!(report["summary"]["skipped"]["binary"], 0);
+}
+
+#[test]
+fn utf16_files_in_history_are_matched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let git = |args: &[&str]| {
+        let ok = Std::new("git")
+            .current_dir(dir.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    let t = ghp("utf16-history");
+    std::fs::write(
+        dir.path().join("deploy.ps1"),
+        utf16le_with_bom(&format!("$t = '{t}' # FAKE\r\n")),
+    )
+    .expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "add"]);
+    git(&["rm", "-q", "deploy.ps1"]);
+    git(&["commit", "-q", "-m", "remove"]);
+    let (code, report) = scan(dir.path(), &["--history", "--show-secrets", "."]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        locations_of(&report, "github.pat", &t),
+        vec![("deploy.ps1".to_string(), 1, 7, None)]
+    );
+}
+
+#[test]
+fn base64_values_near_a_trigger_are_decoded_and_placed_where_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (k8s, ci, plain) = (ghp("b64-k8s"), ghp("b64-ci"), ghp("b64-plain"));
+    // A Kubernetes Secret: the trigger (`kind: Secret`) comes after the data it covers.
+    let manifest = format!(
+        "# FAKE example\napiVersion: v1\ndata:\n  GH_TOKEN: {}\n  OTHER: {}\nkind: Secret\n",
+        b64(&k8s),
+        b64(&plain)
+    );
+    std::fs::write(dir.path().join("secret.yaml"), manifest).expect("write");
+    // A CI variable named *_B64, and the same token as plain text elsewhere: one finding, two locations.
+    std::fs::write(
+        dir.path().join("ci.env"),
+        format!("GH_TOKEN_B64={}\n", b64(&ci)),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("plain.env"), format!("GH_TOKEN={plain}\n")).expect("write");
+    let (code, report) = scan(dir.path(), &["--show-secrets", "."]);
+    assert_eq!(code, 1, "{report:#}");
+    let encoded = Some("base64".to_string());
+    assert_eq!(
+        locations_of(&report, "github.pat", &k8s),
+        vec![("secret.yaml".to_string(), 4, 13, encoded.clone())]
+    );
+    assert_eq!(
+        locations_of(&report, "github.pat", &ci),
+        vec![("ci.env".to_string(), 1, 14, encoded.clone())]
+    );
+    assert_eq!(
+        locations_of(&report, "github.pat", &plain),
+        vec![
+            ("plain.env".to_string(), 1, 10, None),
+            ("secret.yaml".to_string(), 5, 10, encoded)
+        ]
+    );
+    // Human output says how the secret is written, and never shows it.
+    let out = Command::cargo_bin("keysweep")
+        .expect("the binary")
+        .current_dir(dir.path())
+        .env_clear()
+        .args(["scan", "ci.env"])
+        .output()
+        .expect("keysweep runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ci.env:1:14 (base64-encoded)"), "{text}");
+    assert!(!text.contains(&ci) && !text.contains(&b64(&ci)), "{text}");
+}
+
+#[test]
+fn a_wrapped_base64_value_is_joined_and_its_secret_placed_on_its_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let t = ghp("b64-wrapped");
+    // `base64` wraps at 76 columns; the token lands on the second line of the value.
+    let doc = format!(
+        "FAKE example configuration, long enough that the token is encoded past the first line. token={t}\n"
+    );
+    let encoded = b64(&doc);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    assert!(lines.len() >= 3);
+    let yaml = format!("CONFIG_BASE64: |\n  {}\nnext: 1\n", lines.join("\n  "));
+    std::fs::write(dir.path().join("values.yaml"), yaml).expect("write");
+    let (code, report) = scan(dir.path(), &["--show-secrets", "."]);
+    assert_eq!(code, 1, "{report:#}");
+    let at = doc.find("ghp_").expect("token") / 3 * 4;
+    assert_eq!(
+        locations_of(&report, "github.pat", &t),
+        vec![(
+            "values.yaml".to_string(),
+            2 + (at / 76) as u64,
+            3 + (at % 76) as u64,
+            Some("base64".to_string())
+        )]
+    );
+}
+
+#[test]
+fn base64_of_placeholders_and_of_binary_is_not_a_finding() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let binary: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37) ^ 0x80).collect();
+    let text = format!(
+        "kind: Secret\ndata:\n  a: {}\n  b: {}\n",
+        b64("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        base64::engine::general_purpose::STANDARD.encode(binary)
+    );
+    std::fs::write(dir.path().join("secret.yaml"), text).expect("write");
+    let (code, report) = scan(dir.path(), &["."]);
+    assert_eq!(code, 0, "{report:#}");
+}
