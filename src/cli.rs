@@ -84,7 +84,10 @@ pub struct SourceArgs {
     /// Shorthand for --diff REF..HEAD.
     #[arg(long, value_name = "REF")]
     pub since: Option<String>,
-    /// With --history, also scan the history of every checked-out submodule [default: submodules are not followed].
+    /// Follow checked-out submodules: with --history, scan each one's whole history; with --diff/--since, scan
+    /// what the submodule commits a range's gitlink updates point to add beyond the base's (paths under the
+    /// submodule's path). No effect on --staged: a submodule's files are committed in the submodule itself, so
+    /// run the pre-commit hook there too [default: submodules are not followed].
     #[arg(long)]
     pub recurse_submodules: bool,
     /// Do not honour .gitignore, .ignore or .keysweepignore files.

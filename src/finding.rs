@@ -165,7 +165,7 @@ pub struct Snippet {
 }
 
 /// One sighting of a secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// The repository, in sweeps.
     pub repository: Option<String>,

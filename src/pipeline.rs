@@ -71,8 +71,14 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
             staged::scan_staged(&cfg.path, cfg.max_file_size, &sink)?;
         }
         SourceMode::Diff { base, head } => {
-            let (info, head) = diff::scan_diff(&cfg.path, base, head, cfg.max_file_size, &sink)?;
-            git_scan = Some(GitScan::Range { info, head });
+            git_scan = Some(GitScan::Range(diff::scan_diff(
+                &cfg.path,
+                base,
+                head,
+                cfg.max_file_size,
+                cfg.recurse_submodules,
+                &sink,
+            )?));
         }
     }
     let (mut blobs, errors, mut summary) = sink.finish();

@@ -201,18 +201,11 @@ mod tests {
             liveness: None,
             occurrences: 1,
             locations: vec![Location {
-                repository: None,
                 path: path.into(),
                 line: 1,
                 column: 1,
                 blob: "0".repeat(40),
-                commit: None,
-                author: None,
-                date: None,
-                in_head: None,
-                encoding: None,
-                end: None,
-                snippet: None,
+                ..Default::default()
             }],
         }
     }

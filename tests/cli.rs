@@ -118,6 +118,61 @@ impl Fixture {
         text.replace(&self.tree().display().to_string(), "[TREE]")
             .replace(&self.dir.path().display().to_string(), "[TMP]")
     }
+
+    /// Scans the tree to JSON with the tree's directory `dir` closed (mode 000), then reopens it. Root reads
+    /// through permissions: when `blocked` says so, the scan runs as `nobody` through `setpriv` if it is
+    /// there. The last value says whether permission errors were provoked at all (not for root without
+    /// `setpriv`).
+    #[cfg(unix)]
+    fn scan_json_with_dir_closed(
+        &self,
+        dir: &str,
+        blocked: impl FnOnce() -> bool,
+    ) -> (Value, Output, bool) {
+        use std::os::unix::fs::PermissionsExt;
+        let closed = self.tree().join(dir);
+        let mode = |m| std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(m));
+        mode(0o000).expect("chmod");
+        let blocked = blocked();
+        let as_nobody = !blocked && setpriv_available();
+        let mut cmd = if as_nobody {
+            for d in [
+                self.dir.path().to_path_buf(),
+                self.tree(),
+                self.dir.path().join("cfg"),
+                self.dir.path().join("cfg/rules"),
+            ] {
+                std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755))
+                    .expect("chmod");
+            }
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(assert_cmd::cargo::cargo_bin!("keysweep"));
+            c
+        } else {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin!("keysweep"))
+        };
+        let out = cmd
+            .arg("scan")
+            .arg(self.tree())
+            .arg("--config")
+            .arg(self.config())
+            .args(["--format", "json"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("KEYSWEEP_LOOPBACK_ONLY", "1")
+            .output()
+            .expect("runs");
+        mode(0o755).expect("chmod back");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        let enforced = blocked || as_nobody;
+        if !enforced {
+            eprintln!(
+                "running as root without setpriv: permission errors cannot be provoked, skipping those assertions"
+            );
+        }
+        (v, out, enforced)
+    }
 }
 
 /// The binary with an environment cleared of anything that changes its output.
@@ -656,53 +711,10 @@ fn unreadable_file_and_directory_are_errors_and_the_scan_goes_on() {
     let locked = f.write("locked.txt", "secret? who knows\n");
     f.write("closed/inner.txt", "x\n");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-    std::fs::set_permissions(
-        f.tree().join("closed"),
-        std::fs::Permissions::from_mode(0o000),
-    )
-    .expect("chmod");
-    // Root reads through permissions: then run the scan as `nobody` through `setpriv` if it is there, else
-    // there is nothing to assert about errors.
-    let blocked = std::fs::read(&locked).is_err();
-    let as_nobody = !blocked && setpriv_available();
-    let mut cmd = if as_nobody {
-        for d in [
-            f.dir.path().to_path_buf(),
-            f.tree(),
-            f.dir.path().join("cfg"),
-            f.dir.path().join("cfg/rules"),
-        ] {
-            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
-        let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(assert_cmd::cargo::cargo_bin!("keysweep"));
-        c
-    } else {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin!("keysweep"))
-    };
-    let out = cmd
-        .arg("scan")
-        .arg(f.tree())
-        .arg("--config")
-        .arg(f.config())
-        .args(["--format", "json"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
-        .output()
-        .expect("runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    std::fs::set_permissions(
-        f.tree().join("closed"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .expect("chmod back");
+    let (v, out, enforced) =
+        f.scan_json_with_dir_closed("closed", || std::fs::read(&locked).is_err());
     assert_eq!(paths(&v), ["ok.txt"], "the scan went on: {}", stderr(&out));
-    if !blocked && !as_nobody {
-        eprintln!(
-            "running as root without setpriv: permission errors cannot be provoked, skipping those assertions"
-        );
+    if !enforced {
         return;
     }
     assert_eq!(code(&out), 2);
@@ -723,6 +735,39 @@ fn unreadable_file_and_directory_are_errors_and_the_scan_goes_on() {
     }));
     assert_eq!(v["summary"]["skipped"]["unreadable"], 2);
     assert!(stderr(&out).contains("locked.txt"), "said on stderr too");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_is_counted_unreadable_not_as_a_scanned_file() {
+    let f = Fixture::new();
+    f.write("ok.txt", "nothing to see\n");
+    f.write("closed/a.txt", "a\n");
+    f.write("closed/b.txt", "b\n");
+    let closed = f.tree().join("closed");
+    let (v, out, enforced) =
+        f.scan_json_with_dir_closed("closed", || std::fs::read_dir(&closed).is_err());
+    let summary = &v["summary"];
+    if !enforced {
+        // Root read through the permissions: the directory was simply scanned.
+        assert_eq!(summary["files_scanned"], 3, "{summary:#}");
+        assert_eq!(summary["skipped"]["unreadable"], 0, "{summary:#}");
+        return;
+    }
+    assert_eq!(
+        code(&out),
+        2,
+        "an unreadable directory is an error like an unreadable file"
+    );
+    assert_eq!(
+        summary["files_scanned"], 1,
+        "only ok.txt is a file: {summary:#}"
+    );
+    assert_eq!(summary["skipped"]["unreadable"], 1, "{summary:#}");
+    let errors = v["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["where"], "closed");
+    assert!(stderr(&out).contains("closed"), "said on stderr too");
 }
 
 #[test]

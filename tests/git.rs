@@ -691,14 +691,8 @@ fn history_dedupes_blobs_and_skips_submodules() {
     assert_eq!(report["summary"]["blobs_scanned"], 2, "{report}");
 }
 
-#[test]
-fn submodules_are_followed_only_when_asked() {
-    let sub = TestRepo::new();
-    sub.write("key.pem", &fake_key("submodule"));
-    let leak = sub.commit_as("Carol", 0, "vendored key");
-    let t = TestRepo::new();
-    t.write("README.md", "# app\n");
-    t.commit(1, "initial");
+/// `git submodule add` of `sub` at `path` in `t`, committed by Alice.
+fn add_submodule(t: &TestRepo, sub: &TestRepo, path: &str) {
     git(
         t.path(),
         &[
@@ -708,11 +702,16 @@ fn submodules_are_followed_only_when_asked() {
             "add",
             "-q",
             &sub.path().display().to_string(),
-            "vendor/sub",
+            path,
         ],
     );
+    git_commit(t.path(), "add submodule");
+}
+
+/// `git commit` of what is staged, by Alice; returns the commit.
+fn git_commit(dir: &Path, msg: &str) -> Oid {
     git(
-        t.path(),
+        dir,
         &[
             "-c",
             "user.name=Alice",
@@ -721,9 +720,23 @@ fn submodules_are_followed_only_when_asked() {
             "commit",
             "-q",
             "-m",
-            "add submodule",
+            msg,
         ],
     );
+    Repository::open(dir)
+        .and_then(|r| r.head()?.peel_to_commit().map(|c| c.id()))
+        .expect("HEAD after commit")
+}
+
+#[test]
+fn submodules_are_followed_only_when_asked() {
+    let sub = TestRepo::new();
+    sub.write("key.pem", &fake_key("submodule"));
+    let leak = sub.commit_as("Carol", 0, "vendored key");
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(1, "initial");
+    add_submodule(&t, &sub, "vendor/sub");
     let (code, report) = scan(t.path(), &["--history"]);
     assert_eq!(code, 0, "{report}");
     let (code, report) = scan(t.path(), &["--history", "--recurse-submodules"]);
@@ -734,6 +747,93 @@ fn submodules_are_followed_only_when_asked() {
     assert_eq!(loc["commit"], leak.to_string());
     assert_eq!(loc["author"], "Carol <carol@example.com>");
     assert_eq!(loc["in_head"], true);
+}
+
+#[test]
+fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule() {
+    let sub = TestRepo::new();
+    sub.write("old.pem", &fake_key("already-vendored"));
+    sub.commit_as("Carol", 0, "vendored key");
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    let initial = t.commit(1, "initial");
+    add_submodule(&t, &sub, "vendor/sub");
+    let base = t.repo.head().expect("head").target().expect("a commit");
+    // Upstream the submodule gains a key; the superproject moves its gitlink there.
+    sub.write("new.pem", &fake_key("newly-vendored"));
+    let leak = sub.commit_as("Dave", 2, "another key");
+    let checkout = t.path().join("vendor/sub");
+    git(
+        &checkout,
+        &["-c", "protocol.file.allow=always", "fetch", "-q", "origin"],
+    );
+    git(&checkout, &["checkout", "-q", &leak.to_string()]);
+    git(t.path(), &["add", "vendor/sub"]);
+    git_commit(t.path(), "bump submodule");
+    let range = format!("{base}..HEAD");
+
+    let (code, report) = scan(t.path(), &["--diff", &range]);
+    assert_eq!(
+        code, 0,
+        "without the flag only the gitlink changed: {report}"
+    );
+
+    let (code, report) = scan(t.path(), &["--diff", &range, "--recurse-submodules"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        findings(&report).len(),
+        1,
+        "only what the range adds: {report}"
+    );
+    let found = at_path(&report, "vendor/sub/new.pem");
+    assert_eq!(found.len(), 1, "{report}");
+    let loc = &found[0]["locations"][0];
+    assert_eq!(loc["commit"], leak.to_string());
+    assert_eq!(loc["author"], "Dave <dave@example.com>");
+    assert_eq!(loc["in_head"], true);
+
+    // A range that adds the submodule adds all of its history.
+    let (code, report) = scan(
+        t.path(),
+        &[
+            "--diff",
+            &format!("{initial}..HEAD"),
+            "--recurse-submodules",
+        ],
+    );
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(at_path(&report, "vendor/sub/old.pem").len(), 1, "{report}");
+    assert_eq!(at_path(&report, "vendor/sub/new.pem").len(), 1, "{report}");
+
+    // A gitlink naming a commit the checked-out submodule does not have: an error naming the submodule, and
+    // the rest of the range is still scanned.
+    sub.write("later.txt", "later\n");
+    let unfetched = sub.commit_as("Dave", 3, "not fetched");
+    git(
+        t.path(),
+        &[
+            "update-index",
+            "--cacheinfo",
+            &format!("160000,{unfetched},vendor/sub"),
+        ],
+    );
+    t.write("app.pem", &fake_key("in-the-superproject"));
+    git(t.path(), &["add", "app.pem"]);
+    git_commit(t.path(), "unfetched submodule commit");
+    let (code, report) = scan(
+        t.path(),
+        &["--diff", &format!("{base}..HEAD"), "--recurse-submodules"],
+    );
+    assert_eq!(code, 2, "{report}");
+    let errors = report["errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["where"] == "submodule vendor/sub"
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&unfetched.to_string()))),
+        "{errors:?}"
+    );
+    assert_eq!(at_path(&report, "app.pem").len(), 1, "{report}");
 }
 
 #[test]

@@ -1088,21 +1088,34 @@ fn revoke_from_a_sweep_report_re_reads_each_secret_in_its_own_repository() {
     }
     std::fs::remove_file(repos.join("team-b/web/deploy.env")).expect("rm");
     std::fs::write(dir.path().join("inventory.toml"), inventory).expect("inventory");
-    let (code, out, err) = keysweep_in(
-        &fake,
-        dir.path(),
-        &["sweep", "--dir", "repos", "-f", "json", "-o", "report.json"],
-    );
-    assert_eq!(code, 1, "{out}{err}");
-    let report = read_json(&dir.path().join("report.json"));
+    let (report, (code, out, err)) = sweep_dir_then_revoke(&fake, dir.path());
     assert_eq!(
         report["findings"].as_array().map(Vec::len),
         Some(2),
         "{report:#}"
     );
+    assert_eq!(code, 0, "{out}{err}");
+    for token in &tokens {
+        assert!(!fake.is_live(token), "revoked: {out}{err}");
+    }
+}
+
+/// `sweep --dir repos -o report.json` in `dir` (which must find something), then `revoke --root repos --yes`
+/// from that report with `inventory.toml`: the report and the revoke's exit code, stdout and stderr.
+fn sweep_dir_then_revoke(
+    fake: &Fake,
+    dir: &std::path::Path,
+) -> (serde_json::Value, (i32, String, String)) {
     let (code, out, err) = keysweep_in(
-        &fake,
-        dir.path(),
+        fake,
+        dir,
+        &["sweep", "--dir", "repos", "-f", "json", "-o", "report.json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.join("report.json"));
+    let revoked = keysweep_in(
+        fake,
+        dir,
         &[
             "revoke",
             "--findings",
@@ -1116,10 +1129,75 @@ fn revoke_from_a_sweep_report_re_reads_each_secret_in_its_own_repository() {
             "--yes",
         ],
     );
+    (report, revoked)
+}
+
+#[test]
+fn revoke_from_a_sweep_report_re_reads_many_locations_in_one_repository() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repos/team-a/api");
+    std::fs::create_dir_all(repo.join("ci")).expect("mkdir");
+    let tokens: Vec<String> = ["one", "two", "three"]
+        .iter()
+        .map(|seed| fake_token("glpat-", seed, 20))
+        .collect();
+    // The first token in three files (one of them then deleted, so only its blob has it), the others in one
+    // file together: five locations of three findings, all in one repository.
+    let env = |ts: &[&String]| {
+        let mut text = "# fake tokens for a keysweep test\n".to_string();
+        for (i, t) in ts.iter().enumerate() {
+            text.push_str(&format!("GITLAB_TOKEN_{i}={t}\n"));
+        }
+        text
+    };
+    let files = [
+        ("deploy.env", env(&[&tokens[0]])),
+        ("ci/staging.env", env(&[&tokens[0]])),
+        ("old.env", env(&[&tokens[0]])),
+        ("ci/prod.env", env(&[&tokens[1], &tokens[2]])),
+    ];
+    for (path, text) in &files {
+        std::fs::write(repo.join(path), text).expect("plant");
+    }
+    commit_all(
+        &git2::Repository::init(&repo).expect("init"),
+        "add fake credentials",
+        1_700_000_000,
+    );
+    std::fs::remove_file(repo.join("old.env")).expect("rm");
+    let mut inventory = String::new();
+    for (i, token) in tokens.iter().enumerate() {
+        fake.live(token);
+        inventory.push_str(&format!(
+            "[[key]]\n{}\n",
+            secret_entry("gitlab", &format!("api-{i}"), token)
+        ));
+    }
+    std::fs::write(dir.path().join("inventory.toml"), inventory).expect("inventory");
+    let (report, (code, out, err)) = sweep_dir_then_revoke(&fake, dir.path());
+    let findings = report["findings"].as_array().expect("findings");
+    let locations: usize = findings
+        .iter()
+        .map(|f| f["locations"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!((findings.len(), locations), (3, 5), "{report:#}");
+    assert!(
+        findings
+            .iter()
+            .flat_map(|f| f["locations"].as_array().expect("locations"))
+            .all(|l| l["repository"] == "team-a/api"),
+        "{report:#}"
+    );
     assert_eq!(code, 0, "{out}{err}");
     for token in &tokens {
         assert!(!fake.is_live(token), "revoked: {out}{err}");
     }
+    assert_eq!(
+        fake.count("DELETE", "/api/v4/personal_access_tokens/self"),
+        3,
+        "each key once"
+    );
 }
 
 #[test]

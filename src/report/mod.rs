@@ -22,7 +22,7 @@ pub struct Skipped {
     pub binary: u64,
     /// Files over the size limit.
     pub too_large: u64,
-    /// Files that could not be read (permissions, vanished).
+    /// Files and directories that could not be read (permissions, vanished).
     pub unreadable: u64,
     /// Git LFS pointer files.
     pub lfs_pointer: u64,

@@ -3,7 +3,7 @@
 //! fingerprint — a findings file is never trusted. The result is one [`PlanItem`] per key: revoke by API, manual
 //! steps, or a refusal with its reason. Nothing here calls a provider.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -222,11 +222,53 @@ fn repository_dir(name: &str, root: &Path, cache: &Path) -> Option<PathBuf> {
     .then(|| root.join(path))
 }
 
+/// The repositories secrets are re-read from, each opened at most once per plan: a sweep's report names the
+/// same repository on many locations of many findings.
+pub struct Repositories<'a> {
+    root: &'a Path,
+    /// The repository containing `root`, once looked for.
+    root_repo: Option<Option<git2::Repository>>,
+    /// Sweep repositories by directory; `None` where there is no repository.
+    swept: HashMap<PathBuf, Option<git2::Repository>>,
+}
+
+impl<'a> Repositories<'a> {
+    /// Nothing opened yet; locations without a repository are read under `root`.
+    pub fn new(root: &'a Path) -> Repositories<'a> {
+        Repositories {
+            root,
+            root_repo: None,
+            swept: HashMap::new(),
+        }
+    }
+
+    /// The repository containing the scan root, if any.
+    fn root(&mut self) -> Option<&git2::Repository> {
+        let root = self.root;
+        self.root_repo
+            .get_or_insert_with(|| git2::Repository::discover(root).ok())
+            .as_ref()
+    }
+
+    /// The repository at `dir` (a swept repository), if there is one.
+    fn swept(&mut self, dir: &Path) -> Option<&git2::Repository> {
+        self.swept
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| git2::Repository::open(dir).ok())
+            .as_ref()
+    }
+}
+
 /// Re-reads a finding's secret from its recorded locations and checks it against the fingerprint. A location
 /// of a sweep is read in its own repository (see [`repository_dir`]); others under `root`.
-pub fn reread(f: &Finding, root: &Path, cache: &Path, scanner: &Scanner) -> Result<Reread, String> {
+pub fn reread(
+    f: &Finding,
+    repos: &mut Repositories<'_>,
+    cache: &Path,
+    scanner: &Scanner,
+) -> Result<Reread, String> {
     let rules = scanner.rules();
-    let root_repo = git2::Repository::discover(root).ok();
+    let root = repos.root;
     let mut tried = Vec::new();
     for loc in &f.locations {
         let swept = match loc.repository.as_deref() {
@@ -240,13 +282,9 @@ pub fn reread(f: &Finding, root: &Path, cache: &Path, scanner: &Scanner) -> Resu
             None => None,
         };
         let base = swept.as_deref().unwrap_or(root);
-        let swept_repo = swept
-            .as_deref()
-            .and_then(|dir| git2::Repository::open(dir).ok());
-        let repo = if swept.is_some() {
-            swept_repo.as_ref()
-        } else {
-            root_repo.as_ref()
+        let repo = match swept.as_deref() {
+            Some(dir) => repos.swept(dir),
+            None => repos.root(),
         };
         let mut contents: Vec<Vec<u8>> = Vec::new();
         if loc.path != "-" && !loc.path.is_empty() {
@@ -331,6 +369,10 @@ pub fn build(
         SecretSource::Reread { rules, .. } => Some(Scanner::new(rules.clone())?),
         SecretSource::InMemory => None,
     };
+    let mut repos = match source {
+        SecretSource::Reread { root, .. } => Some(Repositories::new(root)),
+        SecretSource::InMemory => None,
+    };
     let empty = Inventory::default();
     let inventory = inventory.unwrap_or(&empty);
     let mut items = Vec::new();
@@ -339,9 +381,9 @@ pub fn build(
         // The trusted view of the finding: the secret, public key, key id and issuer id as re-read, never as
         // the file claims (a key id written into a findings file must not select an inventory key).
         let mut trusted = f.clone();
-        let (secret, reread_error) = match (source, &scanner) {
-            (SecretSource::Reread { root, cache, .. }, Some(scanner)) => {
-                match reread(f, root, cache, scanner) {
+        let (secret, reread_error) = match (source, &scanner, repos.as_mut()) {
+            (SecretSource::Reread { cache, .. }, Some(scanner), Some(repos)) => {
+                match reread(f, repos, cache, scanner) {
                     Ok(r) => {
                         let pk = r.spki.as_deref().map(|s| hex::encode(Sha256::digest(s)));
                         let algorithm = f.key.as_ref().and_then(|k| k.algorithm.clone());
@@ -551,6 +593,63 @@ mod tests {
         assert_eq!(
             other_team.matched_by, None,
             "another issuer's key with the same id"
+        );
+    }
+
+    /// A sweep's report names one repository on many locations of many findings: it is opened once, and the
+    /// scan root's repository not at all when no location needs it.
+    #[test]
+    fn a_swept_repository_is_opened_once_for_all_its_locations() {
+        use crate::finding::{Location, Secret, Severity};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo_dir = dir.path().join("team/api");
+        git2::Repository::init(&repo_dir).expect("init");
+        // FAKE tokens for a keysweep test.
+        let tokens = ["glpat-Xq7mT2vR9kLp4sWz8bNc", "glpat-Hd3fJ6gY2uE8aQ5rT1cV"];
+        let b_env = format!("A={}\nB={}\n", tokens[0], tokens[1]);
+        std::fs::write(repo_dir.join("b.env"), &b_env).expect("write");
+        let location = |path: &str, line: usize| Location {
+            repository: Some("team/api".into()),
+            path: path.into(),
+            line,
+            column: 3,
+            blob: BlobId::of_bytes(b_env.as_bytes()).to_hex(),
+            ..Default::default()
+        };
+        let finding = |token: &str, locations: Vec<Location>| Finding {
+            rule_id: "gitlab.pat".into(),
+            provider: "gitlab".into(),
+            severity: Severity::High,
+            fingerprint: fingerprint_token("gitlab.pat", token),
+            secret: Secret::new(token),
+            validated: true,
+            key: None,
+            inventory: None,
+            liveness: None,
+            occurrences: locations.len(),
+            locations,
+        };
+        let findings = [
+            // The first location is gone from the work tree; the second still has the token.
+            finding(tokens[0], vec![location("a.env", 1), location("b.env", 1)]),
+            finding(tokens[1], vec![location("b.env", 2)]),
+        ];
+        let (rules, _) = RuleSet::load(true, &[], &[]).expect("built-in rules");
+        let scanner = Scanner::new(Arc::new(rules)).expect("scanner");
+        let mut repos = Repositories::new(dir.path());
+        for (f, token) in findings.iter().zip(tokens) {
+            let r = reread(f, &mut repos, &dir.path().join("cache"), &scanner).expect("re-read");
+            assert_eq!(r.secret, token);
+        }
+        assert_eq!(
+            repos.swept.keys().collect::<Vec<_>>(),
+            [&repo_dir],
+            "one repository, opened once"
+        );
+        assert!(repos.swept[&repo_dir].is_some());
+        assert!(
+            repos.root_repo.is_none(),
+            "the root's repository was not needed"
         );
     }
 

@@ -201,7 +201,10 @@ impl Scanner {
         &self.rules
     }
 
-    /// Whether any rule keyword occurs in `bytes`: when not, no rule can match and the blob needs no more work.
+    /// Whether any rule keyword occurs in `bytes`, stopping at the first. Only the prefilter tests use it (it
+    /// is how they drive the early stop of [`Scanner::scan_lanes`]): every scan path needs the candidate rules
+    /// whenever a keyword occurs, so it calls [`Scanner::candidate_rules`] once instead of paying a second pass.
+    #[cfg(test)]
     pub fn could_match(&self, bytes: &[u8]) -> bool {
         let mut found = false;
         self.scan_lanes(bytes, &mut |_, _| {

@@ -13,7 +13,8 @@ use git2::{ObjectType, Oid, Repository, Time};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::git::{self, RepoInfo, ScannedRepo, oid_of};
+use super::diff::RangeRepo;
+use super::git::{self, ScannedRepo, oid_of};
 use super::{BlobId, Origin};
 use crate::finding::{Finding, ScannedBlob, sort_findings};
 
@@ -271,8 +272,8 @@ fn attribute_repo(
 }
 
 /// Attributes blobs from a diff range (their origins already name the introducing commits): authors, dates,
-/// and which blobs `head` still contains.
-fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Result<Attribution> {
+/// and which blobs `head` (if any) still contains. Commits of another repository are simply not found here.
+fn attribute_range(git_dir: &Path, head: Option<Oid>, hits: &[ScannedBlob]) -> Result<Attribution> {
     if hits.is_empty() {
         return Ok(Attribution::default());
     }
@@ -293,7 +294,9 @@ fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Result<At
             }
         }
     }
-    attribution.in_head = head_blobs(&repo, Some(head), &mut trees, &ids);
+    if let Some(head) = head {
+        attribution.in_head = head_blobs(&repo, Some(head), &mut trees, &ids);
+    }
     Ok(attribution)
 }
 
@@ -302,13 +305,9 @@ fn attribute_range(git_dir: &Path, head: Oid, hits: &[ScannedBlob]) -> Result<At
 pub enum GitScan {
     /// `--history`: the repository and any submodules.
     History(Vec<ScannedRepo>),
-    /// `--diff`/`--since`: the repository and the head of the range.
-    Range {
-        /// The repository.
-        info: RepoInfo,
-        /// The included end of the range.
-        head: Oid,
-    },
+    /// `--diff`/`--since`: the repository and any submodules whose ranges were read, each with the included
+    /// end of its range.
+    Range(Vec<RangeRepo>),
 }
 
 impl GitScan {
@@ -316,7 +315,7 @@ impl GitScan {
     pub fn shallow(&self) -> bool {
         match self {
             GitScan::History(repos) => repos.first().is_some_and(|r| r.info.shallow),
-            GitScan::Range { info, .. } => info.shallow,
+            GitScan::Range(repos) => repos.first().is_some_and(|r| r.info.shallow),
         }
     }
 
@@ -324,7 +323,15 @@ impl GitScan {
     /// introducing commits.
     pub fn attribute(&self, hits: &mut [ScannedBlob]) -> Result<Attribution> {
         match self {
-            GitScan::Range { info, head } => attribute_range(&info.git_dir, *head, hits),
+            GitScan::Range(repos) => {
+                let mut all = Attribution::default();
+                for repo in repos {
+                    let a = attribute_range(&repo.info.git_dir, repo.head, hits)?;
+                    all.commits.extend(a.commits);
+                    all.in_head.extend(a.in_head);
+                }
+                Ok(all)
+            }
             GitScan::History(repos) => {
                 let mut all = Attribution::default();
                 for repo in repos {

@@ -182,11 +182,22 @@ impl<'a> BlobSink<'a> {
 
     /// Counts a skipped input and remembers its path (listed by `-v`).
     pub fn skip_path(&self, why: Skip, path: impl Into<String>) {
-        self.skip(why);
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.skip_entry(why, path.into());
+    }
+
+    /// Counts a directory that could not be read under `unreadable` and remembers its path, but not as a
+    /// file: `files_scanned` counts files only.
+    pub fn skip_unreadable_dir(&self, path: impl Into<String>) {
+        self.skip_entry(Skip::Unreadable, path.into());
+    }
+
+    fn skip_entry(&self, why: Skip, path: String) {
+        self.skipped[why as usize].fetch_add(1, Ordering::Relaxed);
         self.skipped_files
             .lock()
             .expect("skipped files lock")
-            .push((path.into(), why));
+            .push((path, why));
     }
 
     /// Records an input that failed; the scan goes on.

@@ -3,8 +3,13 @@
 //! it. A blob is introduced by a commit when it appears at a path where no parent had it (for a merge, where
 //! none of the parents had it: content that came in through a merged branch was introduced by that branch's
 //! commits). Each unique blob is read and matched once; further introductions only add locations.
+//!
+//! With `--recurse-submodules`, a submodule whose gitlink the range's commits move is scanned the same way in
+//! its own repository: what the submodule commits they point to add beyond the submodule commit BASE points
+//! to, reported under the submodule's path. A submodule that is not checked out has nothing local to read and
+//! is left out, as in `--history`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -14,14 +19,36 @@ use super::dedup::BlobSink;
 use super::git::{self, BlobJob, RepoInfo};
 use super::{Blob, Origin};
 
-/// The blobs (with paths) `tree` has where `parent` (`None`: a root commit) has not the same blob at the same
-/// path. Identical subtrees are skipped by id, so a commit costs in proportion to what it changed.
-fn changed_blobs(
+/// What one commit introduced: blobs and gitlinks (submodule commits), each with its path.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Changes {
+    blobs: BTreeSet<(String, Oid)>,
+    gitlinks: BTreeSet<(String, Oid)>,
+}
+
+impl Changes {
+    /// What both introduced (a merge introduces what none of its parents had).
+    fn intersection(&self, other: &Changes) -> Changes {
+        Changes {
+            blobs: self.blobs.intersection(&other.blobs).cloned().collect(),
+            gitlinks: self
+                .gitlinks
+                .intersection(&other.gitlinks)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// The blobs and gitlinks (with paths) `tree` has where `parent` (`None`: a root commit) has not the same
+/// object at the same path. Identical subtrees are skipped by id, so a commit costs in proportion to what it
+/// changed.
+fn changed_entries(
     repo: &Repository,
     parent: Option<Oid>,
     tree: Oid,
     prefix: &str,
-    out: &mut BTreeSet<(String, Oid)>,
+    out: &mut Changes,
 ) -> Result<()> {
     if parent == Some(tree) {
         return Ok(());
@@ -51,15 +78,19 @@ fn changed_blobs(
         };
         match entry.kind() {
             Some(ObjectType::Blob) => {
-                out.insert((path, entry.id()));
+                out.blobs.insert((path, entry.id()));
             }
             Some(ObjectType::Tree) => {
                 let old_tree = before
                     .filter(|(_, kind)| *kind == Some(ObjectType::Tree))
                     .map(|(id, _)| *id);
-                changed_blobs(repo, old_tree, entry.id(), &path, out)?;
+                changed_entries(repo, old_tree, entry.id(), &path, out)?;
             }
-            // Submodules (gitlinks) are not followed.
+            // A gitlink names a commit of the submodule's repository; followed only with
+            // --recurse-submodules (see `scan_submodules`).
+            Some(ObjectType::Commit) => {
+                out.gitlinks.insert((path, entry.id()));
+            }
             _ => {}
         }
     }
@@ -77,63 +108,235 @@ pub fn resolve_commit(repo: &Repository, rev: &str) -> Result<Oid> {
     Ok(commit.id())
 }
 
-/// Scans blobs introduced by commits in `base..head`; returns the repository and the head commit.
+/// One repository a range scan read: the repository itself, or a submodule whose paths are reported under
+/// `prefix` (`vendor/lib/`).
+#[derive(Clone, Debug)]
+pub struct RangeRepo {
+    /// The repository.
+    pub info: RepoInfo,
+    /// The commit the range ends at in this repository (for a submodule, the one HEAD's gitlink names; `None`
+    /// when HEAD no longer has the submodule).
+    pub head: Option<Oid>,
+    /// Prepended to its paths; empty for the repository itself.
+    pub prefix: String,
+}
+
+/// Scans blobs introduced by commits in `base..head` (with `recurse_submodules`, and in the ranges of the
+/// submodules it moves); returns the repositories read, the scanned repository first.
 pub fn scan_diff(
     path: &Path,
     base: &str,
     head: &str,
     max_file_size: u64,
+    recurse_submodules: bool,
     sink: &BlobSink<'_>,
-) -> Result<(RepoInfo, Oid)> {
+) -> Result<Vec<RangeRepo>> {
     let (repo, info) = git::open(path)?;
     // As for history: no re-hashing of every object read (zlib still checks each stream).
     git2::opts::strict_hash_verification(false);
     let head_id = resolve_commit(&repo, head)?;
     let base_id = resolve_commit(&repo, base)?;
+    let range = Range {
+        heads: vec![head_id],
+        hide: vec![base_id],
+        head: Some(head_id),
+    };
+    let gitlinks = scan_range(&repo, &info, &range, "", max_file_size, sink)?;
+    let mut repos = vec![RangeRepo {
+        info,
+        head: Some(head_id),
+        prefix: String::new(),
+    }];
+    if recurse_submodules {
+        scan_submodules(
+            &repo,
+            &range,
+            &gitlinks,
+            "",
+            max_file_size,
+            sink,
+            &mut repos,
+        );
+    }
+    Ok(repos)
+}
+
+/// The commits of one repository to scan: reachable from `heads` and from none of `hide`.
+struct Range {
+    heads: Vec<Oid>,
+    hide: Vec<Oid>,
+    /// Where the range ends for `in_head` (the superproject's HEAD, or the gitlink it names).
+    head: Option<Oid>,
+}
+
+/// Scans, in each submodule whose gitlink the superproject's `range` moved (`gitlinks`: path → the submodule
+/// commits its commits introduced), what those submodule commits add beyond the one the range's base names,
+/// recursively; appends each submodule read to `repos`.
+fn scan_submodules(
+    repo: &Repository,
+    range: &Range,
+    gitlinks: &BTreeMap<String, Vec<Oid>>,
+    prefix: &str,
+    max_file_size: u64,
+    sink: &BlobSink<'_>,
+    repos: &mut Vec<RangeRepo>,
+) {
+    for (path, commits) in gitlinks {
+        let sub_prefix = format!("{prefix}{path}/");
+        let Some(sub) = open_submodule(repo, path) else {
+            continue;
+        };
+        let where_ = format!("submodule {prefix}{path}");
+        let info = RepoInfo {
+            git_dir: sub.path().to_path_buf(),
+            shallow: sub.is_shallow(),
+            partial: git::is_partial_clone(&sub),
+        };
+        let old: Vec<Oid> = range
+            .hide
+            .iter()
+            .filter_map(|c| gitlink_at(repo, *c, path))
+            .collect();
+        let missing: Vec<String> = commits
+            .iter()
+            .chain(&old)
+            .filter(|c| sub.find_commit(**c).is_err())
+            .map(Oid::to_string)
+            .collect();
+        if !missing.is_empty() {
+            // Without the commits the range names, what it adds cannot be told.
+            sink.error(
+                where_,
+                format!(
+                    "not scanned: commit(s) {} not in its repository at {} (git submodule update --init)",
+                    missing.join(", "),
+                    info.git_dir.display()
+                ),
+            );
+            continue;
+        }
+        let sub_range = Range {
+            heads: commits.clone(),
+            hide: old,
+            head: range.head.and_then(|h| gitlink_at(repo, h, path)),
+        };
+        match scan_range(&sub, &info, &sub_range, &sub_prefix, max_file_size, sink) {
+            Ok(nested) => {
+                repos.push(RangeRepo {
+                    info,
+                    head: sub_range.head,
+                    prefix: sub_prefix.clone(),
+                });
+                scan_submodules(
+                    &sub,
+                    &sub_range,
+                    &nested,
+                    &sub_prefix,
+                    max_file_size,
+                    sink,
+                    repos,
+                );
+            }
+            Err(e) => sink.error(where_, format!("{e:#}")),
+        }
+    }
+}
+
+/// The submodule at `path`: its checked-out repository, else its repository under the superproject's
+/// `modules/` (a bare superproject, a submodule no longer in `.gitmodules`). `None` when neither is there.
+fn open_submodule(repo: &Repository, path: &str) -> Option<Repository> {
+    if let Ok(sm) = repo.find_submodule(path)
+        && let Ok(sub) = sm.open()
+    {
+        return Some(sub);
+    }
+    Repository::open(repo.path().join("modules").join(path)).ok()
+}
+
+/// The submodule commit `commit`'s tree names at `path`, if it has a gitlink there.
+fn gitlink_at(repo: &Repository, commit: Oid, path: &str) -> Option<Oid> {
+    let entry = repo
+        .find_commit(commit)
+        .ok()?
+        .tree()
+        .ok()?
+        .get_path(Path::new(path))
+        .ok()?;
+    (entry.kind() == Some(ObjectType::Commit)).then(|| entry.id())
+}
+
+/// Scans blobs introduced by the commits of `range` in `repo`, their paths reported under `prefix`; returns
+/// the gitlinks those commits introduced (path → submodule commits).
+fn scan_range(
+    repo: &Repository,
+    info: &RepoInfo,
+    range: &Range,
+    prefix: &str,
+    max_file_size: u64,
+    sink: &BlobSink<'_>,
+) -> Result<BTreeMap<String, Vec<Oid>>> {
+    let place = |what: String| {
+        if prefix.is_empty() {
+            what
+        } else {
+            format!("submodule {}: {what}", prefix.trim_end_matches('/'))
+        }
+    };
     let mut walk = repo.revwalk().context("starting the commit walk")?;
-    walk.push(head_id)?;
-    walk.hide(base_id)?;
+    for h in &range.heads {
+        walk.push(*h)?;
+    }
+    for h in &range.hide {
+        walk.hide(*h)?;
+    }
     // (blob id) → every (path, commit) that introduced it, in walk order.
     let mut introduced: HashMap<Oid, Vec<(String, Oid)>> = HashMap::new();
     let mut order: Vec<Oid> = Vec::new();
+    let mut gitlinks: BTreeMap<String, Vec<Oid>> = BTreeMap::new();
     for oid in walk {
         let oid = match oid {
             Ok(o) => o,
             Err(e) => {
-                sink.error("commit walk", e.message().to_string());
+                sink.error(place("commit walk".into()), e.message().to_string());
                 continue;
             }
         };
-        let changed = (|| -> Result<BTreeSet<(String, Oid)>> {
+        let changed = (|| -> Result<Changes> {
             let commit = repo.find_commit(oid)?;
             let tree = commit.tree_id();
             if commit.parent_count() == 0 {
-                let mut set = BTreeSet::new();
-                changed_blobs(&repo, None, tree, "", &mut set)?;
+                let mut set = Changes::default();
+                changed_entries(repo, None, tree, "", &mut set)?;
                 return Ok(set);
             }
-            let mut acc: Option<BTreeSet<(String, Oid)>> = None;
+            let mut acc: Option<Changes> = None;
             for parent in commit.parents() {
-                let mut set = BTreeSet::new();
-                changed_blobs(&repo, Some(parent.tree_id()), tree, "", &mut set)?;
+                let mut set = Changes::default();
+                changed_entries(repo, Some(parent.tree_id()), tree, "", &mut set)?;
                 acc = Some(match acc {
                     None => set,
-                    Some(a) => a.intersection(&set).cloned().collect(),
+                    Some(a) => a.intersection(&set),
                 });
             }
             Ok(acc.unwrap_or_default())
         })();
         match changed {
             Ok(set) => {
-                for (p, blob) in set {
+                for (p, blob) in set.blobs {
                     let list = introduced.entry(blob).or_default();
                     if list.is_empty() {
                         order.push(blob);
                     }
-                    list.push((p, oid));
+                    list.push((format!("{prefix}{p}"), oid));
+                }
+                for (p, commit) in set.gitlinks {
+                    let list = gitlinks.entry(p).or_default();
+                    if !list.contains(&commit) {
+                        list.push(commit);
+                    }
                 }
             }
-            Err(e) => sink.error(format!("commit {oid}"), format!("{e:#}")),
+            Err(e) => sink.error(place(format!("commit {oid}")), format!("{e:#}")),
         }
     }
     let odb = repo.odb().context("opening the object database")?;
@@ -157,7 +360,7 @@ pub fn scan_diff(
     }
     for (job, rest) in jobs {
         let id = git::blob_id(job.oid);
-        if git::read_blob(&odb, job, &info, max_file_size, sink, false) == git::ReadOutcome::Scanned
+        if git::read_blob(&odb, job, info, max_file_size, sink, false) == git::ReadOutcome::Scanned
         {
             // Further introductions of the same content: the sink records only their origins.
             for (p, c) in rest {
@@ -172,5 +375,5 @@ pub fn scan_diff(
             }
         }
     }
-    Ok((info, head_id))
+    Ok(gitlinks)
 }

@@ -78,10 +78,20 @@ pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &BlobSink<'_>) -> anyhow
                 Ok(e) => e,
                 Err(err) => {
                     // An unreadable directory (or a loop, with links followed) is recorded; the walk goes on.
-                    let where_ = walk_error_path(&err)
+                    // A directory counts as unreadable but not as a file; anything else (an unreadable
+                    // ignore file) as both, like an unreadable file.
+                    let path = walk_error_path(&err);
+                    let is_dir = path
+                        .and_then(|p| std::fs::symlink_metadata(p).ok())
+                        .is_some_and(|m| m.is_dir());
+                    let where_ = path
                         .map(|p| relative_path(root, p))
                         .unwrap_or_else(|| root.display().to_string());
-                    sink.skip_path(Skip::Unreadable, where_.clone());
+                    if is_dir {
+                        sink.skip_unreadable_dir(where_.clone());
+                    } else {
+                        sink.skip_path(Skip::Unreadable, where_.clone());
+                    }
                     sink.error(where_, format!("cannot read: {}", walk_error_cause(&err)));
                     return WalkState::Continue;
                 }
