@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Whole-command benchmark: `keysweep scan PATH` (release build) against the floor of reading the same tree,
-# `rg -uuu -c AKIA PATH` (ripgrep, one literal, every file). Prints wall times, peak RSS and the ratio, then
-# runs the ignored huge-input tests (`cargo test --release -- --ignored`).
+# `rg -uuu -c AKIA PATH` (ripgrep, one literal, every file), and against ripgrep searching every keyword of the
+# built-in rules case-insensitively (`rg -uuu -c -i -F -f KEYWORDS PATH`: the prefilter pass alone, done by
+# ripgrep). Prints wall times, peak RSS and the ratios, then runs the ignored huge-input tests
+# (`cargo test --release -- --ignored`).
 #   benches/compare.sh PATH [RUNS]
 # Installs nothing: it uses hyperfine when present (else repeated `/usr/bin/time -v`); ripgrep is required
 # for the comparison. On Debian/Ubuntu: `apt-get install hyperfine ripgrep`.
@@ -28,6 +30,15 @@ have_time=1
 
 ks_cmd=("$ks" scan "$target" --format json -o /dev/null)
 rg_cmd=(rg -uuu -c AKIA "$target")
+kw_file=$(mktemp)
+trap 'rm -f "$kw_file"' EXIT
+python3 - "$kw_file" <<'PY'
+import glob, sys, tomllib
+words = {k.lower() for f in glob.glob("rules/*.toml")
+         for r in tomllib.load(open(f, "rb")).get("rule", []) for k in r.get("keywords", [])}
+open(sys.argv[1], "w").write("".join(w + "\n" for w in sorted(words)))
+PY
+rg_kw_cmd=(rg -uuu -c -i -F -f "$kw_file" "$target")
 
 size=$(du -sb "$target" 2>/dev/null | cut -f1 || echo 0)
 files=$(find "$target" -type f 2>/dev/null | wc -l)
@@ -60,15 +71,18 @@ if command -v hyperfine >/dev/null; then
   echo "== hyperfine ($runs runs each)"
   hf=(hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json /tmp/keysweep-compare.json
       -n keysweep "${ks_cmd[*]}")
-  [[ $have_rg == 1 ]] && hf+=(-n ripgrep "${rg_cmd[*]}")
+  [[ $have_rg == 1 ]] && hf+=(-n ripgrep "${rg_cmd[*]}" -n ripgrep-keywords "${rg_kw_cmd[*]}")
   "${hf[@]}"
-  ks_wall=$(python3 -c 'import json;r=json.load(open("/tmp/keysweep-compare.json"))["results"];print(r[0]["median"])' 2>/dev/null || median_wall "${ks_cmd[@]}")
-  rg_wall=$(python3 -c 'import json;r=json.load(open("/tmp/keysweep-compare.json"))["results"];print(r[1]["median"])' 2>/dev/null || echo "")
+  median() { python3 -c 'import json,sys;print(json.load(open("/tmp/keysweep-compare.json"))["results"][int(sys.argv[1])]["median"])' "$1" 2>/dev/null; }
+  ks_wall=$(median 0 || median_wall "${ks_cmd[@]}")
+  rg_wall=$(median 1 || echo "")
+  rg_kw_wall=$(median 2 || echo "")
 else
   echo "== hyperfine not found (apt-get install hyperfine); median of $runs runs"
   ks_wall=$(median_wall "${ks_cmd[@]}")
   rg_wall=""
-  [[ $have_rg == 1 ]] && rg_wall=$(median_wall "${rg_cmd[@]}")
+  rg_kw_wall=""
+  [[ $have_rg == 1 ]] && rg_wall=$(median_wall "${rg_cmd[@]}") && rg_kw_wall=$(median_wall "${rg_kw_cmd[@]}")
 fi
 
 ks_rss=$(peak_rss_mb "${ks_cmd[@]}")
@@ -79,7 +93,14 @@ if [[ $have_rg == 1 && -n "$rg_wall" ]]; then
   rg_rss=$(peak_rss_mb "${rg_cmd[@]}")
   printf '%-10s %10.3f %12s\n' ripgrep "$rg_wall" "$rg_rss"
   ratio=$(echo "$ks_wall / $rg_wall" | bc -l)
+  if [[ -n "$rg_kw_wall" ]]; then
+    printf '%-10s %10.3f %12s\n' rg-kw "$rg_kw_wall" "$(peak_rss_mb "${rg_kw_cmd[@]}")"
+  fi
   printf 'ratio keysweep/ripgrep: %.2fx (target: within 2x)\n' "$ratio"
+  if [[ -n "$rg_kw_wall" ]]; then
+    printf 'ratio keysweep/ripgrep with the %d rule keywords (-i -F -f): %.2fx\n' \
+      "$(wc -l <"$kw_file")" "$(echo "$ks_wall / $rg_kw_wall" | bc -l)"
+  fi
 fi
 "$ks" scan "$target" 2>/dev/null | tail -n 1 || true
 
