@@ -139,6 +139,10 @@ pub struct CommonArgs {
     /// Probe each finding's liveness with its provider and fill its `liveness` (network; off by default).
     #[arg(long)]
     pub verify: bool,
+    /// Report only findings the provider confirmed live (implies --verify); dead and unknown ones count as
+    /// suppressed.
+    #[arg(long, alias = "only-verified")]
+    pub only_live: bool,
     /// Do not honour inline allow comments (`keysweep:allow`, …); the Action sets it on pull requests.
     #[arg(long)]
     pub no_inline_allow: bool,

@@ -303,6 +303,8 @@ pub struct ScanConfig {
     pub inventory: Option<PathBuf>,
     /// Probe liveness.
     pub verify: bool,
+    /// Keep only findings probed live.
+    pub only_live: bool,
     /// Honour inline allow comments.
     pub inline_allow: bool,
     /// Quiet.
@@ -408,7 +410,8 @@ impl ScanConfig {
                 .inventory
                 .clone()
                 .or_else(|| file.inventory.path.clone()),
-            verify: common.verify,
+            verify: common.verify || common.only_live,
+            only_live: common.only_live,
             inline_allow: !common.no_inline_allow,
             quiet: common.quiet,
             verbose: common.verbose,

@@ -106,8 +106,14 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     let suppressed = policy.apply(&mut findings);
     let mut errors = errors;
     crate::revoke::enrich_findings(cfg, &mut findings, &mut errors);
+    let mut not_live = 0;
+    if cfg.only_live {
+        let before = findings.len();
+        findings.retain(|f| f.liveness.as_ref().is_some_and(|l| l.status == "live"));
+        not_live = before - findings.len();
+    }
     summary.findings = findings.len() as u64;
-    summary.suppressed = (stats.inline_allowed + suppressed) as u64;
+    summary.suppressed = (stats.inline_allowed + suppressed + not_live) as u64;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(ScanReport {
         version: 1,

@@ -319,7 +319,7 @@ fn a_renamed_p8_matches_by_the_fingerprint_keys_fingerprint_printed() {
 }
 
 #[test]
-fn userplane_tokens_match_by_secret_hash_and_verify_fills_liveness() {
+fn userplane_tokens_match_by_secret_hash_verify_fills_liveness_and_only_live_keeps_live_keys() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let live = fake_token("uspl_", "inv-live", 32);
@@ -376,6 +376,16 @@ fn userplane_tokens_match_by_secret_hash_and_verify_fills_liveness() {
     assert_eq!(fake.count("GET", "/api/v1/public/me"), 2);
     assert_eq!(fake.count_with("GET", "/api/v1/public/me", &live), 1);
     assert!(!out_has_secret(&report, &[&live, &dead]));
+    // --only-live (alias --only-verified) probes without --verify and keeps only the live key; the dead one
+    // counts as suppressed.
+    for flag in ["--only-live", "--only-verified"] {
+        let report = scan(&[flag]);
+        let findings = report["findings"].as_array().expect("findings");
+        assert_eq!(findings.len(), 1, "{report:#}");
+        assert_eq!(findings[0]["liveness"]["status"], "live");
+        assert_eq!(report["summary"]["suppressed"], 1, "{report:#}");
+    }
+    assert_eq!(fake.count("GET", "/api/v1/public/me"), 6);
 }
 
 fn out_has_secret(report: &serde_json::Value, secrets: &[&str]) -> bool {
