@@ -269,6 +269,8 @@ pub struct Match {
     pub snippet: Snippet,
     /// How the secret is encoded where it is written (`base64`), when not as itself.
     pub encoding: Option<&'static str>,
+    /// The path inside the blob when the blob is an archive (`config/app.yml`, `inner.zip!key.p8`).
+    pub member: Option<String>,
 }
 
 impl Match {
@@ -332,7 +334,12 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
         for m in &blob.matches {
             let rule = &rules.rules[m.rule];
             for origin in &blob.origins {
-                let path = origin.path();
+                // A member of an archive is named by the archive's path and its own: `dist.zip!conf/app.yml`.
+                let member_path = m.member.as_ref().map(|member| match origin.path() {
+                    Some(outer) if !outer.is_empty() => format!("{outer}!{member}"),
+                    _ => String::new(),
+                });
+                let path = member_path.as_deref().or(origin.path());
                 if !rule.applies_to_path(path) {
                     continue;
                 }
@@ -386,13 +393,14 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                         info.algorithm = Some(k.algorithm.clone());
                     }
                 }
-                let (path, commit) = match origin {
+                let (outer, commit) = match origin {
                     Origin::File { path } | Origin::Staged { path } => (path.clone(), None),
                     Origin::Stdin => ("-".to_string(), None),
                     Origin::GitBlob { path, commit } => {
                         (path.clone().unwrap_or_default(), commit.clone())
                     }
                 };
+                let path = member_path.clone().unwrap_or(outer);
                 let location = Location {
                     repository: None,
                     path,

@@ -1,14 +1,18 @@
-//! Secrets written in another encoding than the text around them, through the real binary: UTF-16 files (in a
-//! tree and in history) and base64 values near a trigger word (a Kubernetes `Secret`, a `*_B64` variable, a
-//! value wrapped at 76 columns). Every token is FAKE, generated at test time with a valid checksum.
+//! Secrets not written as plain text, through the real binary: UTF-16 files (in a tree and in history), base64
+//! values near a trigger word (a Kubernetes `Secret`, a `*_B64` variable, a value wrapped at 76 columns), and
+//! members of archives (zip and jar, tar.gz, bare gzip, nested archives; named `archive!member`, the Key ID
+//! still read from a member's file name; in history too). Every key and token is FAKE, generated at test time.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Command as Std;
 
 use assert_cmd::Command;
 use base64::Engine as _;
 use keysweep::rules::generate::generate;
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 fn ghp(seed: &str) -> String {
     generate("github-ghp", seed).expect("the github-ghp generator")
@@ -26,6 +30,54 @@ fn utf16le_with_bom(s: &str) -> Vec<u8> {
 
 fn utf16be(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_be_bytes).collect()
+}
+
+/// A fake P-256 private key (PKCS#8 PEM), the same for the same seed.
+fn fake_p8(seed: &str) -> String {
+    let scalar = Sha256::digest(format!("keysweep fake archive key {seed}").as_bytes());
+    let key = p256::SecretKey::from_slice(&scalar).expect("a SHA-256 is a valid P-256 scalar");
+    key.to_pkcs8_pem(LineEnding::LF)
+        .expect("PKCS#8 encoding")
+        .to_string()
+}
+
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in files {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("zip entry");
+        w.write_all(data).expect("zip write");
+    }
+    w.finish().expect("zip finish").into_inner()
+}
+
+fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).expect("tar entry");
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&b.into_inner().expect("tar finish"))
+        .expect("gzip write");
+    gz.finish().expect("gzip finish")
+}
+
+/// Runs git in `dir` as a throwaway committer; panics when it fails.
+fn git_in(dir: &Path, args: &[&str]) {
+    let ok = Std::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs")
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
 }
 
 /// Runs `keysweep scan <args>` in `dir` and returns the exit code and the JSON report.
@@ -98,18 +150,7 @@ fn utf16_files_are_matched_as_text_with_their_lines_and_columns() {
 #[test]
 fn utf16_files_in_history_are_matched() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let git = |args: &[&str]| {
-        let ok = Std::new("git")
-            .current_dir(dir.path())
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git runs")
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
-    };
+    let git = |args: &[&str]| git_in(dir.path(), args);
     git(&["init", "-q"]);
     let t = ghp("utf16-history");
     std::fs::write(
@@ -221,4 +262,137 @@ fn base64_of_placeholders_and_of_binary_is_not_a_finding() {
     std::fs::write(dir.path().join("secret.yaml"), text).expect("write");
     let (code, report) = scan(dir.path(), &["."]);
     assert_eq!(code, 0, "{report:#}");
+}
+
+/// Every `(rule id, path, line)` of the report, sorted.
+fn sightings(report: &Value) -> Vec<(String, String, u64)> {
+    let mut out: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .flat_map(|f| {
+            f["locations"]
+                .as_array()
+                .expect("locations")
+                .iter()
+                .map(move |l| {
+                    (
+                        f["rule_id"].as_str().expect("rule id").to_string(),
+                        l["path"].as_str().expect("path").to_string(),
+                        l["line"].as_u64().expect("line"),
+                    )
+                })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = fake_p8("zip");
+    let (t1, t2, t3) = (ghp("arch-jar"), ghp("arch-tgz"), ghp("arch-gz"));
+    std::fs::write(
+        dir.path().join("AppStoreKeys.zip"),
+        zip_of(&[
+            ("keys/AuthKey_ZX9R4HXF34.p8", key.as_bytes()),
+            ("README.txt", b"FAKE example\n"),
+        ]),
+    )
+    .expect("write");
+    let props = format!("# FAKE example\ngithub.token={t1}\n");
+    let jar = zip_of(&[
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+        ("application.properties", props.as_bytes()),
+    ]);
+    // The jar inside a release zip: members of nested archives are named down the chain.
+    std::fs::write(
+        dir.path().join("release.zip"),
+        zip_of(&[("lib/app.jar", &jar)]),
+    )
+    .expect("write");
+    let env = format!("\n\nGH_TOKEN={t2}\n");
+    std::fs::write(
+        dir.path().join("deploy.tar.gz"),
+        tar_gz_of(&[("app/.env", env.as_bytes())]),
+    )
+    .expect("write");
+    let mut gz = flate2::GzBuilder::new()
+        .filename("ci.log")
+        .write(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("FAKE log\ntoken {t3}\n").as_bytes())
+        .expect("gzip write");
+    std::fs::write(
+        dir.path().join("ci.log.gz"),
+        gz.finish().expect("gzip finish"),
+    )
+    .expect("write");
+    let (code, report) = scan(dir.path(), &["."]);
+    assert_eq!(code, 1, "{report:#}");
+    let s = |rule: &str, path: &str, line: u64| (rule.to_string(), path.to_string(), line);
+    assert_eq!(
+        sightings(&report),
+        vec![
+            s(
+                "app-store-connect.p8",
+                "AppStoreKeys.zip!keys/AuthKey_ZX9R4HXF34.p8",
+                1
+            ),
+            s("github.pat", "ci.log.gz!ci.log", 2),
+            s("github.pat", "deploy.tar.gz!app/.env", 3),
+            s(
+                "github.pat",
+                "release.zip!lib/app.jar!application.properties",
+                2
+            ),
+        ]
+    );
+    let p8 = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "app-store-connect.p8")
+        .expect("the p8 finding");
+    assert_eq!(
+        p8["key"]["key_id"], "ZX9R4HXF34",
+        "the Key ID comes from the member's file name"
+    );
+    assert_eq!(report["summary"]["skipped"]["binary"], 0);
+}
+
+#[test]
+fn a_corrupt_archive_is_not_an_error_and_a_committed_one_is_found_in_history() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let t = ghp("arch-history");
+    let good = zip_of(&[(
+        "settings.json",
+        format!("{{\"token\": \"{t}\"}} // FAKE").as_bytes(),
+    )]);
+    std::fs::write(dir.path().join("broken.zip"), &good[..good.len() / 3]).expect("write");
+    let (code, report) = scan(dir.path(), &["."]);
+    assert!(code == 0 || code == 1, "{report:#}");
+    assert!(
+        report["errors"].as_array().expect("errors").is_empty(),
+        "{report:#}"
+    );
+    std::fs::remove_file(dir.path().join("broken.zip")).expect("remove");
+    let git = |args: &[&str]| git_in(dir.path(), args);
+    git(&["init", "-q"]);
+    std::fs::write(dir.path().join("backup.zip"), &good).expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "add a backup"]);
+    git(&["rm", "-q", "backup.zip"]);
+    git(&["commit", "-q", "-m", "remove it"]);
+    let (code, report) = scan(dir.path(), &["--history", "."]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        sightings(&report),
+        vec![(
+            "github.pat".to_string(),
+            "backup.zip!settings.json".to_string(),
+            1
+        )]
+    );
+    assert_eq!(report["findings"][0]["locations"][0]["in_head"], false);
 }

@@ -1273,3 +1273,46 @@ fn revoke_from_a_sweep_of_clone_urls_reads_the_mirrors_in_the_cache() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(!fake.is_live(&token));
 }
+
+#[test]
+fn a_token_inside_a_zip_is_re_read_from_the_archive_and_revoked() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = fake_ghp("in-a-zip");
+    fake.live(&token);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("conf/ci.env", zip::write::SimpleFileOptions::default())
+        .expect("zip entry");
+    std::io::Write::write_all(
+        &mut zip,
+        format!("# FAKE test token\nGH_TOKEN={token}\n").as_bytes(),
+    )
+    .expect("zip write");
+    let bytes = zip.finish().expect("zip finish").into_inner();
+    std::fs::write(dir.path().join("bundle.zip"), bytes).expect("plant");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &["scan", ".", "-f", "json", "-o", "findings.json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.path().join("findings.json"));
+    let f = finding_at(&report, "bundle.zip!conf/ci.env");
+    assert_eq!(
+        (f["rule_id"].as_str(), f["locations"][0]["line"].as_u64()),
+        (Some("github.pat"), Some(2))
+    );
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &[
+            "revoke",
+            "--findings",
+            "findings.json",
+            "--yes",
+            "--include-unlisted",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(github_revocations(&fake, &token), vec![vec![token.clone()]]);
+}

@@ -296,9 +296,14 @@ pub fn reread(
             {
                 tried.push(format!("{} (outside the scan root)", loc.path));
             } else {
-                match std::fs::read(base.join(rel)) {
+                // A member of an archive (`dist.zip!conf/app.yml`) is read from the archive.
+                let file = match loc.path.split_once('!') {
+                    Some((archive, _)) if !base.join(rel).exists() => base.join(archive),
+                    _ => base.join(rel),
+                };
+                match std::fs::read(&file) {
                     Ok(b) => contents.push(b),
-                    Err(e) => tried.push(format!("{}: {e}", base.join(rel).display())),
+                    Err(e) => tried.push(format!("{}: {e}", file.display())),
                 }
             }
         }

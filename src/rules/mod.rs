@@ -268,7 +268,8 @@ impl Rule {
 
     /// A key id named by the file's path (`AuthKey_<ID>.p8`).
     pub fn key_id_from_path(&self, path: &str) -> Option<String> {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        // The file name, also of an archive member (`keys.zip!AuthKey_ABC.p8`).
+        let name = path.rsplit(['/', '!']).next().unwrap_or(path);
         self.path_key_id.iter().find_map(|re| {
             let caps = re.captures(name.as_bytes())?;
             let m = caps.name("key_id").or_else(|| caps.get(1))?;

@@ -3,6 +3,7 @@
 //! validator. A blob with no keyword costs one pass of the automaton, walked as a compact table over a few
 //! stretches of the blob at once.
 
+mod archive;
 mod decode;
 pub mod entropy;
 pub mod lines;
@@ -29,6 +30,7 @@ use lines::LineIndex;
 use prefilter::KeywordTable;
 use validate::Validation;
 
+pub use archive::is_archive;
 pub use decode::{as_text, is_utf16_text};
 
 /// Comments that suppress a finding on their line or the next one.
@@ -348,11 +350,33 @@ impl Scanner {
 
     /// Every match in one blob, overlapping sightings of the same secret collapsed and catch-all rules dropped
     /// where a provider rule matched the same bytes.
-    /// UTF-16 content is matched as the text it holds (see [`as_text`]).
+    /// UTF-16 content is matched as the text it holds (see [`as_text`]), an archive member by member (see
+    /// [`is_archive`]).
     pub fn scan(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
+        if is_archive(bytes) {
+            return self.scan_archive(blob, bytes);
+        }
         let text = as_text(bytes);
         let candidates = self.candidate_rules(&text);
         self.scan_candidates(blob, &text, candidates)
+    }
+
+    /// Every match in each member of an archive, named by the member's path inside it. Members are skipped as
+    /// binary files are (NUL in the first 8 KiB, unless a key file by name).
+    fn scan_archive(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
+        let mut out = Vec::new();
+        archive::members(bytes, &mut |path, data| {
+            if crate::source::looks_binary(data) && !crate::source::is_key_file(path) {
+                return;
+            }
+            let text = as_text(data);
+            let candidates = self.candidate_rules(&text);
+            for mut m in self.scan_candidates(blob, &text, candidates) {
+                m.member = (!path.is_empty()).then(|| path.to_string());
+                out.push(m);
+            }
+        });
+        out
     }
 
     /// [`Scanner::scan`] with the candidate rules already known (from [`Scanner::candidate_rules`] over `bytes`,
@@ -596,6 +620,7 @@ impl BlobScan<'_> {
             inline_allowed: inline_allowed(bytes, lines, line),
             snippet: snippet(bytes, lines, line, end.0, &secret_span),
             encoding: None,
+            member: None,
         });
     }
 

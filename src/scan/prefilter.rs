@@ -85,8 +85,7 @@ impl KeywordTable {
             placed[old] = new;
         }
         let id = |old: usize| -> u16 {
-            u16::try_from(placed[old] * stride)
-                .expect("checked: rows * stride fits in 16 bits")
+            u16::try_from(placed[old] * stride).expect("checked: rows * stride fits in 16 bits")
         };
         let mut trans: Box<[u16; 1 << 16]> = vec![0u16; 1 << 16]
             .into_boxed_slice()

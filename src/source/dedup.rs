@@ -102,12 +102,14 @@ impl<'a> BlobSink<'a> {
     /// keyword occurs cannot match and is neither hashed nor deduplicated. Other content is matched once per
     /// distinct content (recognised by length and XXH3-128, several times cheaper than SHA-1), its repeats only
     /// adding their origin; the git blob id (SHA-1) is computed only for content that has matches. So in tree
-    /// scans identical files without any keyword each count as a scanned blob.
+    /// scans identical files without any keyword each count as a scanned blob. An archive is always matched,
+    /// member by member.
     pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
         self.files.fetch_add(1, Ordering::Relaxed);
+        let archive = crate::scan::is_archive(bytes);
         let text = crate::scan::as_text(bytes);
         let candidates = self.scanner.candidate_rules(&text);
-        if candidates.is_empty() {
+        if candidates.is_empty() && !archive {
             self.blobs.fetch_add(1, Ordering::Relaxed);
             self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             return;
@@ -127,9 +129,12 @@ impl<'a> BlobSink<'a> {
         }
         self.blobs.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let mut matches = self
-            .scanner
-            .scan_candidates(BlobId([0; 20]), &text, candidates);
+        let mut matches = if archive {
+            self.scanner.scan(BlobId([0; 20]), bytes)
+        } else {
+            self.scanner
+                .scan_candidates(BlobId([0; 20]), &text, candidates)
+        };
         if matches.is_empty() {
             return;
         }

@@ -122,11 +122,12 @@ pub fn is_key_file(path: &str) -> bool {
     })
 }
 
-/// Whether content is binary: a NUL byte in the first 8 KiB, unless it is UTF-16 text (which is matched as the
-/// text it holds).
+/// Whether content is binary, and so not matched: a NUL byte in the first 8 KiB, unless it is UTF-16 text
+/// (matched as the text it holds) or an archive (matched member by member).
 pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
         && !crate::scan::is_utf16_text(bytes)
+        && !crate::scan::is_archive(bytes)
 }
 
 /// Whether content is a Git LFS pointer file rather than the content itself.
