@@ -56,9 +56,25 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "${",
     "{{",
     "0000000000",
-    "1234567890",
-    "abcdefghij",
 ];
+
+/// A run of this many consecutive letters or digits in order (`abcdefg`, `KLMnopq`, `3456789`) marks a typed-in
+/// placeholder: in random base62 it occurs about once in 10^10 characters, in random hex once in 10^7.
+const PLACEHOLDER_RUN: usize = 7;
+
+/// Whether `secret` holds [`PLACEHOLDER_RUN`] letters (of either case) or digits in alphabetical order.
+fn has_alphabet_run(secret: &[u8]) -> bool {
+    let mut run = 1;
+    for pair in secret.windows(2) {
+        let (a, b) = (pair[0].to_ascii_lowercase(), pair[1].to_ascii_lowercase());
+        let next = b.is_ascii_alphanumeric() && a.wrapping_add(1) == b;
+        run = if next { run + 1 } else { 1 };
+        if run >= PLACEHOLDER_RUN {
+            return true;
+        }
+    }
+    false
+}
 
 /// How many stretches of a blob the keyword DFA walks at once.
 const LANES: usize = 4;
@@ -528,7 +544,9 @@ impl Scanner {
     fn is_placeholder(&self, secret: &[u8]) -> bool {
         let lower = secret.to_ascii_lowercase();
         let has = |w: &str| memchr::memmem::find(&lower, w.as_bytes()).is_some();
-        PLACEHOLDER_WORDS.iter().any(|w| has(w)) || self.stopwords.iter().any(|w| has(w))
+        PLACEHOLDER_WORDS.iter().any(|w| has(w))
+            || self.stopwords.iter().any(|w| has(w))
+            || has_alphabet_run(&lower)
     }
 }
 

@@ -1,5 +1,5 @@
-//! The search plans (anchored starts, windows around keywords) hold to searching every whole blob; and what the
-//! matcher's tests share.
+//! The search plans (anchored starts, windows around keywords) hold to searching every whole blob; typed-in
+//! alphabet runs are placeholders; and what the matcher's tests share.
 
 use super::*;
 use crate::rules::generate;
@@ -94,4 +94,24 @@ fn plans_find_what_whole_blob_searches_find() {
         total += want.len();
     }
     assert!(total > 1000, "the blobs hold many matches ({total})");
+}
+
+#[test]
+fn typed_in_alphabet_runs_are_placeholders_random_text_is_not() {
+    for fake in [
+        "abc123xyz-klMnopqrstuvwx",
+        "0123456789",
+        "sk_FAKE_abcdefg",
+        "MNOPQRSTUV",
+    ] {
+        assert!(has_alphabet_run(fake.as_bytes()), "{fake}");
+    }
+    // Six in order is not enough, digits do not run on into letters, and repeats are not runs.
+    for text in ["abcdef-uvwxyz", "789abcd", "aaaaaaaaaa", "zyxwvutsrq"] {
+        assert!(!has_alphabet_run(text.as_bytes()), "{text}");
+    }
+    let mut rng = Rng(0x5eed);
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let random: Vec<u8> = (0..1_000_000).map(|_| BASE62[rng.below(62)]).collect();
+    assert!(!has_alphabet_run(&random));
 }
