@@ -334,10 +334,21 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
         for m in &blob.matches {
             let rule = &rules.rules[m.rule];
             for origin in &blob.origins {
-                // A member of an archive is named by the archive's path and its own: `dist.zip!conf/app.yml`.
-                let member_path = m.member.as_ref().map(|member| match origin.path() {
-                    Some(outer) if !outer.is_empty() => format!("{outer}!{member}"),
-                    _ => String::new(),
+                let (outer, commit) = match origin {
+                    Origin::File { path } | Origin::Staged { path } => (path.clone(), None),
+                    Origin::Stdin => ("-".to_string(), None),
+                    Origin::GitBlob { path, commit } => {
+                        (path.clone().unwrap_or_default(), commit.clone())
+                    }
+                };
+                // A member of an archive is named by the archive's path and its own: `dist.zip!conf/app.yml`
+                // (an unreachable blob has no path to name it by).
+                let member_path = m.member.as_ref().map(|member| {
+                    if outer.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{outer}!{member}")
+                    }
                 });
                 let path = member_path.as_deref().or(origin.path());
                 if !rule.applies_to_path(path) {
@@ -393,13 +404,6 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                         info.algorithm = Some(k.algorithm.clone());
                     }
                 }
-                let (outer, commit) = match origin {
-                    Origin::File { path } | Origin::Staged { path } => (path.clone(), None),
-                    Origin::Stdin => ("-".to_string(), None),
-                    Origin::GitBlob { path, commit } => {
-                        (path.clone().unwrap_or_default(), commit.clone())
-                    }
-                };
                 let path = member_path.clone().unwrap_or(outer);
                 let location = Location {
                     repository: None,

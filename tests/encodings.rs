@@ -359,6 +359,16 @@ fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
         "the Key ID comes from the member's file name"
     );
     assert_eq!(report["summary"]["skipped"]["binary"], 0);
+    // From standard input the archive is `-`.
+    let out = Command::cargo_bin("keysweep")
+        .expect("the binary")
+        .env_clear()
+        .args(["scan", "-", "-f", "jsonl"])
+        .write_stdin(std::fs::read(dir.path().join("AppStoreKeys.zip")).expect("read"))
+        .output()
+        .expect("keysweep runs");
+    let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(line["locations"][0]["path"], "-!keys/AuthKey_ZX9R4HXF34.p8");
 }
 
 #[test]

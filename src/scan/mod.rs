@@ -366,6 +366,7 @@ impl Scanner {
 
     /// Every match in one blob, overlapping sightings of the same secret collapsed and catch-all rules dropped
     /// where a provider rule matched the same bytes.
+    ///
     /// UTF-16 content is matched as the text it holds (see [`as_text`]), an archive member by member (see
     /// [`is_archive`]).
     pub fn scan(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
