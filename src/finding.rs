@@ -188,6 +188,10 @@ pub struct Location {
     /// How the secret is encoded here (`base64`), when it is not written as itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
+    /// When `path` is an archive: the member the secret is in, as `dir/file` (`lib/app.jar!conf/app.yml` for a
+    /// member of a nested archive); `line` and `column` are in that member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// Line and column just past the secret, for SARIF regions.
     #[serde(skip)]
     pub end: Option<(usize, usize)>,
@@ -199,12 +203,17 @@ pub struct Location {
 impl Location {
     /// The path for people to read: a blob that no ref reaches (found by `--all-objects`) has no path, so it is
     /// named by its id.
+    /// A member of an archive is named after the archive: `dist.zip!conf/app.yml`.
     pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
-        if self.path.is_empty() {
+        let outer = if self.path.is_empty() {
             let id = &self.blob[..self.blob.len().min(12)];
             std::borrow::Cow::Owned(format!("(unreachable blob {id})"))
         } else {
-            std::borrow::Cow::Borrowed(&self.path)
+            std::borrow::Cow::Borrowed(self.path.as_str())
+        };
+        match &self.member {
+            Some(member) => std::borrow::Cow::Owned(format!("{outer}!{member}")),
+            None => outer,
         }
     }
 }
@@ -341,15 +350,8 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                         (path.clone().unwrap_or_default(), commit.clone())
                     }
                 };
-                // A member of an archive is named by the archive's path and its own: `dist.zip!conf/app.yml`
-                // (an unreachable blob has no path to name it by).
-                let member_path = m.member.as_ref().map(|member| {
-                    if outer.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{outer}!{member}")
-                    }
-                });
+                // Rules see a member of an archive by its path in the archive's: `dist.zip!conf/app.yml`.
+                let member_path = m.member.as_ref().map(|member| format!("{outer}!{member}"));
                 let path = member_path.as_deref().or(origin.path());
                 if !rule.applies_to_path(path) {
                     continue;
@@ -404,10 +406,9 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                         info.algorithm = Some(k.algorithm.clone());
                     }
                 }
-                let path = member_path.clone().unwrap_or(outer);
                 let location = Location {
                     repository: None,
-                    path,
+                    path: outer,
                     line: m.line,
                     column: m.column,
                     blob: blob.id.to_hex(),
@@ -416,6 +417,7 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                     date: None,
                     in_head: None,
                     encoding: m.encoding.map(str::to_string),
+                    member: m.member.clone(),
                     end: Some(m.end),
                     snippet: Some(m.snippet.clone()),
                 };
@@ -427,8 +429,9 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
     }
     let mut findings: Vec<Finding> = by_fp.into_values().collect();
     for f in &mut findings {
-        f.locations
-            .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+        f.locations.sort_by(|a, b| {
+            (&a.path, &a.member, a.line, a.column).cmp(&(&b.path, &b.member, b.line, b.column))
+        });
         f.occurrences = f.locations.len();
     }
     sort_findings(&mut findings);

@@ -264,7 +264,7 @@ fn base64_of_placeholders_and_of_binary_is_not_a_finding() {
     assert_eq!(code, 0, "{report:#}");
 }
 
-/// Every `(rule id, path, line)` of the report, sorted.
+/// Every `(rule id, path!member, line)` of the report, sorted (`path` alone outside archives).
 fn sightings(report: &Value) -> Vec<(String, String, u64)> {
     let mut out: Vec<(String, String, u64)> = report["findings"]
         .as_array()
@@ -278,7 +278,10 @@ fn sightings(report: &Value) -> Vec<(String, String, u64)> {
                 .map(move |l| {
                     (
                         f["rule_id"].as_str().expect("rule id").to_string(),
-                        l["path"].as_str().expect("path").to_string(),
+                        match l["member"].as_str() {
+                            Some(m) => format!("{}!{m}", l["path"].as_str().expect("path")),
+                            None => l["path"].as_str().expect("path").to_string(),
+                        },
                         l["line"].as_u64().expect("line"),
                     )
                 })
@@ -368,7 +371,42 @@ fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
         .output()
         .expect("keysweep runs");
     let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
-    assert_eq!(line["locations"][0]["path"], "-!keys/AuthKey_ZX9R4HXF34.p8");
+    assert_eq!(line["locations"][0]["path"], "-");
+    assert_eq!(line["locations"][0]["member"], "keys/AuthKey_ZX9R4HXF34.p8");
+    // Annotations and SARIF point at the archive as a whole (its lines are the member's) and name the member.
+    let run = |format: &str| {
+        let out = Command::cargo_bin("keysweep")
+            .expect("the binary")
+            .current_dir(dir.path())
+            .env_clear()
+            .args(["scan", "release.zip", "-f", format])
+            .output()
+            .expect("keysweep runs");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let annotations = run("github");
+    assert!(
+        annotations.contains("file=release.zip,title="),
+        "{annotations}"
+    );
+    assert!(
+        annotations.contains("In archive member lib/app.jar!application.properties, line 2."),
+        "{annotations}"
+    );
+    let sarif: Value = serde_json::from_str(&run("sarif")).expect("SARIF is JSON");
+    let location = &sarif["runs"][0]["results"][0]["locations"][0];
+    assert_eq!(
+        location["physicalLocation"]["artifactLocation"]["uri"],
+        "release.zip"
+    );
+    assert!(
+        location["physicalLocation"]["region"].is_null(),
+        "{location:#}"
+    );
+    assert_eq!(
+        location["properties"]["member"],
+        "lib/app.jar!application.properties"
+    );
 }
 
 #[test]

@@ -34,11 +34,14 @@ impl super::Sink for Github {
                 let mut props = Vec::new();
                 if loc.path != "-" && !loc.path.is_empty() {
                     props.push(format!("file={}", escape_property(&loc.path)));
-                    props.push(format!("line={}", loc.line));
-                    props.push(format!("col={}", loc.column));
-                    if let Some((l, c)) = loc.end {
-                        props.push(format!("endLine={l}"));
-                        props.push(format!("endColumn={c}"));
+                    // A secret inside an archive annotates the archive as a whole: its lines are the member's.
+                    if loc.member.is_none() {
+                        props.push(format!("line={}", loc.line));
+                        props.push(format!("col={}", loc.column));
+                        if let Some((l, c)) = loc.end {
+                            props.push(format!("endLine={l}"));
+                            props.push(format!("endColumn={c}"));
+                        }
                     }
                 }
                 props.push(format!("title={}", escape_property(&title)));
@@ -51,6 +54,9 @@ impl super::Sink for Github {
                 );
                 if loc.in_head == Some(false) {
                     message.push_str(&format!(" It is {NOT_IN_HEAD}."));
+                }
+                if let Some(m) = &loc.member {
+                    message.push_str(&format!(" In archive member {m}, line {}.", loc.line));
                 }
                 if let Some(c) = &loc.commit {
                     message.push_str(&format!(" Introduced in commit {c}."));

@@ -138,11 +138,22 @@ fn location(loc: &Location, id: Option<i64>) -> sarif::Location {
         Some(r) => format!("{r}/{}", loc.path),
         None => loc.path.clone(),
     };
-    let physical = sarif::PhysicalLocation::builder()
-        .artifact_location(sarif::ArtifactLocation::builder().uri(uri).build())
-        .region(region)
-        .build();
+    // In an archive the lines are the member's, not the file's: the location is the whole archive, the member
+    // a property.
+    let artifact = sarif::ArtifactLocation::builder().uri(uri).build();
+    let physical = match loc.member {
+        Some(_) => sarif::PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .build(),
+        None => sarif::PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .region(region)
+            .build(),
+    };
     let mut pairs = vec![("blob", json!(loc.blob))];
+    if let Some(m) = &loc.member {
+        pairs.push(("member", json!(m)));
+    }
     if let Some(c) = &loc.commit {
         pairs.push(("commit", json!(c)));
     }

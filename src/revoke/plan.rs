@@ -296,11 +296,7 @@ pub fn reread(
             {
                 tried.push(format!("{} (outside the scan root)", loc.path));
             } else {
-                // A member of an archive (`dist.zip!conf/app.yml`) is read from the archive.
-                let file = match loc.path.split_once('!') {
-                    Some((archive, _)) if !base.join(rel).exists() => base.join(archive),
-                    _ => base.join(rel),
-                };
+                let file = base.join(rel);
                 match std::fs::read(&file) {
                     Ok(b) => contents.push(b),
                     Err(e) => tried.push(format!("{}: {e}", file.display())),
@@ -334,7 +330,7 @@ pub fn reread(
                     r.key_id = m
                         .key_id
                         .clone()
-                        .or_else(|| rule.key_id_from_path(&loc.path));
+                        .or_else(|| rule.key_id_from_path(&loc.display_path()));
                     r.issuer_id = m.issuer_id.clone();
                     return Ok(r);
                 }
@@ -343,7 +339,7 @@ pub fn reread(
                 if let Some(mut r) = verify(f, &f.rule_id, &cand, None) {
                     r.key_id = rules
                         .get(&f.rule_id)
-                        .and_then(|rule| rule.key_id_from_path(&loc.path));
+                        .and_then(|rule| rule.key_id_from_path(&loc.display_path()));
                     return Ok(r);
                 }
             }

@@ -374,13 +374,22 @@ impl Attribution {
                     .map_or(i64::MAX, |i| i.seconds)
             };
             f.locations.sort_by(|a, b| {
-                (seconds(&a.commit), &a.path, a.line, a.column, &a.commit).cmp(&(
-                    seconds(&b.commit),
-                    &b.path,
-                    b.line,
-                    b.column,
-                    &b.commit,
-                ))
+                (
+                    seconds(&a.commit),
+                    &a.path,
+                    &a.member,
+                    a.line,
+                    a.column,
+                    &a.commit,
+                )
+                    .cmp(&(
+                        seconds(&b.commit),
+                        &b.path,
+                        &b.member,
+                        b.line,
+                        b.column,
+                        &b.commit,
+                    ))
             });
         }
         sort_findings(findings);
