@@ -220,6 +220,34 @@ fn base64_values_near_a_trigger_are_decoded_and_placed_where_written() {
 }
 
 #[test]
+fn basic_credentials_and_npm_auth_are_decoded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (header, npm) = (ghp("b64-basic"), ghp("b64-npmrc"));
+    // A token as the password of HTTP basic credentials (as actions/checkout's extraheader carries it).
+    let script = format!(
+        "# FAKE example\ngit -c http.extraheader=\"AUTHORIZATION: basic {}\" fetch\n",
+        b64(&format!("x-access-token:{header}"))
+    );
+    std::fs::write(dir.path().join("fetch.sh"), script).expect("write");
+    std::fs::write(
+        dir.path().join(".npmrc"),
+        format!("_auth={}\n", b64(&format!("ci:{npm}"))),
+    )
+    .expect("write");
+    let (code, report) = scan(dir.path(), &["--show-secrets", "."]);
+    assert_eq!(code, 1, "{report:#}");
+    let encoded = Some("base64".to_string());
+    assert_eq!(
+        locations_of(&report, "github.pat", &header),
+        vec![("fetch.sh".to_string(), 2, 67, encoded.clone())]
+    );
+    assert_eq!(
+        locations_of(&report, "github.pat", &npm),
+        vec![(".npmrc".to_string(), 1, 11, encoded)]
+    );
+}
+
+#[test]
 fn a_wrapped_base64_value_is_joined_and_its_secret_placed_on_its_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let t = ghp("b64-wrapped");

@@ -23,10 +23,14 @@ pub(super) enum Scope {
 }
 
 /// Words near which base64-encoded secrets are common: explicit base64 (`ASC_KEY_B64`, `base64 -d`,
-/// `base64encode(...)`) and Kubernetes `Secret` manifests (YAML and JSON), whose `data:` values are base64.
+/// `base64encode(...)`), HTTP basic credentials (`Authorization: Basic …`, git's `extraheader`, whose password
+/// is often a token), npm's `_auth`, and Kubernetes `Secret` manifests (YAML and JSON), whose `data:` values
+/// are base64.
 pub(super) const TRIGGERS: &[(&str, Scope)] = &[
     ("base64", Scope::Line),
     ("b64", Scope::Line),
+    ("basic ", Scope::Line),
+    ("_auth", Scope::Line),
     ("kind: secret", Scope::Blob),
     ("\"kind\": \"secret\"", Scope::Blob),
     ("\"kind\":\"secret\"", Scope::Blob),
