@@ -329,6 +329,16 @@ fn sarif_validates_against_the_oasis_schema() {
         format!("é: {}\n", fake_token("low").replace("kstest_", "kslow_")),
     );
     f.write("AuthKey_FAKE000001.p8", fake_key("sarif"));
+    // A token inside an archive: its location is the archive as a whole, the member a property.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("conf/app.yml", zip::write::SimpleFileOptions::default())
+        .expect("zip entry");
+    std::io::Write::write_all(
+        &mut zip,
+        format!("id: {}\n", fake_token("sarif-zip")).as_bytes(),
+    )
+    .expect("zip write");
+    f.write("dist/bundle.zip", zip.finish().expect("zip").into_inner());
     let out = f.scan(&["--format", "sarif"]).output().expect("runs");
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
@@ -380,6 +390,16 @@ fn sarif_validates_against_the_oasis_schema() {
     // `é: ` is three code points (four bytes): the token starts at column 4.
     assert_eq!(region["startColumn"], 4);
     assert_eq!(region["endColumn"], 4 + 30);
+    let in_zip = results
+        .iter()
+        .map(|r| &r["locations"][0])
+        .find(|l| l["properties"]["member"] == "conf/app.yml")
+        .expect("the archive member's result");
+    assert_eq!(
+        in_zip["physicalLocation"]["artifactLocation"]["uri"],
+        "dist/bundle.zip"
+    );
+    assert!(in_zip["physicalLocation"]["region"].is_null());
     let text = stdout(&out);
     for line in key_body(&fake_key("sarif")) {
         assert!(!text.contains(line), "key body leaked into SARIF");
