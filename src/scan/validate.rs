@@ -194,8 +194,30 @@ fn pypi_macaroon_ok(token: &[u8]) -> bool {
         && pos == bytes.len()
 }
 
+/// The secrets jwt.io's debugger signs its example tokens with, by algorithm: a token one of them verifies is
+/// documentation copied around (the debugger's default token is on countless pages), not a credential.
+const JWT_DEMO_SECRETS: &[(&str, jsonwebtoken::Algorithm)] = &[
+    ("your-256-bit-secret", jsonwebtoken::Algorithm::HS256),
+    ("your-384-bit-secret", jsonwebtoken::Algorithm::HS384),
+    ("your-512-bit-secret", jsonwebtoken::Algorithm::HS512),
+];
+
+/// Whether an HMAC-signed token verifies with one of [`JWT_DEMO_SECRETS`].
+fn jwt_signed_with_demo_secret(token: &[u8]) -> bool {
+    let Some((message, signature)) = std::str::from_utf8(token)
+        .ok()
+        .and_then(|t| t.rsplit_once('.'))
+    else {
+        return false;
+    };
+    JWT_DEMO_SECRETS.iter().any(|(secret, alg)| {
+        let key = jsonwebtoken::DecodingKey::from_secret(secret.as_bytes());
+        jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, *alg).unwrap_or(false)
+    })
+}
+
 /// Three base64url parts; the header a JSON object whose `alg` is a string other than `none`, the payload a
-/// JSON object, the signature non-empty.
+/// JSON object, the signature non-empty, and not one of jwt.io's examples (see [`JWT_DEMO_SECRETS`]).
 fn jwt_ok(token: &[u8]) -> bool {
     let parts: Vec<&[u8]> = token.split(|&b| b == b'.').collect();
     let [header, payload, signature] = parts.as_slice() else {
@@ -213,7 +235,10 @@ fn jwt_ok(token: &[u8]) -> bool {
                 .map(str::to_ascii_lowercase)
         })
         .is_some_and(|alg| !alg.is_empty() && alg != "none");
-    alg_ok && json(payload).is_some() && decode_base64_any(signature).is_some_and(|s| !s.is_empty())
+    alg_ok
+        && json(payload).is_some()
+        && decode_base64_any(signature).is_some_and(|s| !s.is_empty())
+        && !jwt_signed_with_demo_secret(token)
 }
 
 /// Passwords that are documentation or local defaults rather than secrets.
@@ -427,5 +452,27 @@ mod tests {
         assert!(!jwt_ok(b"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.c2ln"));
         assert!(jwt_ok(b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"));
         assert!(!jwt_ok(b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0."));
+    }
+
+    #[test]
+    fn tokens_signed_with_jwt_io_demo_secrets_are_examples() {
+        use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+        let claims = serde_json::json!({"sub": "fake-example", "iat": 1_700_000_000});
+        let sign = |alg: Algorithm, secret: &str| {
+            encode(
+                &Header::new(alg),
+                &claims,
+                &EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .expect("signs")
+        };
+        for (alg, demo) in [
+            (Algorithm::HS256, "your-256-bit-secret"),
+            (Algorithm::HS384, "your-384-bit-secret"),
+            (Algorithm::HS512, "your-512-bit-secret"),
+        ] {
+            assert!(!jwt_ok(sign(alg, demo).as_bytes()), "{demo}");
+            assert!(jwt_ok(sign(alg, "a FAKE but private secret").as_bytes()));
+        }
     }
 }
