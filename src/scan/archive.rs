@@ -1,12 +1,13 @@
 //! Archives in trees and histories: a `.p8` committed inside a `.zip`, a config inside a `.jar`, a `.tar.gz`
-//! release bundle, a gzipped dump. Their members are matched like files of their own, archives inside archives
+//! or `.tar.xz` release bundle, a gzipped or zstd-compressed dump. Their members are matched like files of their own, archives inside archives
 //! too (to [`MAX_DEPTH`]), within fixed budgets so that a zip bomb costs a bounded amount of work. An archive
 //! that cannot be read (truncated, encrypted members) yields what could be read and nothing else.
 
 use std::io::{Cursor, Read};
 
-/// How deep archives inside archives are opened (`a.zip!b.tar.gz!c.txt` is depth 2).
-const MAX_DEPTH: usize = 3;
+/// How many layers are opened, a compressor and the archive it holds each counting one: `a.zip!b.tar.gz!c.txt`
+/// is three deep (zip, gzip, tar). Also bounds a compressed file that decompresses to itself.
+const MAX_DEPTH: usize = 6;
 /// Largest member read, uncompressed; larger ones are skipped.
 const MAX_MEMBER: u64 = 25 * 1024 * 1024;
 /// Most bytes read out of one archive, uncompressed, nested members included.
@@ -18,6 +19,8 @@ const MAX_MEMBERS: usize = 100_000;
 enum Kind {
     Zip,
     Gzip,
+    Xz,
+    Zstd,
     Tar,
 }
 
@@ -26,6 +29,10 @@ fn kind(bytes: &[u8]) -> Option<Kind> {
         Some(Kind::Zip)
     } else if bytes.starts_with(&[0x1f, 0x8b]) {
         Some(Kind::Gzip)
+    } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Some(Kind::Xz)
+    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Kind::Zstd)
     } else if bytes.get(257..262) == Some(b"ustar") {
         Some(Kind::Tar)
     } else {
@@ -33,7 +40,8 @@ fn kind(bytes: &[u8]) -> Option<Kind> {
     }
 }
 
-/// Whether content is an archive whose members are matched (zip and its kin — jar, apk, docx —, tar, gzip).
+/// Whether content is an archive whose members are matched (zip and its kin — jar, apk, docx —, tar, and the
+/// gzip, xz and zstd compressors, alone or around a tar).
 pub fn is_archive(bytes: &[u8]) -> bool {
     kind(bytes).is_some()
 }
@@ -121,6 +129,23 @@ fn walk(
                 visit(&name, &data, budget);
             }
         }
+        Some(Kind::Xz) => {
+            // The decoder writes: a writer that refuses past the member limit bounds it.
+            let mut out = Bounded(Vec::new());
+            let ok = lzma_rs::xz_decompress(&mut std::io::BufReader::new(bytes), &mut out).is_ok();
+            let len = out.0.len() as u64;
+            if ok && budget.take(len) {
+                visit("", &out.0, budget);
+            }
+        }
+        Some(Kind::Zstd) => {
+            let Ok(mut zstd) = ruzstd::decoding::StreamingDecoder::new(bytes) else {
+                return;
+            };
+            if let Some(data) = read_bounded(&mut zstd, budget) {
+                visit("", &data, budget);
+            }
+        }
         Some(Kind::Tar) => {
             let mut tar = tar::Archive::new(bytes);
             let Ok(entries) = tar.entries() else {
@@ -140,6 +165,23 @@ fn walk(
             }
         }
         None => f(prefix, bytes),
+    }
+}
+
+/// A decoder's output, refused past [`MAX_MEMBER`].
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if (self.0.len() + buf.len()) as u64 > MAX_MEMBER {
+            return Err(std::io::Error::other("over the member limit"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -204,6 +246,38 @@ mod tests {
             ]
         );
         assert_eq!(got[1].1, b"FAKE=1\n");
+    }
+
+    #[test]
+    fn tar_xz_tar_zst_and_bare_xz_and_zstd_are_opened() {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(5);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, "dir/a.txt", &b"fake\n"[..])
+            .expect("tar entry");
+        let tar = tar.into_inner().expect("tar finish");
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut &tar[..], &mut xz).expect("xz");
+        let zst = ruzstd::encoding::compress_to_vec(
+            &tar[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        for bytes in [&xz, &zst] {
+            assert_eq!(
+                all(bytes),
+                vec![("dir/a.txt".to_string(), b"fake\n".to_vec())]
+            );
+        }
+        let mut bare = Vec::new();
+        lzma_rs::xz_compress(&mut &b"FAKE dump\n"[..], &mut bare).expect("xz");
+        assert_eq!(all(&bare), vec![(String::new(), b"FAKE dump\n".to_vec())]);
+        // A .tar.xz inside a zip inside a .tar.gz: five layers, all opened.
+        let inner = zip_of(&[("nested/files.tar.xz", &xz)]);
+        let got = all(&tar_gz_of(&[("release.zip", &inner)]));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "release.zip!nested/files.tar.xz!dir/a.txt");
     }
 
     #[test]

@@ -383,7 +383,10 @@ impl Scanner {
     fn scan_archive(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
         let mut out = Vec::new();
         archive::members(bytes, &mut |path, data| {
-            if crate::source::looks_binary(data) && !crate::source::is_key_file(path) {
+            // An archive nested deeper than archives are opened is left closed.
+            if is_archive(data)
+                || crate::source::looks_binary(data) && !crate::source::is_key_file(path)
+            {
                 return;
             }
             let text = as_text(data);
