@@ -53,6 +53,11 @@ struct Budget {
 }
 
 impl Budget {
+    /// Whether nothing more may be read.
+    fn spent(&self) -> bool {
+        self.members == 0 || self.bytes == 0
+    }
+
     /// Takes `n` bytes and one member from the budget; false when either is spent.
     fn take(&mut self, n: u64) -> bool {
         if self.members == 0 || n > self.bytes {
@@ -66,7 +71,7 @@ impl Budget {
 
 /// Calls `member(path, bytes)` for each file inside the archive `bytes`, in archive order. Members of nested
 /// archives are named by the path of each archive down to them, joined by `!` (`lib.jar!config/app.yml`); the
-/// content of a bare gzip file is named by the name its header records, else it is the empty path.
+/// content of a bare compressed file is named by the name a gzip header records, else it is the empty path.
 pub(super) fn members(bytes: &[u8], member: &mut dyn FnMut(&str, &[u8])) {
     let mut budget = Budget {
         bytes: MAX_TOTAL,
@@ -100,6 +105,9 @@ fn walk(
                 return;
             };
             for i in 0..zip.len() {
+                if budget.spent() {
+                    break;
+                }
                 let Ok(mut file) = zip.by_index(i) else {
                     continue;
                 };
@@ -113,7 +121,8 @@ fn walk(
             }
         }
         Some(Kind::Gzip) => {
-            let mut gz = flate2::read::GzDecoder::new(bytes);
+            // Concatenated gzip members (rotated logs) are one stream.
+            let mut gz = flate2::read::MultiGzDecoder::new(bytes);
             if let Some(data) = read_bounded(&mut gz, budget) {
                 let name = gz
                     .header()
@@ -155,6 +164,9 @@ fn walk(
                 let Ok(mut entry) = entry else {
                     break;
                 };
+                if budget.spent() {
+                    break;
+                }
                 if !entry.header().entry_type().is_file() {
                     continue;
                 }
@@ -322,6 +334,28 @@ mod tests {
         assert!(read_bounded(&mut &[1u8; 91][..], &mut budget).is_none());
         assert!(read_bounded(&mut &[1u8; 90][..], &mut budget).is_some());
         assert!(read_bounded(&mut &[1u8; 0][..], &mut budget).is_none());
+    }
+
+    #[test]
+    fn reading_stops_when_the_archive_budget_is_spent() {
+        let files: Vec<(String, Vec<u8>)> = (0..5)
+            .map(|i| (format!("f{i}.txt"), b"fake".to_vec()))
+            .collect();
+        let refs: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        let zip = zip_of(&refs);
+        let mut seen = Vec::new();
+        let mut budget = Budget {
+            bytes: 1 << 20,
+            members: 2,
+        };
+        walk(&zip, "", 1, &mut budget, &mut |p, _| {
+            seen.push(p.to_string())
+        });
+        assert_eq!(seen, ["f0.txt", "f1.txt"]);
+        assert!(budget.spent());
     }
 
     #[test]

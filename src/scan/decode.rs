@@ -17,8 +17,7 @@ pub(super) enum Scope {
     /// Values that start on the trigger's line or the next (`ASC_KEY_B64=…`, `echo … | base64 -d`,
     /// `KEY_BASE64: |` followed by wrapped lines).
     Line,
-    /// Every value after the trigger (a Kubernetes `Secret`'s `data:` entries follow its `kind`, or precede it
-    /// by a few lines: the manifest is decoded from its start).
+    /// Every value in the blob (a Kubernetes `Secret`'s `data:` entries may come before or after its `kind`).
     Blob,
 }
 
@@ -37,7 +36,7 @@ pub(super) const TRIGGERS: &[(&str, Scope)] = &[
 ];
 
 /// The stretches of a blob whose base64 values are decoded, given the trigger occurrences (offset just past
-/// each, and its scope), in blob order; `None` for the whole blob.
+/// each, and its scope) in blob order: disjoint, in order, the whole blob when any scope is.
 pub(super) fn stretches(bytes: &[u8], triggers: &[(usize, Scope)]) -> Vec<Range<usize>> {
     if triggers.iter().any(|&(_, scope)| scope == Scope::Blob) {
         let whole = 0..bytes.len();
