@@ -95,7 +95,8 @@ const CLASSES: &[(&str, &[u8])] = &[
 /// - `pypi-macaroon`, `pypi-macaroon-test`: a structurally valid PyPI upload token (v2 macaroon);
 /// - `jwt-hs256`: a signed JWT; `age-secret-key`: a bech32 age identity with a valid checksum;
 /// - `gitlab-routable-PREFIX` (`gitlab-routable-glpat`, …): a routable GitLab token with a valid CRC-32;
-/// - `basic-auth`: base64 of `user:password`; `pem-escaped-p256`: a PKCS#8 P-256 PEM with `\n` escapes, as in
+/// - `basic-auth`: base64 of `user:password`; `basic-auth-json-key`: base64 of `_json_key:` and a (fake, keyless)
+///   service-account key file of several lines, as Google's registries take it; `pem-escaped-p256`: a PKCS#8 P-256 PEM with `\n` escapes, as in
 ///   a JSON string.
 fn token_example(name: &str, seed: &str) -> Option<String> {
     if let Some((class, len)) = name.rsplit_once('-')
@@ -121,6 +122,16 @@ fn token_example(name: &str, seed: &str) -> Option<String> {
             let user = seeded_chars(&format!("{seed}/user"), b"abcdefghijklmnopqrstuvwxyz", 8);
             let pass = seeded_chars(&format!("{seed}/pass"), BASE62, 20);
             Some(base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")))
+        }
+        "basic-auth-json-key" => {
+            use base64::Engine as _;
+            let key_id = seeded_chars(&format!("{seed}/id"), b"0123456789abcdef", 40);
+            let secret = seeded_chars(&format!("{seed}/key"), BASE62, 64);
+            let key = format!(
+                "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"acme-ci\",\n  \
+                 \"private_key_id\": \"{key_id}\",\n  \"private_key\": \"{secret}\"\n}}\n"
+            );
+            Some(base64::engine::general_purpose::STANDARD.encode(format!("_json_key:{key}")))
         }
         "pem-escaped-p256" => pem_escaped_p256(seed),
         _ => None,
@@ -260,6 +271,7 @@ mod tests {
         assert!(valid("age-secret-key", "bech32"));
         assert!(valid("gitlab-routable-glpat", "gitlab-routable"));
         assert!(valid("basic-auth", "base64-basic-auth"));
+        assert!(valid("basic-auth-json-key", "base64-basic-auth"));
         assert_eq!(generate("hex-8", "x").expect("class").len(), 8);
         assert!(
             generate("pem-escaped-p256", "x")

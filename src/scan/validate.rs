@@ -285,7 +285,34 @@ fn is_placeholder_password(user: &str, pass: &str) -> bool {
         || lower == user.to_ascii_lowercase()
 }
 
-/// `scheme://user:password@host`: the password is not a placeholder, a template or the user name again.
+/// `text` with its `%XX` escapes decoded (as a URL's user info is written); bytes that do not form UTF-8 become
+/// U+FFFD. A `%` not followed by two hex digits stays as it is.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `scheme://user:password@host`: the password is not a placeholder, a template or the user name again. User
+/// and password are compared decoded (`p%40ssw0rd` is `p@ssw0rd`), so a password that begins with an escaped
+/// character (`%21…`) is not taken for a `%VARIABLE%`.
 fn url_credentials_ok(url: &[u8]) -> bool {
     let Ok(url) = std::str::from_utf8(url) else {
         return false;
@@ -299,10 +326,14 @@ fn url_credentials_ok(url: &[u8]) -> bool {
     let Some((user, pass)) = userinfo.split_once(':') else {
         return false;
     };
-    !host.is_empty() && !is_placeholder_password(user, pass)
+    let variable = pass.len() > 2 && pass.starts_with('%') && pass.ends_with('%');
+    let (user, pass) = (percent_decoded(user), percent_decoded(pass));
+    !host.is_empty() && !variable && !is_placeholder_password(&user, &pass)
 }
 
-/// Base64 of `user:password` (a Docker registry `auth`), printable, neither part empty nor a placeholder.
+/// Base64 of `user:password` (a Docker registry `auth`), printable, neither part empty nor a placeholder. The
+/// password may span lines: Google's registries take a whole service-account key file as the password of user
+/// `_json_key`.
 fn basic_auth_ok(b64: &[u8]) -> bool {
     let Some(bytes) = decode_base64_any(b64) else {
         return false;
@@ -314,8 +345,12 @@ fn basic_auth_ok(b64: &[u8]) -> bool {
         return false;
     };
     !user.is_empty()
-        && text.chars().all(|c| !c.is_control())
-        && !is_placeholder_password(user, pass)
+        && user.chars().all(|c| !c.is_control())
+        && pass
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        // A key file is JSON: its `{` does not mark a template.
+        && (user == "_json_key" || !is_placeholder_password(user, pass))
 }
 
 /// `n` in lowercase base 36, left-padded with `0` to `width`.
@@ -445,6 +480,18 @@ mod tests {
             b"postgres://user:${DB_PASSWORD}@localhost/db"
         ));
         assert!(!url_credentials_ok(b"mysql://root:<password>@localhost/db"));
+        // Percent-encoded passwords are judged decoded.
+        assert!(!url_credentials_ok(
+            b"mongodb://app:p%40ssw0rd@db.internal/app"
+        ));
+        assert!(!url_credentials_ok(
+            b"mongodb://app:%DB_PASSWORD%@db.internal/app"
+        ));
+        // A fake password that begins with an escaped character. keysweep:allow
+        assert!(url_credentials_ok(
+            b"mongodb://app:%21Tr0ub4dor%3Ax9@db.internal/app"
+        ));
+        assert_eq!(percent_decoded("a%40b%3a%zz%"), "a@b:%zz%");
     }
 
     #[test]
