@@ -254,6 +254,22 @@ mod tests {
     }
 
     #[test]
+    fn built_in_patterns_compile_small() {
+        // A rule's regex is compiled the first time its keyword occurs, so a staged one-file change pays for
+        // it: a repetition bounded in the thousands (`{64,4096}`) compiles to megabytes and tens of
+        // milliseconds. Prefer `{64,}` after a literal prefix for tokens that may be that long.
+        let rules = crate::rules::RuleSet::builtin().expect("built-in rules load");
+        for rule in &rules.rules {
+            let Some(re) = rule.scan_regex() else {
+                continue;
+            };
+            let size =
+                re.regex.memory_usage() + re.suffix.as_ref().map_or(0, meta::Regex::memory_usage);
+            assert!(size < 1 << 20, "{}: {} KiB compiled", rule.id, size / 1024);
+        }
+    }
+
+    #[test]
     fn literal_prefix_and_length_bound() {
         assert_eq!(window(r"ghp_[A-Za-z0-9]{36}", &["ghp_"]), Some((0, 40)));
         assert_eq!(
