@@ -1,5 +1,5 @@
 //! Archives in trees and histories: a `.p8` committed inside a `.zip`, a config inside a `.jar`, a `.tar.gz`
-//! or `.tar.xz` release bundle, a gzipped or zstd-compressed dump. Their members are matched like files of their own, archives inside archives
+//! `.tar.xz` or `.tar.bz2` release bundle, a gzipped or zstd-compressed dump. Their members are matched like files of their own, archives inside archives
 //! too (to [`MAX_DEPTH`]), within fixed budgets so that a zip bomb costs a bounded amount of work. An archive
 //! that cannot be read (truncated, encrypted members) yields what could be read and nothing else.
 
@@ -21,6 +21,7 @@ enum Kind {
     Gzip,
     Xz,
     Zstd,
+    Bzip2,
     Tar,
 }
 
@@ -33,6 +34,13 @@ fn kind(bytes: &[u8]) -> Option<Kind> {
         Some(Kind::Xz)
     } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Some(Kind::Zstd)
+    } else if bytes.len() >= 10
+        && bytes.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&bytes[3])
+        && bytes[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+    {
+        // "BZh", the block size, then the first block's magic (pi in BCD), so text starting "BZh" is not one.
+        Some(Kind::Bzip2)
     } else if bytes.get(257..262) == Some(b"ustar") {
         Some(Kind::Tar)
     } else {
@@ -41,7 +49,7 @@ fn kind(bytes: &[u8]) -> Option<Kind> {
 }
 
 /// Whether content is an archive whose members are matched (zip and its kin — jar, apk, docx —, tar, and the
-/// gzip, xz and zstd compressors, alone or around a tar).
+/// gzip, xz, zstd and bzip2 compressors, alone or around a tar).
 pub fn is_archive(bytes: &[u8]) -> bool {
     kind(bytes).is_some()
 }
@@ -155,6 +163,13 @@ fn walk(
                 visit("", &data, budget);
             }
         }
+        Some(Kind::Bzip2) => {
+            // Concatenated streams (pbzip2's output) are one.
+            let mut bz = bzip2::read::MultiBzDecoder::new(bytes);
+            if let Some(data) = read_bounded(&mut bz, budget) {
+                visit("", &data, budget);
+            }
+        }
         Some(Kind::Tar) => {
             let mut tar = tar::Archive::new(bytes);
             let Ok(entries) = tar.entries() else {
@@ -261,7 +276,7 @@ mod tests {
     }
 
     #[test]
-    fn tar_xz_tar_zst_and_bare_xz_and_zstd_are_opened() {
+    fn tar_xz_tar_zst_tar_bz2_and_bare_xz_are_opened() {
         let mut tar = tar::Builder::new(Vec::new());
         let mut h = tar::Header::new_gnu();
         h.set_size(5);
@@ -276,7 +291,13 @@ mod tests {
             &tar[..],
             ruzstd::encoding::CompressionLevel::Fastest,
         );
-        for bytes in [&xz, &zst] {
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        bz.write_all(&tar).expect("bzip2 write");
+        let bz = bz.finish().expect("bzip2 finish");
+        assert!(!is_archive(
+            b"BZh is how this text starts, not a bzip2 stream"
+        ));
+        for bytes in [&xz, &zst, &bz] {
             assert_eq!(
                 all(bytes),
                 vec![("dir/a.txt".to_string(), b"fake\n".to_vec())]
