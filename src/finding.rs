@@ -202,8 +202,7 @@ pub struct Location {
 
 impl Location {
     /// The path for people to read: a blob that no ref reaches (found by `--all-objects`) has no path, so it is
-    /// named by its id.
-    /// A member of an archive is named after the archive: `dist.zip!conf/app.yml`.
+    /// named by its id. A member of an archive is named after the archive: `dist.zip!conf/app.yml`.
     pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
         let outer = if self.path.is_empty() {
             let id = &self.blob[..self.blob.len().min(12)];

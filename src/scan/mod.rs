@@ -371,8 +371,14 @@ impl Scanner {
     /// [`is_archive`]).
     pub fn scan(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
         if is_archive(bytes) {
-            return self.scan_archive(blob, bytes);
+            self.scan_archive(blob, bytes)
+        } else {
+            self.scan_text(blob, bytes)
         }
+    }
+
+    /// [`Scanner::scan`] of content that is not an archive: transcoded if UTF-16, then matched.
+    fn scan_text(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
         let text = as_text(bytes);
         let candidates = self.candidate_rules(&text);
         self.scan_candidates(blob, &text, candidates)
@@ -389,9 +395,7 @@ impl Scanner {
             {
                 return;
             }
-            let text = as_text(data);
-            let candidates = self.candidate_rules(&text);
-            for mut m in self.scan_candidates(blob, &text, candidates) {
+            for mut m in self.scan_text(blob, data) {
                 m.member = (!path.is_empty()).then(|| path.to_string());
                 out.push(m);
             }

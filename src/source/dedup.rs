@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{Blob, BlobId, Origin};
 use crate::finding::ScannedBlob;
 use crate::report::{ScanError, Skipped, Summary};
-use crate::scan::Scanner;
+use crate::scan::{Candidates, Scanner};
 
 /// Why a blob was not matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,10 +106,11 @@ impl<'a> BlobSink<'a> {
     /// member by member.
     pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
         self.files.fetch_add(1, Ordering::Relaxed);
-        let archive = crate::scan::is_archive(bytes);
+        // An archive's own bytes are compressed: only its members are worth a keyword pass.
         let text = crate::scan::as_text(bytes);
-        let candidates = self.scanner.candidate_rules(&text);
-        if candidates.is_empty() && !archive {
+        let candidates =
+            (!crate::scan::is_archive(bytes)).then(|| self.scanner.candidate_rules(&text));
+        if candidates.as_ref().is_some_and(Candidates::is_empty) {
             self.blobs.fetch_add(1, Ordering::Relaxed);
             self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             return;
@@ -129,11 +130,11 @@ impl<'a> BlobSink<'a> {
         }
         self.blobs.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let mut matches = if archive {
-            self.scanner.scan(BlobId([0; 20]), bytes)
-        } else {
-            self.scanner
-                .scan_candidates(BlobId([0; 20]), &text, candidates)
+        let mut matches = match candidates {
+            Some(candidates) => self
+                .scanner
+                .scan_candidates(BlobId([0; 20]), &text, candidates),
+            None => self.scanner.scan(BlobId([0; 20]), bytes),
         };
         if matches.is_empty() {
             return;
