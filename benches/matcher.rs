@@ -8,9 +8,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use keysweep::model::BlobId;
 use keysweep::rules::RuleSet;
 use keysweep::scan::Scanner;
-use keysweep::source::BlobId;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
 

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+pub use crate::model::Format;
 
 /// Find leaked private keys and API keys in directories and git histories, match them to your inventory,
 /// and revoke them.
@@ -47,23 +49,6 @@ pub enum Command {
         /// Dotted path of the field, e.g. pull_request.base.sha.
         field: String,
     },
-}
-
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Readable text, coloured on a terminal.
-    Human,
-    /// One JSON object with findings, errors and a summary.
-    Json,
-    /// One finding per line as JSON, no summary.
-    Jsonl,
-    /// SARIF 2.1.0, for code scanning.
-    Sarif,
-    /// GitHub Actions `::error` annotations.
-    Github,
-    /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
-    Markdown,
 }
 
 /// Flags that choose what a scan reads.

@@ -10,31 +10,10 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ExitStatus;
 use crate::config::FileConfig;
-use crate::finding::{Finding, InventoryHit, secret_sha256};
-use crate::rules::GENERIC_PROVIDERS;
-
-/// The canonical provider ids an inventory entry may name (besides rule providers and `[providers.<id>]`
-/// entries with `kind = "http"`).
-pub const CANONICAL_PROVIDERS: &[&str] = &[
-    "app-store-connect",
-    "userplane",
-    "github",
-    "gitlab",
-    "slack",
-    "npm",
-    "pypi",
-    "aws",
-    "stripe",
-    "google",
-    "openai",
-    "anthropic",
-    "azure",
-    "twilio",
-    "sendgrid",
-    "private-key",
-];
+use crate::model::provider::{CANONICAL_PROVIDERS, is_generic};
+use crate::model::{Finding, InventoryHit, MatchedBy, Strength, secret_sha256};
+use crate::rules::RuleSet;
 
 /// The fields an entry may have.
 const FIELDS: &[&str] = &[
@@ -91,16 +70,14 @@ pub fn is_sha256_hex(s: &str) -> bool {
 }
 
 /// Every provider id an inventory may name under this configuration.
-pub fn known_providers(file: &FileConfig) -> BTreeSet<String> {
+pub fn known_providers(file: &FileConfig, rules: &RuleSet) -> BTreeSet<String> {
     let mut known: BTreeSet<String> = CANONICAL_PROVIDERS.iter().map(|s| s.to_string()).collect();
     for (id, p) in &file.providers {
         if p.kind.as_deref() == Some("http") {
             known.insert(id.clone());
         }
     }
-    if let Ok((rules, _)) = crate::rules::RuleSet::load(true, &file.rules.paths, &[]) {
-        known.extend(rules.rules.iter().map(|r| r.provider.clone()));
-    }
+    known.extend(rules.providers().map(str::to_string));
     known
 }
 
@@ -113,7 +90,7 @@ fn looks_like_json(text: &str) -> bool {
 }
 
 /// Parses inventory text (TOML `[[key]]`, or JSON: an array or `{"key": [...]}`) into raw entries.
-fn parse_raw(path: &Path, text: &str) -> Result<Vec<Value>> {
+pub fn parse_raw(path: &Path, text: &str) -> Result<Vec<Value>> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -151,7 +128,7 @@ fn parse_raw(path: &Path, text: &str) -> Result<Vec<Value>> {
 
 /// Validates raw entries; returns the entries that are valid and one message per problem, each naming the
 /// entry (1-based index and key id) and the field.
-fn validate(raw: &[Value], known: &BTreeSet<String>) -> (Vec<InventoryEntry>, Vec<String>) {
+pub fn validate(raw: &[Value], known: &BTreeSet<String>) -> (Vec<InventoryEntry>, Vec<String>) {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -262,11 +239,11 @@ fn validate(raw: &[Value], known: &BTreeSet<String>) -> (Vec<InventoryEntry>, Ve
 
 impl Inventory {
     /// Loads and validates an inventory; any invalid entry is an error (revocation acts on these entries).
-    pub fn load(path: &Path, file: &FileConfig) -> Result<Inventory> {
+    pub fn load(path: &Path, file: &FileConfig, rules: &RuleSet) -> Result<Inventory> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading inventory {}", path.display()))?;
         let raw = parse_raw(path, &text)?;
-        let (entries, errors) = validate(&raw, &known_providers(file));
+        let (entries, errors) = validate(&raw, &known_providers(file, rules));
         if !errors.is_empty() {
             let mut msg = format!(
                 "inventory {}: {} invalid entr{} (run `keysweep inventory check`)",
@@ -292,12 +269,16 @@ impl Inventory {
     ) -> Option<(&InventoryEntry, InventoryHit)> {
         let key = f.key.as_ref();
         let pk = key.and_then(|k| k.public_key_sha256.as_deref());
-        let hit = |e: &InventoryEntry, by: &str, strong: bool| InventoryHit {
+        let hit = |e: &InventoryEntry, matched_by: MatchedBy, strong: bool| InventoryHit {
             key_id: e.key_id.clone(),
             owner: e.owner.clone(),
             provider: e.provider.clone(),
-            matched_by: by.to_string(),
-            strength: if strong { "strong" } else { "weak" }.to_string(),
+            matched_by,
+            strength: if strong {
+                Strength::Strong
+            } else {
+                Strength::Weak
+            },
         };
         if let Some(pk) = pk
             && let Some(e) = self
@@ -305,7 +286,7 @@ impl Inventory {
                 .iter()
                 .find(|e| e.public_key_sha256.as_deref() == Some(pk))
         {
-            return Some((e, hit(e, "public_key", true)));
+            return Some((e, hit(e, MatchedBy::PublicKey, true)));
         }
         let sh = raw_secret.map(secret_sha256);
         if let Some(sh) = &sh
@@ -314,11 +295,11 @@ impl Inventory {
                 .iter()
                 .find(|e| e.secret_sha256.as_deref() == Some(sh.as_str()))
         {
-            return Some((e, hit(e, "secret_hash", true)));
+            return Some((e, hit(e, MatchedBy::SecretHash, true)));
         }
         let key_id = key.and_then(|k| k.key_id.as_deref())?;
         let issuer = key.and_then(|k| k.issuer_id.as_deref());
-        let generic = GENERIC_PROVIDERS.contains(&f.provider.as_str());
+        let generic = is_generic(&f.provider);
         self.entries
             .iter()
             .filter(|e| e.key_id == key_id && (generic || e.provider == f.provider))
@@ -330,7 +311,7 @@ impl Inventory {
             })
             .map(|e| {
                 let strong = matches!((e.issuer_id.as_deref(), issuer), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
-                (e, hit(e, "key_id", strong))
+                (e, hit(e, MatchedBy::KeyId, strong))
             })
     }
 
@@ -343,35 +324,10 @@ impl Inventory {
     }
 }
 
-/// `keysweep inventory check FILE`: every problem on stderr, naming the entry and field; exit 2 on errors.
-pub fn run_check(path: &Path) -> Result<ExitStatus> {
-    let file = crate::config::discover(None, path)?
-        .map(|(_, f)| f)
-        .unwrap_or_default();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading inventory {}", path.display()))?;
-    let raw = parse_raw(path, &text)?;
-    let (entries, errors) = validate(&raw, &known_providers(&file));
-    for e in &errors {
-        eprintln!("keysweep: inventory {}: {e}", path.display());
-    }
-    if errors.is_empty() {
-        println!(
-            "{}: {} key{}, no problems",
-            path.display(),
-            entries.len(),
-            if entries.len() == 1 { "" } else { "s" }
-        );
-        Ok(ExitStatus::Clean)
-    } else {
-        Ok(ExitStatus::Error)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{KeyInfo, Secret, Severity};
+    use crate::model::{KeyInfo, Secret, Severity};
 
     fn finding(provider: &str, key: Option<KeyInfo>, secret: &str) -> Finding {
         Finding {
@@ -416,7 +372,7 @@ mod tests {
         let f = finding("app-store-connect", Some(k.clone()), "x");
         assert_eq!(
             i.match_finding(&f, None).expect("matches").1.strength,
-            "strong"
+            Strength::Strong
         );
         k.issuer_id = Some("other".into());
         let f = finding("app-store-connect", Some(k), "x");
@@ -434,7 +390,7 @@ mod tests {
         let i = inv(vec![e]);
         let f = finding("generic", None, "uspl_abc");
         let (_, h) = i.match_finding(&f, Some("uspl_abc")).expect("hash");
-        assert_eq!(h.matched_by, "secret_hash");
+        assert_eq!(h.matched_by, MatchedBy::SecretHash);
         assert_eq!(h.provider, "userplane");
     }
 

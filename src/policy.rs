@@ -12,7 +12,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::config::AllowlistSection;
-use crate::finding::Finding;
+use crate::model::Finding;
 
 /// A baseline file: the fingerprints of findings accepted at some point.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,7 +186,7 @@ pub fn restrict_paths(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Location, Secret, Severity};
+    use crate::model::{Location, Secret, Severity};
 
     fn finding(fp: &str, path: &str, secret: &str) -> Finding {
         Finding {

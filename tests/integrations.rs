@@ -536,5 +536,8 @@ fn sweep_refuses_a_real_github_under_the_loopback_guard() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("refusing https://api.github.com"), "{err}");
+    assert!(
+        err.contains("refused to call https://api.github.com"),
+        "{err}"
+    );
 }

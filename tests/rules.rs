@@ -7,11 +7,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use assert_cmd::Command;
+use keysweep::cmd::rules::check;
+use keysweep::model::BlobId;
 use keysweep::rules::RuleSet;
-use keysweep::rules::check::check;
 use keysweep::rules::generate::generate;
 use keysweep::scan::Scanner;
-use keysweep::source::BlobId;
 use serde_json::Value;
 
 fn builtin() -> Arc<RuleSet> {

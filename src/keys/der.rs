@@ -6,7 +6,7 @@ use pkcs8::der::asn1::{AnyRef, BitStringRef, ObjectIdentifier, OctetStringRef, U
 use pkcs8::der::{Decode, Encode};
 use pkcs8::spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
-use super::{EC_P256, KeyMaterial};
+use crate::model::{EC_P256, KeyMaterial};
 
 /// `id-ecPublicKey`.
 pub(crate) const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");

@@ -1,11 +1,10 @@
 //! Key material, the enrichment stage of private-key findings: decodes a private key in any form the rules find
 //! (PEM with LF/CRLF, `\n`-escaped or line-by-line quoted PEM inside source, the armourless base64 body,
 //! base64-of-PEM, OpenSSH), derives its public key and the SPKI SHA-256 fingerprint that makes every encoding
-//! of one key one finding. Validators (`scan::validate`), `keys fingerprint` and the App Store Connect revoker
+//! of one key one finding. Validators (`crate::validate`), `keys fingerprint` and the App Store Connect revoker
 //! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
 mod der;
-mod files;
 pub mod generate;
 mod openssh;
 mod text;
@@ -13,47 +12,9 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-use sha2::{Digest, Sha256};
+use crate::model::KeyMaterial;
 
-pub use files::fingerprint_files;
 pub use generate::generate_example;
-
-/// The algorithm name of EC P-256 keys (App Store Connect `.p8` keys).
-pub const EC_P256: &str = "ec-p256";
-/// The format name of OpenSSH private keys (`KeyMaterial::format`).
-pub const FORMAT_OPENSSH: &str = "openssh";
-
-/// The public side of a parsed private key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyMaterial {
-    /// `ec-p256`, `ec-p384`, `rsa`, `ed25519`, …
-    pub algorithm: String,
-    /// DER SubjectPublicKeyInfo (for OpenSSH keys without an SPKI form: the SSH public key blob).
-    pub spki_der: Vec<u8>,
-    /// Lowercase hex SHA-256 of `spki_der`.
-    pub public_key_sha256: String,
-    /// The private key's container: `pkcs8`, `sec1`, `pkcs1`, `dsa`, `openssh` (empty when not known).
-    pub format: &'static str,
-}
-
-impl KeyMaterial {
-    /// Builds key material from an SPKI DER.
-    pub fn from_spki(algorithm: &str, spki_der: Vec<u8>) -> KeyMaterial {
-        let public_key_sha256 = hex::encode(Sha256::digest(&spki_der));
-        KeyMaterial {
-            algorithm: algorithm.to_string(),
-            spki_der,
-            public_key_sha256,
-            format: "",
-        }
-    }
-
-    /// The same material, naming the private key's container.
-    pub fn with_format(mut self, format: &'static str) -> KeyMaterial {
-        self.format = format;
-        self
-    }
-}
 
 /// The outcome of decoding a candidate private key.
 #[derive(Debug)]

@@ -8,8 +8,8 @@ use pkcs8::der::asn1::UintRef;
 use pkcs8::spki::AlgorithmIdentifierRef;
 use ssh_key::public::{EcdsaPublicKey, KeyData};
 
-use super::KeyMaterial;
 use super::der::{self, DerError, OID_ED25519, OID_P256, OID_P384, OID_P521};
+use crate::model::{FORMAT_OPENSSH, KeyMaterial};
 
 /// The magic bytes every binary OpenSSH private key starts with.
 pub(crate) const MAGIC: &[u8] = b"openssh-key-v1\0";
@@ -29,7 +29,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<OpenSsh, DerError> {
     }
     let key = ssh_key::PrivateKey::from_bytes(bytes).map_err(|_| DerError::Malformed)?;
     let encrypted = key.is_encrypted();
-    let key = material(key.public_key().key_data())?.with_format(super::FORMAT_OPENSSH);
+    let key = material(key.public_key().key_data())?.with_format(FORMAT_OPENSSH);
     Ok(OpenSsh { key, encrypted })
 }
 

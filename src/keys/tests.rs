@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
 use super::*;
+use crate::model::{EC_P256, FORMAT_OPENSSH};
 
 fn gen_key(name: &str, seed: &str) -> String {
     generate_example(name, seed).expect("known generator")

@@ -4,8 +4,9 @@
 
 use std::io::{self, Write};
 
-use super::{NOT_IN_HEAD, ReportContext, ScanReport, rule_name};
-use crate::finding::Severity;
+use super::{NOT_IN_HEAD, ReportContext, rule_name};
+use crate::model::ScanReport;
+use crate::model::Severity;
 
 /// The `github` format.
 pub struct Github;

@@ -4,8 +4,9 @@
 
 use std::io::{self, Write};
 
-use super::{NOT_IN_HEAD, ReportContext, ScanReport, human_bytes, rule_name, shown_secret};
-use crate::finding::{Location, Severity};
+use super::{NOT_IN_HEAD, ReportContext, human_bytes, rule_name, shown_secret};
+use crate::model::ScanReport;
+use crate::model::{Location, Severity};
 
 /// The `human` format.
 pub struct Human;
@@ -94,7 +95,7 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
             )?;
         }
         if let Some(l) = &f.liveness {
-            writeln!(out, "  liveness:    {} ({})", l.status, l.detail)?;
+            writeln!(out, "  liveness:    {} ({})", l.status.as_str(), l.detail)?;
         }
         for loc in &f.locations {
             write_location(loc, &st, out)?;

@@ -5,8 +5,9 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
-use super::{ReportContext, ScanReport};
-use crate::finding::Finding;
+use super::ReportContext;
+use crate::model::Finding;
+use crate::model::ScanReport;
 
 /// A finding as JSON, with the raw secret when `show_secrets`.
 pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {

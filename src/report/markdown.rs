@@ -4,7 +4,8 @@
 
 use std::io::{self, Write};
 
-use super::{NOT_IN_HEAD, ReportContext, ScanReport, human_bytes, shown_secret};
+use super::{NOT_IN_HEAD, ReportContext, human_bytes, shown_secret};
+use crate::model::ScanReport;
 
 /// The `markdown` format.
 pub struct Markdown;

@@ -9,8 +9,9 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 use serde_sarif::sarif;
 
-use super::{NOT_IN_HEAD, ReportContext, ScanReport, rule_name, shown_secret};
-use crate::finding::{Finding, Location, Severity};
+use super::{NOT_IN_HEAD, ReportContext, rule_name, shown_secret};
+use crate::model::ScanReport;
+use crate::model::{Finding, Location, Severity};
 
 /// The `partialFingerprints` key under which our fingerprint is recorded.
 pub const FINGERPRINT_KEY: &str = "keysweep/fingerprint/v1";

@@ -9,10 +9,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::audit::{AuditLog, AuditState};
-use super::liveness::{self, ProbeTarget};
 use super::plan::{Action, PlanItem};
-use super::providers::{self, github, gitlab, npm, slack};
-use super::{Ctx, LiveState, RevocationOutcome};
+use crate::model::{LiveState, RevocationOutcome};
+use crate::providers::liveness::{self, ProbeTarget};
+use crate::providers::{self, Ctx, github, gitlab, npm, slack};
 
 /// Concurrent calls per provider.
 const PER_PROVIDER: usize = 4;
@@ -231,7 +231,7 @@ pub fn execute(
             _ => {}
         }
     }
-    let rt = super::runtime()?;
+    let rt = providers::runtime()?;
     let results: Vec<(usize, RevocationOutcome)> = rt.block_on(async {
         let mut set: JoinSet<Vec<(usize, RevocationOutcome)>> = JoinSet::new();
         let mut sems: BTreeMap<String, Arc<Semaphore>> = BTreeMap::new();

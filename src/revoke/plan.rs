@@ -10,14 +10,15 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::RevocationOutcome;
-use super::providers::{self, SELF_REVOCABLE};
 use crate::config::FileConfig;
-use crate::finding::{Finding, KeyInfo, fingerprint_key, fingerprint_token};
 use crate::inventory::Inventory;
+use crate::model::{
+    BlobId, Finding, KeyInfo, MatchedBy, RevocationOutcome, Strength, fingerprint_key,
+    fingerprint_token,
+};
+use crate::providers::{self, SELF_REVOCABLE};
 use crate::rules::RuleSet;
 use crate::scan::Scanner;
-use crate::source::BlobId;
 
 /// What the plan does with a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -61,10 +62,10 @@ pub struct PlanItem {
     pub public_key_sha256: Option<String>,
     /// What the plan does.
     pub action: Action,
-    /// How it matched the inventory (`public_key`, `secret_hash`, `key_id`), if it did.
-    pub matched_by: Option<String>,
-    /// `strong` or `weak`.
-    pub strength: Option<String>,
+    /// How it matched the inventory, if it did.
+    pub matched_by: Option<MatchedBy>,
+    /// How much that match proves.
+    pub strength: Option<Strength>,
     /// The inventory entry's owner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
@@ -212,8 +213,8 @@ fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
 /// Where a sweep location's repository is: the mirror of a URL under `cache`, else a path (relative ones
 /// under `root`, as `sweep --dir` names them; never through `..`).
 fn repository_dir(name: &str, root: &Path, cache: &Path) -> Option<PathBuf> {
-    if crate::sweep::looks_like_url(name) {
-        return Some(crate::sweep::mirror_dir(name, cache));
+    if crate::source::mirror::looks_like_url(name) {
+        return Some(crate::source::mirror::mirror_dir(name, cache));
     }
     let path = Path::new(name);
     (!path
@@ -443,8 +444,8 @@ pub fn build(
                 item.issuer_id = entry.issuer_id.clone().or(item.issuer_id);
                 item.individual = entry.is_individual();
                 item.owner = entry.owner.clone();
-                item.matched_by = Some(h.matched_by.clone());
-                item.strength = Some(h.strength.clone());
+                item.matched_by = Some(h.matched_by);
+                item.strength = Some(h.strength);
                 let http = file
                     .providers
                     .get(&entry.provider)
@@ -456,7 +457,7 @@ pub fn build(
                         "inventory key; {} has no public revoke endpoint",
                         entry.provider
                     );
-                } else if h.strength == "weak" {
+                } else if h.strength == Strength::Weak {
                     item.action = Action::Refuse;
                     item.reason = "matched by key id alone (weak); add public_key_sha256 or secret_sha256 to the \
                                    inventory entry to revoke it"
@@ -540,8 +541,8 @@ mod tests {
 
     #[test]
     fn a_key_id_match_alone_is_weak_and_refused_for_api_providers() {
-        use crate::finding::{Secret, Severity};
         use crate::inventory::InventoryEntry;
+        use crate::model::{Secret, Severity};
         let finding = |key_id: &str, issuer: Option<&str>| Finding {
             rule_id: "gitlab.pat".into(),
             provider: "gitlab".into(),
@@ -587,8 +588,8 @@ mod tests {
         );
         let strong = plan(finding("gl-1", Some("team-a")));
         assert_eq!(
-            (strong.action, strong.strength.as_deref()),
-            (Action::Revoke, Some("strong"))
+            (strong.action, strong.strength),
+            (Action::Revoke, Some(Strength::Strong))
         );
         let other_team = plan(finding("gl-1", Some("team-b")));
         assert_eq!(
@@ -601,7 +602,7 @@ mod tests {
     /// scan root's repository not at all when no location needs it.
     #[test]
     fn a_swept_repository_is_opened_once_for_all_its_locations() {
-        use crate::finding::{Location, Secret, Severity};
+        use crate::model::{Location, Secret, Severity};
         let dir = tempfile::tempdir().expect("temp dir");
         let repo_dir = dir.path().join("team/api");
         git2::Repository::init(&repo_dir).expect("init");

@@ -4,7 +4,8 @@
 //! (`crate::keys::generate_example`); the rest are token generators.
 
 use anyhow::{Result, bail};
-use sha2::{Digest, Sha256};
+
+pub use crate::keys::generate::seeded_bytes;
 
 const OPEN: &str = "{{gen:";
 
@@ -36,21 +37,6 @@ pub fn generate(name: &str, seed: &str) -> Option<String> {
         return crate::keys::generate_example(name, seed);
     }
     token_example(name, seed)
-}
-
-/// `len` deterministic pseudo-random bytes from a seed string.
-pub fn seeded_bytes(seed: &str, len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 32);
-    let mut counter = 0u32;
-    while out.len() < len {
-        let mut h = Sha256::new();
-        h.update(seed.as_bytes());
-        h.update(counter.to_be_bytes());
-        out.extend_from_slice(&h.finalize());
-        counter += 1;
-    }
-    out.truncate(len);
-    out
 }
 
 /// `len` deterministic characters from `alphabet`.
@@ -141,13 +127,13 @@ fn token_example(name: &str, seed: &str) -> Option<String> {
 /// `prefix` + 30 random base62 characters + their CRC-32 in base62 (GitHub and npm tokens).
 pub fn crc32_token(prefix: &str, seed: &str) -> String {
     let random = seeded_chars(seed, BASE62, 30);
-    let check = crate::scan::validate::base62_crc32(random.as_bytes());
+    let check = crate::validate::base62_crc32(random.as_bytes());
     format!("{prefix}{random}{check}")
 }
 
 /// A GitLab routable token (`glpat-…​.01.<len><crc>`) with a valid CRC-32.
 fn gitlab_routable(prefix: &str, seed: &str) -> String {
-    use crate::scan::validate::base36;
+    use crate::validate::base36;
     use base64::Engine as _;
     let routing = format!(
         "o:{}\nu:{}",
@@ -228,7 +214,7 @@ fn age_secret_key(seed: &str) -> String {
     let hrp = b"age-secret-key-";
     let mut with_zeros = data.clone();
     with_zeros.extend_from_slice(&[0; 6]);
-    let poly = crate::scan::validate::bech32_polymod(hrp, &with_zeros) ^ 1;
+    let poly = crate::validate::bech32_polymod(hrp, &with_zeros) ^ 1;
     data.extend((0..6).map(|i| ((poly >> (5 * (5 - i))) & 31) as u8));
     let body: String = data.iter().map(|&d| BECH32[d as usize] as char).collect();
     format!("AGE-SECRET-KEY-1{}", body.to_ascii_uppercase())
@@ -258,7 +244,7 @@ mod tests {
 
     #[test]
     fn checksummed_tokens_validate() {
-        use crate::scan::validate::{Validation, validate};
+        use crate::validate::{Validation, validate};
         let valid = |name: &str, validator: &str| {
             let t = generate(name, "t").expect("known generator");
             matches!(validate(validator, t.as_bytes()), Validation::Valid(_))

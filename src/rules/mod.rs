@@ -2,11 +2,10 @@
 //! directories) compiled into one [`RuleSet`]. A rule's regex is compiled the first time one of its keywords
 //! occurs, so a pre-commit scan of one file touches only a handful of rules.
 
-pub mod check;
 pub mod generate;
 pub mod window;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -15,8 +14,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
-use crate::finding::Severity;
-use crate::scan::validate;
+use crate::model::Severity;
+use crate::model::provider::is_generic;
+use crate::validate;
 use window::ScanRegex;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -121,9 +121,6 @@ pub struct Rule {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
 }
-
-/// Providers whose rules are catch-alls, outranked by any provider-specific rule on the same secret.
-pub const GENERIC_PROVIDERS: &[&str] = &["generic", "private-key"];
 
 fn compile(pattern: &str) -> Result<Regex, String> {
     regex::bytes::RegexBuilder::new(pattern)
@@ -252,7 +249,7 @@ impl Rule {
 
     /// 0 for catch-all rules, 1 for provider-specific ones.
     pub fn specificity(&self) -> u8 {
-        u8::from(!GENERIC_PROVIDERS.contains(&self.provider.as_str()))
+        u8::from(!is_generic(&self.provider))
     }
 
     /// Whether the rule reports on this path (`None`: stdin or an unknown history path).
@@ -278,12 +275,25 @@ impl Rule {
     }
 }
 
+/// A rule's claim to name a secret, compared field by field in this order (see [`RuleSet::rank`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RuleRank {
+    /// 1 for a provider rule, 0 for a catch-all.
+    pub specificity: u8,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// Earlier rules rank higher.
+    pub order: std::cmp::Reverse<usize>,
+}
+
 /// Every rule in use, indexed by id.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     /// The rules, in load order (built-ins first, by file name).
     pub rules: Vec<Rule>,
     index: HashMap<String, usize>,
+    /// Providers of every rule loaded, disabled ones included: an inventory may name them.
+    providers: BTreeSet<String>,
 }
 
 impl RuleSet {
@@ -297,6 +307,34 @@ impl RuleSet {
         self.by_id(id).map(|i| &self.rules[i])
     }
 
+    /// The key id a file's path names, by the first rule whose `context.path_key_id` reads one
+    /// (`AuthKey_<ID>.p8`).
+    pub fn key_id_from_path(&self, path: &str) -> Option<String> {
+        self.rules.iter().find_map(|r| r.key_id_from_path(path))
+    }
+
+    /// The provider ids of every rule loaded, disabled rules included.
+    pub fn providers(&self) -> impl Iterator<Item = &str> {
+        self.providers.iter().map(String::as_str)
+    }
+
+    /// How strongly rule `i` claims to name a secret it finds; the greater rank names it. The one place this
+    /// decision is made: a provider rule over a catch-all, then the higher severity, then the rule listed first
+    /// (so the name does not depend on which file was read first).
+    pub fn rank(&self, i: usize) -> RuleRank {
+        let r = &self.rules[i];
+        RuleRank {
+            specificity: r.specificity(),
+            severity: r.severity,
+            order: std::cmp::Reverse(i),
+        }
+    }
+
+    /// Whether rule `a` names a secret rather than rule `b` when both find it (see [`RuleSet::rank`]).
+    pub fn names_better(&self, a: usize, b: usize) -> bool {
+        self.rank(a) > self.rank(b)
+    }
+
     fn push(&mut self, rule: Rule) -> Result<()> {
         if let Some(&i) = self.index.get(&rule.id) {
             bail!(
@@ -307,6 +345,7 @@ impl RuleSet {
             );
         }
         self.index.insert(rule.id.clone(), self.rules.len());
+        self.providers.insert(rule.provider.clone());
         self.rules.push(rule);
         Ok(())
     }
@@ -376,10 +415,12 @@ impl RuleSet {
                 .into_iter()
                 .filter(|r| !disable.contains(&r.id))
                 .collect();
+            let providers = std::mem::take(&mut set.providers);
             set = RuleSet::default();
             for r in kept {
                 set.push(r)?;
             }
+            set.providers = providers;
         }
         Ok((set, errors))
     }

@@ -5,6 +5,8 @@
 
 use std::io::{Cursor, Read};
 
+use crate::sniff::{ArchiveKind, is_archive};
+
 /// How many layers are opened, a compressor and the archive it holds each counting one: `a.zip!b.tar.gz!c.txt`
 /// is three deep (zip, gzip, tar). Also bounds a compressed file that decompresses to itself.
 const MAX_DEPTH: usize = 6;
@@ -14,45 +16,6 @@ const MAX_MEMBER: u64 = 25 * 1024 * 1024;
 const MAX_TOTAL: u64 = 256 * 1024 * 1024;
 /// Most members read out of one archive, nested members included.
 const MAX_MEMBERS: usize = 100_000;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Zip,
-    Gzip,
-    Xz,
-    Zstd,
-    Bzip2,
-    Tar,
-}
-
-fn kind(bytes: &[u8]) -> Option<Kind> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        Some(Kind::Zip)
-    } else if bytes.starts_with(&[0x1f, 0x8b]) {
-        Some(Kind::Gzip)
-    } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        Some(Kind::Xz)
-    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Some(Kind::Zstd)
-    } else if bytes.len() >= 10
-        && bytes.starts_with(b"BZh")
-        && (b'1'..=b'9').contains(&bytes[3])
-        && bytes[4..10] == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
-    {
-        // "BZh", the block size, then the first block's magic (pi in BCD), so text starting "BZh" is not one.
-        Some(Kind::Bzip2)
-    } else if bytes.get(257..262) == Some(b"ustar") {
-        Some(Kind::Tar)
-    } else {
-        None
-    }
-}
-
-/// Whether content is an archive whose members are matched (zip and its kin — jar, apk, docx —, tar, and the
-/// gzip, xz, zstd and bzip2 compressors, alone or around a tar).
-pub fn is_archive(bytes: &[u8]) -> bool {
-    kind(bytes).is_some()
-}
 
 /// What one archive may still cost.
 struct Budget {
@@ -107,8 +70,8 @@ fn walk(
             f(&path, data);
         }
     };
-    match kind(bytes) {
-        Some(Kind::Zip) => {
+    match crate::sniff::archive_kind(bytes) {
+        Some(ArchiveKind::Zip) => {
             let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
                 return;
             };
@@ -128,7 +91,7 @@ fn walk(
                 }
             }
         }
-        Some(Kind::Gzip) => {
+        Some(ArchiveKind::Gzip) => {
             // Concatenated gzip members (rotated logs) are one stream.
             let mut gz = flate2::read::MultiGzDecoder::new(bytes);
             if let Some(data) = read_bounded(&mut gz, budget) {
@@ -146,7 +109,7 @@ fn walk(
                 visit(&name, &data, budget);
             }
         }
-        Some(Kind::Xz) => {
+        Some(ArchiveKind::Xz) => {
             // The decoder writes: a writer that refuses past the member limit bounds it.
             let mut out = Bounded(Vec::new());
             let ok = lzma_rs::xz_decompress(&mut std::io::BufReader::new(bytes), &mut out).is_ok();
@@ -155,7 +118,7 @@ fn walk(
                 visit("", &out.0, budget);
             }
         }
-        Some(Kind::Zstd) => {
+        Some(ArchiveKind::Zstd) => {
             let Ok(mut zstd) = ruzstd::decoding::StreamingDecoder::new(bytes) else {
                 return;
             };
@@ -163,14 +126,14 @@ fn walk(
                 visit("", &data, budget);
             }
         }
-        Some(Kind::Bzip2) => {
+        Some(ArchiveKind::Bzip2) => {
             // Concatenated streams (pbzip2's output) are one.
             let mut bz = bzip2::read::MultiBzDecoder::new(bytes);
             if let Some(data) = read_bounded(&mut bz, budget) {
                 visit("", &data, budget);
             }
         }
-        Some(Kind::Tar) => {
+        Some(ArchiveKind::Tar) => {
             let mut tar = tar::Archive::new(bytes);
             let Ok(entries) = tar.entries() else {
                 return;

@@ -11,6 +11,8 @@ use std::ops::Range;
 
 use base64::Engine as _;
 
+use crate::sniff::{has_bom, utf16_order};
+
 /// How far from a trigger word base64 values are decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Scope {
@@ -86,55 +88,6 @@ pub fn as_text(bytes: &[u8]) -> Cow<'_, [u8]> {
         }
         None => Cow::Borrowed(bytes),
     }
-}
-
-/// Whether content that has NUL bytes is UTF-16 text rather than binary (see [`as_text`]).
-pub fn is_utf16_text(bytes: &[u8]) -> bool {
-    utf16_order(bytes).is_some()
-}
-
-fn has_bom(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
-}
-
-/// `Some(big_endian)` when the content is UTF-16 text.
-fn utf16_order(bytes: &[u8]) -> Option<bool> {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 {
-        return None;
-    }
-    // A byte-order mark, but not UTF-32's (FF FE 00 00).
-    if bytes.starts_with(&[0xFF, 0xFE]) && !bytes.starts_with(&[0xFF, 0xFE, 0, 0]) {
-        return Some(false);
-    }
-    if bytes.starts_with(&[0xFE, 0xFF]) {
-        return Some(true);
-    }
-    // Without a mark: text in the ASCII range, so one byte of every pair is NUL and the other printable. Most
-    // content fails the first pair, which keeps this check off the cost of matching ordinary text.
-    if bytes[0] != 0 && bytes[1] != 0 {
-        return None;
-    }
-    let sample = &bytes[..bytes.len().min(8192)];
-    let pairs = sample.len() / 2;
-    let ascii_pairs = |low: usize| {
-        sample
-            .chunks_exact(2)
-            .filter(|p| p[1 - low] == 0 && is_texty(p[low]))
-            .count()
-    };
-    let (le, be) = (ascii_pairs(0), ascii_pairs(1));
-    // Non-ASCII characters (accented letters, CJK) break the pattern now and then; allow a few.
-    if le * 10 >= pairs * 9 {
-        Some(false)
-    } else if be * 10 >= pairs * 9 {
-        Some(true)
-    } else {
-        None
-    }
-}
-
-fn is_texty(b: u8) -> bool {
-    b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// One base64 value in a blob: where its characters are (one piece per line when wrapped) and what it decodes
@@ -276,6 +229,7 @@ fn is_text(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sniff::is_utf16_text;
 
     fn b64(s: &str) -> String {
         base64::engine::general_purpose::STANDARD.encode(s)

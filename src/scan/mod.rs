@@ -10,7 +10,6 @@ pub mod lines;
 mod prefilter;
 #[cfg(test)]
 mod tests;
-pub mod validate;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -22,16 +21,15 @@ use anyhow::{Context, Result};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored as ReAnchored, Input};
 
-use crate::finding::{Match, Secret, Snippet};
+use crate::model::{BlobId, Match, Secret, Snippet};
 use crate::rules::RuleSet;
 use crate::rules::window::ScanRegex;
-use crate::source::BlobId;
+use crate::validate::{self, Validation};
 use lines::LineIndex;
 use prefilter::KeywordTable;
-use validate::Validation;
 
-pub use archive::is_archive;
-pub use decode::{as_text, is_utf16_text};
+use crate::sniff::is_archive;
+pub use decode::as_text;
 
 /// Comments that suppress a finding on their line or the next one.
 pub const INLINE_ALLOW: &[&str] = &[
@@ -391,7 +389,7 @@ impl Scanner {
         archive::members(bytes, &mut |path, data| {
             // An archive nested deeper than archives are opened is left closed.
             if is_archive(data)
-                || crate::source::looks_binary(data) && !crate::source::is_key_file(path)
+                || crate::sniff::looks_binary(data) && !crate::sniff::is_key_file(path)
             {
                 return;
             }
@@ -709,7 +707,7 @@ fn snippet(
             let before = &bytes[range.start..secret.start.max(range.start)];
             let after = &bytes[secret.end.min(range.end)..range.end];
             let marker = if secret.start >= range.start {
-                crate::finding::redact(&String::from_utf8_lossy(&bytes[secret.clone()]))
+                crate::model::redact(&String::from_utf8_lossy(&bytes[secret.clone()]))
             } else {
                 String::from("…")
             };
@@ -784,7 +782,10 @@ fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
     if matches.len() < 2 {
         return;
     }
-    let fps: Vec<String> = matches.iter().map(|m| m.fingerprint(rules)).collect();
+    let fps: Vec<String> = matches
+        .iter()
+        .map(|m| m.fingerprint(&rules.rules[m.rule].id))
+        .collect();
     let overlaps = |a: &Match, b: &Match| a.span.start < b.span.end && b.span.start < a.span.end;
     let mut drop = vec![false; matches.len()];
     for i in 0..matches.len() {
@@ -795,17 +796,14 @@ fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
             let (a, b) = (&matches[i], &matches[j]);
             let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
             let a_wins = if fps[i] == fps[j] {
-                // The same secret twice (a PEM and the body inside it): the more specific rule, then the match
-                // on the text as written over one in a decoded value, then the wider span.
-                let rank = |m: &Match, r: &crate::rules::Rule| {
-                    (
-                        r.specificity(),
-                        m.encoding.is_none(),
-                        m.span.len(),
-                        std::cmp::Reverse(m.rule),
-                    )
+                // The same secret twice (a PEM and the body inside it): a provider rule over a catch-all, then the
+                // match on the text as written over one in a decoded value, then the wider span, then the rule
+                // that names secrets (`RuleSet::rank`).
+                let key = |m: &Match| {
+                    let rank = rules.rank(m.rule);
+                    (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
                 };
-                rank(a, ra) > rank(b, rb)
+                key(a) > key(b)
             } else {
                 ra.specificity() > rb.specificity()
             };

@@ -15,8 +15,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::diff::RangeRepo;
 use super::git::{self, ScannedRepo, oid_of};
-use super::{BlobId, Origin};
-use crate::finding::{Finding, ScannedBlob, sort_findings};
+use crate::model::{BlobId, Finding, Origin, ScannedBlob, sort_findings};
 
 /// Author and date of a commit.
 #[derive(Clone, Debug)]

@@ -15,9 +15,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use git2::{ObjectType, Oid, Repository};
 
-use super::dedup::BlobSink;
+use super::BlobSink;
 use super::git::{self, BlobJob, RepoInfo};
-use super::{Blob, Origin};
+use crate::model::{Blob, Origin};
 
 /// What one commit introduced: blobs and gitlinks (submodule commits), each with its path.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -129,7 +129,7 @@ pub fn scan_diff(
     head: &str,
     max_file_size: u64,
     recurse_submodules: bool,
-    sink: &BlobSink<'_>,
+    sink: &dyn BlobSink,
 ) -> Result<Vec<RangeRepo>> {
     let (repo, info) = git::open(path)?;
     // As for history: no re-hashing of every object read (zlib still checks each stream).
@@ -178,7 +178,7 @@ fn scan_submodules(
     gitlinks: &BTreeMap<String, Vec<Oid>>,
     prefix: &str,
     max_file_size: u64,
-    sink: &BlobSink<'_>,
+    sink: &dyn BlobSink,
     repos: &mut Vec<RangeRepo>,
 ) {
     for (path, commits) in gitlinks {
@@ -273,7 +273,7 @@ fn scan_range(
     range: &Range,
     prefix: &str,
     max_file_size: u64,
-    sink: &BlobSink<'_>,
+    sink: &dyn BlobSink,
 ) -> Result<BTreeMap<String, Vec<Oid>>> {
     let place = |what: String| {
         if prefix.is_empty() {

@@ -8,8 +8,9 @@ use std::path::Path;
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
 
-use super::dedup::{BlobSink, Skip};
-use super::{Blob, Origin, is_key_file, is_lfs_pointer, looks_binary};
+use super::BlobSink;
+use crate::model::{Blob, Origin, Skip};
+use crate::sniff::{is_key_file, is_lfs_pointer, looks_binary};
 
 /// What the tree walk honours and skips.
 #[derive(Clone, Debug)]
@@ -44,7 +45,7 @@ pub fn relative_path(root: &Path, path: &Path) -> String {
 }
 
 /// Walks `root` (a directory or one file) and submits every file to `sink`.
-pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &BlobSink<'_>) -> anyhow::Result<()> {
+pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &dyn BlobSink) -> anyhow::Result<()> {
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -140,10 +141,10 @@ fn walk_error_cause(err: &ignore::Error) -> String {
 
 /// Reads, classifies and submits one file. The size is checked on the open handle, so a file is opened and
 /// read once; a file over the limit is never read.
-pub fn scan_file(path: &Path, rel: String, max_size: u64, sink: &BlobSink<'_>) {
+pub fn scan_file(path: &Path, rel: String, max_size: u64, sink: &dyn BlobSink) {
     let unreadable = |rel: &str, e: std::io::Error| {
-        sink.skip_path(Skip::Unreadable, rel);
-        sink.error(rel, format!("cannot read: {e}"));
+        sink.skip_path(Skip::Unreadable, rel.to_string());
+        sink.error(rel.to_string(), format!("cannot read: {e}"));
     };
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
@@ -193,7 +194,7 @@ thread_local! {
 }
 
 /// Reads standard input as one blob.
-pub fn scan_stdin(max_size: u64, sink: &BlobSink<'_>) {
+pub fn scan_stdin(max_size: u64, sink: &dyn BlobSink) {
     let mut bytes = Vec::new();
     if let Err(e) = std::io::stdin()
         .lock()
@@ -201,11 +202,11 @@ pub fn scan_stdin(max_size: u64, sink: &BlobSink<'_>) {
         .read_to_end(&mut bytes)
     {
         sink.skip(Skip::Unreadable);
-        sink.error("-", format!("cannot read standard input: {e}"));
+        sink.error("-".into(), format!("cannot read standard input: {e}"));
         return;
     }
     if bytes.len() as u64 > max_size {
-        sink.skip_path(Skip::TooLarge, "-");
+        sink.skip_path(Skip::TooLarge, "-".into());
         return;
     }
     sink.submit(Blob::new(bytes, Origin::Stdin));

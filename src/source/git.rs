@@ -15,8 +15,9 @@ use crossbeam_channel::Sender;
 use git2::{ErrorCode, ObjectType, Odb, Oid, Repository, Revwalk};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use super::dedup::{BlobSink, Skip};
-use super::{Blob, BlobId, Origin, is_key_file, is_lfs_pointer, looks_binary};
+use super::BlobSink;
+use crate::model::{Blob, BlobId, Origin, Skip};
+use crate::sniff::{is_key_file, is_lfs_pointer, looks_binary};
 
 /// What kind of repository a scan read, for the summary and for classifying missing objects.
 #[derive(Clone, Debug)]
@@ -157,7 +158,7 @@ pub fn read_blob(
     job: BlobJob,
     info: &RepoInfo,
     max_file_size: u64,
-    sink: &BlobSink<'_>,
+    sink: &dyn BlobSink,
     unique: bool,
 ) -> ReadOutcome {
     // The header alone tells the size: a blob over the limit is never inflated.
@@ -177,7 +178,8 @@ pub fn read_blob(
                 sink.error(
                     job.describe(),
                     "object is missing from the object database (the repository is not a partial \
-                     clone, so it is corrupt)",
+                     clone, so it is corrupt)"
+                        .into(),
                 );
             } else {
                 sink.skip(Skip::Unreadable);
@@ -227,7 +229,7 @@ pub fn read_parallel<I>(
     info: &RepoInfo,
     jobs: I,
     max_file_size: u64,
-    sink: &BlobSink<'_>,
+    sink: &dyn BlobSink,
     unique: bool,
 ) where
     I: Iterator<Item = BlobJob> + Send,
@@ -263,7 +265,7 @@ pub fn push_all_refs(
     repo: &Repository,
     walk: &mut Revwalk<'_>,
     loose_objects: &mut Vec<(Oid, ObjectType)>,
-    sink: Option<&BlobSink<'_>>,
+    sink: Option<&dyn BlobSink>,
 ) -> Result<()> {
     let mut starts: Vec<(String, Oid)> = Vec::new();
     if let Ok(head) = repo.head()
@@ -276,7 +278,10 @@ pub fn push_all_refs(
             Ok(r) => r,
             Err(e) => {
                 if let Some(sink) = sink {
-                    sink.error("refs", format!("cannot read a reference: {}", e.message()));
+                    sink.error(
+                        "refs".into(),
+                        format!("cannot read a reference: {}", e.message()),
+                    );
                 }
                 continue;
             }
@@ -344,17 +349,17 @@ pub fn push_all_refs(
 }
 
 /// Walks commits and trees, sending each blob id not seen before (with its first path) to `tx`.
-struct Enumerator<'r, 's, 'a> {
+struct Enumerator<'r, 's> {
     repo: &'r Repository,
     info: &'r RepoInfo,
-    sink: &'s BlobSink<'a>,
+    sink: &'s dyn BlobSink,
     seen_trees: HashSet<Oid>,
     seen_blobs: HashSet<Oid>,
     prefix: String,
     tx: Sender<BlobJob>,
 }
 
-impl Enumerator<'_, '_, '_> {
+impl Enumerator<'_, '_> {
     fn send(&mut self, oid: Oid, path: Option<String>, commit: Option<Oid>) -> bool {
         // The sink's seen-set dedupes across repositories (a submodule sharing files with its superproject).
         if !self.seen_blobs.insert(oid) || !self.sink.first_sight(blob_id(oid)) {
@@ -489,7 +494,7 @@ impl Enumerator<'_, '_, '_> {
 pub fn scan_history(
     path: &Path,
     opts: &HistoryOptions,
-    sink: &BlobSink<'_>,
+    sink: &dyn BlobSink,
 ) -> Result<Vec<ScannedRepo>> {
     let (repo, info) = open(path)?;
     let mut repos = vec![ScannedRepo {
@@ -536,7 +541,7 @@ fn submodules(repo: &Repository, prefix: &str, out: &mut Vec<ScannedRepo>) {
 }
 
 /// Scans one repository's history: a walker thread streams new blob ids to the rayon workers.
-fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &BlobSink<'_>) -> Result<()> {
+fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -> Result<()> {
     let info = &scanned.info;
     let (tx, rx) = crossbeam_channel::bounded::<BlobJob>(1024);
     std::thread::scope(|scope| -> Result<()> {

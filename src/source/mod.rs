@@ -1,161 +1,46 @@
-//! Input enumeration: every source (a directory tree, stdin, git history, the staged index, a diff range)
-//! turns its input into [`Blob`]s. A blob's id is the git blob SHA-1 of its bytes, so a file on disk and the
-//! same content committed in history are the same blob and are matched once.
+//! Input enumeration: every source (a directory tree, stdin, git history, the staged index, a diff range) turns
+//! its input into blobs and hands them to a [`BlobSink`]. Sources know nothing of matching or output: the engine
+//! implements the sink, so what a blob is matched with is decided above this module.
 
 pub mod attribution;
-pub mod dedup;
 pub mod diff;
 pub mod fs;
 pub mod git;
+pub mod mirror;
+pub mod repos;
 pub mod staged;
 
-use std::fmt;
+use crate::model::{Blob, BlobId, Origin, Skip};
 
-use sha1::{Digest, Sha1};
+/// Where sources put what they read. Shared by every worker thread of one scan; the engine implements it.
+pub trait BlobSink: Sync {
+    /// Whether the blob id has been seen already in this scan; marks it seen.
+    fn first_sight(&self, id: BlobId) -> bool;
 
-/// The git blob id (SHA-1 of `blob <len>\0<bytes>`) of a blob's content.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BlobId(pub [u8; 20]);
+    /// A blob that may repeat: matched unless its id was seen, in which case only its origin is recorded.
+    fn submit(&self, blob: Blob);
 
-impl BlobId {
-    /// Computes the id git would give these bytes.
-    pub fn of_bytes(bytes: &[u8]) -> BlobId {
-        let mut hasher = Sha1::new();
-        hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
-        hasher.update(bytes);
-        BlobId(hasher.finalize().into())
+    /// File content that may repeat, borrowed from the caller's reused buffer (tree scans): the sink decides how
+    /// to recognise repeats and computes the blob id only when it needs it.
+    fn submit_bytes(&self, bytes: &[u8], origin: Origin);
+
+    /// A blob the caller already knows to be unique (history sources dedupe ids before reading).
+    fn scan_unique(&self, blob: Blob) {
+        self.scan_unique_bytes(blob.id, &blob.bytes, blob.origin);
     }
 
-    /// Lowercase hex, as git prints it.
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
-    }
+    /// Like [`BlobSink::scan_unique`], for bytes the caller keeps (an object read from a git pack, no copy).
+    fn scan_unique_bytes(&self, id: BlobId, bytes: &[u8], origin: Origin);
 
-    /// Parses 40 hex digits.
-    pub fn from_hex(s: &str) -> Option<BlobId> {
-        let bytes = hex::decode(s).ok()?;
-        Some(BlobId(bytes.try_into().ok()?))
-    }
-}
+    /// Counts a skipped input.
+    fn skip(&self, why: Skip);
 
-impl fmt::Debug for BlobId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BlobId({})", self.to_hex())
-    }
-}
+    /// Counts a skipped input and remembers its path (listed by `-v`).
+    fn skip_path(&self, why: Skip, path: String);
 
-impl fmt::Display for BlobId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
+    /// Counts a directory that could not be read under `unreadable` and remembers its path, but not as a file.
+    fn skip_unreadable_dir(&self, path: String);
 
-/// Where a blob's bytes came from. Paths are relative to the scan root (or repository root), `/`-separated.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Origin {
-    /// A file in a directory tree.
-    File {
-        /// Path relative to the scan root.
-        path: String,
-    },
-    /// Standard input.
-    Stdin,
-    /// A path in the git index (`--staged`).
-    Staged {
-        /// Path relative to the repository root.
-        path: String,
-    },
-    /// A blob in git history; commit and path attribution is looked up after the scan, only for blobs
-    /// with findings.
-    GitBlob {
-        /// A path the blob was seen under while enumerating, if any (used for file-name context).
-        path: Option<String>,
-        /// The commit that introduced the blob, when the source knows it (diff ranges).
-        commit: Option<String>,
-    },
-}
-
-impl Origin {
-    /// The path this origin names, if it has one.
-    pub fn path(&self) -> Option<&str> {
-        match self {
-            Origin::File { path } | Origin::Staged { path } => Some(path),
-            Origin::GitBlob { path, .. } => path.as_deref(),
-            Origin::Stdin => None,
-        }
-    }
-}
-
-/// One unit of content to match.
-#[derive(Clone, Debug)]
-pub struct Blob {
-    /// The git blob id of `bytes`.
-    pub id: BlobId,
-    /// The content.
-    pub bytes: Vec<u8>,
-    /// Where it came from.
-    pub origin: Origin,
-}
-
-impl Blob {
-    /// Builds a blob, computing its id.
-    pub fn new(bytes: Vec<u8>, origin: Origin) -> Blob {
-        Blob {
-            id: BlobId::of_bytes(&bytes),
-            bytes,
-            origin,
-        }
-    }
-}
-
-/// File extensions that hold keys and are scanned even when they look binary.
-pub const KEY_FILE_EXTENSIONS: &[&str] = &[
-    "p8", "pem", "key", "p12", "pfx", "der", "jks", "keystore", "ppk", "asc", "gpg",
-];
-
-/// Whether a path names a key file by its extension.
-pub fn is_key_file(path: &str) -> bool {
-    path.rsplit_once('.').is_some_and(|(_, ext)| {
-        KEY_FILE_EXTENSIONS
-            .iter()
-            .any(|k| ext.eq_ignore_ascii_case(k))
-    })
-}
-
-/// Whether content is binary, and so not matched: a NUL byte in the first 8 KiB, unless it is UTF-16 text
-/// (matched as the text it holds) or an archive (matched member by member).
-pub fn looks_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
-        && !crate::scan::is_utf16_text(bytes)
-        && !crate::scan::is_archive(bytes)
-}
-
-/// Whether content is a Git LFS pointer file rather than the content itself.
-pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
-    bytes.len() < 1024 && bytes.starts_with(b"version https://git-lfs.github.com/spec/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blob_id_matches_git() {
-        // `printf 'hello\n' | git hash-object --stdin`
-        assert_eq!(
-            BlobId::of_bytes(b"hello\n").to_hex(),
-            "ce013625030ba8dba906f756967f9e9ca394464a"
-        );
-        assert_eq!(
-            BlobId::of_bytes(b"").to_hex(),
-            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
-        );
-    }
-
-    #[test]
-    fn key_files_by_extension() {
-        assert!(is_key_file("ios/AuthKey_ABC.p8"));
-        assert!(is_key_file("x.PEM"));
-        assert!(!is_key_file("main.rs"));
-    }
+    /// Records an input that failed, naming it (`location`) and the cause; the scan goes on.
+    fn error(&self, location: String, message: String);
 }

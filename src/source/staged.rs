@@ -8,12 +8,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use git2::{Delta, DiffOptions, FileMode};
 
-use super::Origin;
-use super::dedup::BlobSink;
+use super::BlobSink;
 use super::git::{self, BlobJob, RepoInfo};
+use crate::model::Origin;
 
 /// Scans the index entries of the repository containing `path` that differ from HEAD.
-pub fn scan_staged(path: &Path, max_file_size: u64, sink: &BlobSink<'_>) -> Result<RepoInfo> {
+pub fn scan_staged(path: &Path, max_file_size: u64, sink: &dyn BlobSink) -> Result<RepoInfo> {
     let (repo, info) = git::open(path)?;
     let index = repo
         .index()

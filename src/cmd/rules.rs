@@ -1,17 +1,18 @@
-//! `keysweep rules check`: compiles every rule, runs each example and negative example through the real
+//! `keysweep rules list` and `keysweep rules check`. The check compiles every rule, runs each example and negative example through the real
 //! scanner (prefilter, regex, entropy, placeholder filters, validator), and checks that every keyword occurs
 //! in every positive example — otherwise the prefilter could hide a real match of the rule.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
 
-use super::RuleSet;
-use crate::ExitStatus;
 use crate::config;
+use crate::model::{BlobId, ExitStatus};
+use crate::rules::RuleSet;
+use crate::rules::generate;
 use crate::scan::Scanner;
-use crate::source::BlobId;
 
 /// The rules a config selects: built-ins plus `[rules] paths`, minus `[rules] disable`. Errors in user rule
 /// files fail the command.
@@ -24,6 +25,25 @@ pub fn configured_rules(config_file: Option<&Path>) -> Result<RuleSet> {
         return Err(e);
     }
     Ok(rules)
+}
+
+/// `keysweep rules list`: one rule per line, `id<TAB>provider<TAB>severity<TAB>name`, no header.
+pub fn list(config_file: Option<&Path>) -> Result<ExitStatus> {
+    let rules = configured_rules(config_file)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for r in &rules.rules {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}",
+            r.id,
+            r.provider,
+            r.severity.as_str(),
+            r.name
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitStatus::Clean)
 }
 
 /// One problem found by the check.
@@ -68,7 +88,7 @@ pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem
             problem("has no references".into());
         }
         for (n, ex) in rule.def.examples.iter().enumerate() {
-            let ex = match super::generate::expand(ex) {
+            let ex = match generate::expand(ex) {
                 Ok(ex) => ex,
                 Err(e) => {
                     problem(format!("example {}: {e:#}", n + 1));
@@ -97,7 +117,7 @@ pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem
             }
         }
         for (n, ex) in rule.def.negative_examples.iter().enumerate() {
-            let ex = match super::generate::expand(ex) {
+            let ex = match generate::expand(ex) {
                 Ok(ex) => ex,
                 Err(e) => {
                     problem(format!("negative example {}: {e:#}", n + 1));

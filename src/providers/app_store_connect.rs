@@ -5,9 +5,9 @@
 use reqwest::Method;
 use serde::Serialize;
 
+use super::Ctx;
 use super::{LiveState, Probe, RevocationOutcome, excerpt, probe, unknown};
-use crate::revoke::Ctx;
-use crate::revoke::http::{Request, join, parse_apple_rate_limit};
+use crate::net::{Request, join, parse_apple_rate_limit};
 
 /// The provider id.
 pub const ID: &str = "app-store-connect";

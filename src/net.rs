@@ -1,4 +1,5 @@
-//! The revocation stage's HTTP client: reqwest with rustls, no redirects, retries of 429/5xx/timeouts with
+//! The one HTTP client, used by revocation, liveness probes and the GitHub organisation listing: reqwest with
+//! rustls, no redirects (a reply cannot send a request, or its credentials, to another host), retries of 429/5xx/timeouts with
 //! exponential backoff and jitter (honouring `Retry-After` and rate-limit headers, capped), and the loopback
 //! guard: with `KEYSWEEP_LOOPBACK_ONLY=1` any host that is not loopback is refused before a byte is sent.
 
@@ -152,6 +153,40 @@ pub fn is_loopback(url: &Url) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The loopback guard for a git remote (`https://`, `http://`, `ssh://`, `git://`, scp-like `git@host:path`):
+/// with `KEYSWEEP_LOOPBACK_ONLY=1`, any remote whose host is not loopback is refused before git runs. Local
+/// paths and `file://` URLs pass.
+pub fn guard(remote: &str) -> Result<(), HttpError> {
+    if !std::env::var(LOOPBACK_ONLY_ENV).is_ok_and(|v| v == "1") {
+        return Ok(());
+    }
+    let refused = |reason: String| HttpError::Refused {
+        url: redact_url(remote),
+        reason,
+    };
+    let url = match Url::parse(remote) {
+        Ok(u) if u.scheme() == "file" => return Ok(()),
+        Ok(u) if u.scheme().len() > 1 => u,
+        // `git@host:path` (and a Windows drive letter, which has a one-letter scheme).
+        _ => match remote.split_once(':') {
+            Some((user_host, _)) if !user_host.contains('/') && remote.contains('@') => {
+                let host = user_host.rsplit('@').next().unwrap_or(user_host);
+                Url::parse(&format!("ssh://{host}/"))
+                    .map_err(|e| refused(format!("not a valid remote: {e}")))?
+            }
+            _ => return Ok(()),
+        },
+    };
+    if is_loopback(&url) {
+        Ok(())
+    } else {
+        Err(refused(format!(
+            "{LOOPBACK_ONLY_ENV}=1 allows only loopback hosts, not {:?}",
+            url.host_str().unwrap_or("")
+        )))
+    }
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters, for one URL path segment.
 pub fn percent_encode(s: &str) -> String {
     s.bytes()
@@ -266,6 +301,15 @@ impl HttpClient {
             policy,
             loopback_only,
         })
+    }
+
+    /// [`HttpClient::send`] from synchronous code, on a small runtime of its own.
+    pub fn send_blocking(&self, req: &Request) -> anyhow::Result<Response> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| anyhow::anyhow!("starting the async runtime for HTTP calls: {e}"))?;
+        Ok(rt.block_on(self.send(req))?)
     }
 
     /// The retry policy.

@@ -1,31 +1,18 @@
 //! `keysweep keys fingerprint FILE...`: the public-key fingerprint of every private key in the given files, in
 //! the form an inventory entry needs (`path<TAB>key_id or -<TAB>public_key_sha256`). Keys are found with the
-//! built-in rules, so any encoding `scan` finds (PEM, escaped, armourless, base64-of-PEM) is fingerprinted.
+//! built-in rules, so any encoding `scan` finds (PEM, escaped, armourless, base64-of-PEM) is fingerprinted, and
+//! a key id comes from the file name as the rules' `context.path_key_id` read it (`AuthKey_<ID>.p8`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use super::{KeyMaterial, KeyParse, parse_private_key};
-use crate::ExitStatus;
+use crate::keys::{KeyParse, parse_private_key};
+use crate::model::{BlobId, ExitStatus, KeyMaterial};
 use crate::rules::RuleSet;
 use crate::scan::Scanner;
-use crate::source::BlobId;
-
-/// The key id an App Store Connect key's file name carries (`AuthKey_<ID>.p8`, `ApiKey_…`, `SubscriptionKey_…`).
-pub fn key_id_from_file_name(path: &Path) -> Option<String> {
-    let name = path.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".p8")?;
-    let (prefix, id) = stem.split_once('_')?;
-    let known = ["AuthKey", "ApiKey", "SubscriptionKey"].contains(&prefix);
-    let well_formed = id.len() == 10
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    (known && well_formed).then(|| id.to_string())
-}
 
 /// One key found in a file.
 struct FoundKey {
@@ -76,7 +63,7 @@ fn keys_in(scanner: &Scanner, bytes: &[u8]) -> Result<Vec<FoundKey>> {
 
 /// `keysweep keys fingerprint FILE...`: prints `path<TAB>key_id or -<TAB>public_key_sha256` per key; a file
 /// that cannot be read or holds no key is reported on stderr and the exit status becomes an error.
-pub fn fingerprint_files(files: &[PathBuf]) -> Result<ExitStatus> {
+pub fn run(files: &[PathBuf]) -> Result<ExitStatus> {
     let scanner = Scanner::new(Arc::new(RuleSet::builtin()?))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -89,7 +76,9 @@ pub fn fingerprint_files(files: &[PathBuf]) -> Result<ExitStatus> {
             });
         match result {
             Ok(keys) => {
-                let from_name = key_id_from_file_name(path);
+                let from_name = path
+                    .file_name()
+                    .and_then(|n| scanner.rules().key_id_from_path(&n.to_string_lossy()));
                 for k in keys {
                     let key_id = from_name.clone().or(k.key_id).unwrap_or_else(|| "-".into());
                     writeln!(
@@ -117,8 +106,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn key_ids_come_from_apple_file_names() {
-        let id = |p: &str| key_id_from_file_name(Path::new(p));
+    fn key_ids_come_from_apple_file_names_as_the_rules_spell_them() {
+        let rules = RuleSet::builtin().expect("built-in rules load");
+        let id = |p: &str| rules.key_id_from_path(p);
         assert_eq!(
             id("ios/AuthKey_2X9R4HXF34.p8").as_deref(),
             Some("2X9R4HXF34")
@@ -127,6 +117,10 @@ mod tests {
         assert_eq!(
             id("SubscriptionKey_Z9Y8X7W6V5.p8").as_deref(),
             Some("Z9Y8X7W6V5")
+        );
+        assert_eq!(
+            id("keys.zip!AuthKey_2X9R4HXF34.p8").as_deref(),
+            Some("2X9R4HXF34")
         );
         assert_eq!(id("AuthKey_short.p8"), None);
         assert_eq!(id("OtherKey_2X9R4HXF34.p8"), None);

@@ -4,9 +4,9 @@
 
 use reqwest::Method;
 
+use super::Ctx;
 use super::{LiveState, Probe, RevocationOutcome, excerpt, probe, unknown};
-use crate::revoke::Ctx;
-use crate::revoke::http::{Request, join};
+use crate::net::{Request, join};
 
 /// The provider id.
 pub const ID: &str = "userplane";

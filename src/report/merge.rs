@@ -1,4 +1,5 @@
-//! `keysweep merge`: combines JSON reports (from shards of a sweep, or separate runs) into one. Findings with
+//! Reading reports back (findings files for `revoke`, reports for `merge`) and merging them (`keysweep merge`,
+//! sweeps): combines JSON reports (from shards of a sweep, or separate runs) into one. Findings with
 //! the same fingerprint become one finding with the union of their locations; errors are concatenated and
 //! the summaries added up.
 
@@ -7,8 +8,39 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::finding::{self, Finding};
-use crate::report::{ScanReport, Summary};
+use crate::model::{Finding, ScanReport, Summary, sort_findings};
+
+/// Reads findings from a JSON report (`{"findings": […]}`), a JSON array, or JSONL.
+pub fn read_findings(path: &Path) -> Result<Vec<Finding>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading findings {}", path.display()))?;
+    let t = text.trim_start();
+    if t.starts_with('{') || t.starts_with('[') {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            let arr = if v.is_array() {
+                v
+            } else {
+                v.get("findings").cloned().unwrap_or_default()
+            };
+            return serde_json::from_value(arr).with_context(|| {
+                format!("findings {}: not a keysweep JSON report", path.display())
+            });
+        }
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| {
+                format!(
+                    "findings {}:{}: not a keysweep finding",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
 
 /// Reads one JSON report.
 pub fn read_report(path: &Path) -> Result<ScanReport> {
@@ -86,7 +118,7 @@ pub fn merge(reports: Vec<ScanReport>) -> ScanReport {
             ))
         });
     }
-    finding::sort_findings(&mut findings);
+    sort_findings(&mut findings);
     errors.sort_by(|a, b| (&a.location, &a.message).cmp(&(&b.location, &b.message)));
     errors.dedup();
     summary.findings = findings.len() as u64;

@@ -4,10 +4,9 @@
 
 use std::sync::Arc;
 
-use super::providers::{self, app_store_connect, github, gitlab, npm, slack, unknown, userplane};
-use super::{Ctx, LiveState, Probe};
-use crate::finding::{Finding, Liveness};
+use super::{Ctx, app_store_connect, github, gitlab, npm, slack, unknown, userplane};
 use crate::inventory::Inventory;
+use crate::model::{Finding, LiveState, LiveStatus, Liveness, Probe};
 
 /// What a probe needs about one key.
 #[derive(Clone, Debug, Default)]
@@ -26,7 +25,7 @@ pub struct ProbeTarget {
 
 /// Whether a provider has a probe.
 pub fn has_probe(provider: &str) -> bool {
-    providers::PROBED.contains(&provider)
+    super::PROBED.contains(&provider)
 }
 
 /// Probes one key; `None` when the provider has no probe.
@@ -64,11 +63,10 @@ pub async fn probe(ctx: &Ctx, t: &ProbeTarget) -> Option<Probe> {
 pub fn to_liveness(p: &Probe) -> Liveness {
     Liveness {
         status: match p.state {
-            LiveState::Live => "live",
-            LiveState::Dead | LiveState::Disabled => "dead",
-            LiveState::Unknown => "unknown",
-        }
-        .to_string(),
+            LiveState::Live => LiveStatus::Live,
+            LiveState::Dead | LiveState::Disabled => LiveStatus::Dead,
+            LiveState::Unknown => LiveStatus::Unknown,
+        },
         detail: p.detail.clone(),
     }
 }
@@ -105,7 +103,7 @@ pub fn verify_findings(
             targets.push((i, t));
         } else {
             f.liveness = Some(Liveness {
-                status: "unknown".into(),
+                status: LiveStatus::Unknown,
                 detail: format!("no liveness probe for provider {}", t.provider),
             });
         }

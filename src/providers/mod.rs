@@ -1,18 +1,82 @@
 //! Providers: what each one really offers (DESIGN.md, revocation contract point 9) — a liveness probe, a revoke
 //! action, the credentials it needs, and the manual steps when there is no public endpoint. One file per
 //! provider plus the generic `http` revoker configured in `.keysweep.toml`. Reviewed Rust code, never templates
-//! from rule files.
+//! from rule files. Every call goes through the one HTTP client of [`crate::net`]; liveness probes
+//! ([`liveness`]) serve both `scan --verify` and revocation.
 
 pub mod app_store_connect;
 pub mod github;
 pub mod gitlab;
 pub mod http;
+pub mod liveness;
 pub mod npm;
 pub mod slack;
 pub mod userplane;
 
-use super::http::{HttpError, Response};
-use super::{LiveState, Probe, RevocationOutcome};
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+
+use crate::config::{FileConfig, ProviderSection};
+use crate::model::{LiveState, Probe, RevocationOutcome};
+use crate::net::{HttpClient, HttpError, Response};
+
+/// What every provider call needs: the HTTP client and the `[providers.*]` configuration.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The shared client (retries, loopback guard).
+    pub http: HttpClient,
+    /// `[providers.<id>]` sections.
+    pub providers: BTreeMap<String, ProviderSection>,
+}
+
+impl Ctx {
+    /// A context from the configuration and the environment.
+    pub fn new(file: &FileConfig) -> Result<Ctx> {
+        Ok(Ctx {
+            http: HttpClient::from_env()?,
+            providers: file.providers.clone(),
+        })
+    }
+
+    /// A provider's configuration section.
+    pub fn section(&self, id: &str) -> Option<&ProviderSection> {
+        self.providers.get(id)
+    }
+
+    /// A provider's base URL (see [`base_url`]).
+    pub fn base_url(&self, id: &str) -> String {
+        resolve_base_url(&self.providers, id)
+    }
+}
+
+/// The small runtime provider calls (probes and revocations) run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime for provider calls")
+}
+
+/// A provider's base URL under a configuration: `KEYSWEEP_<ID>_URL`, else `[providers.<id>] base_url`, else the
+/// built-in default (empty when there is none).
+pub fn base_url(file: &FileConfig, id: &str) -> String {
+    resolve_base_url(&file.providers, id)
+}
+
+fn resolve_base_url(sections: &BTreeMap<String, ProviderSection>, id: &str) -> String {
+    if let Ok(v) = std::env::var(url_env(id))
+        && !v.is_empty()
+    {
+        return v;
+    }
+    sections
+        .get(id)
+        .and_then(|s| s.base_url.clone())
+        .or_else(|| default_base(id).map(str::to_string))
+        .unwrap_or_default()
+}
 
 /// Token types a leaked token can revoke by itself (`--include-unlisted`).
 pub const SELF_REVOCABLE: &[&str] = &["github", "gitlab", "slack", "npm"];

@@ -4,11 +4,11 @@
 
 use reqwest::Method;
 
+use super::Ctx;
 use super::{
     LiveState, Probe, RevocationOutcome, excerpt, probe, transport_failure, unexpected, unknown,
 };
-use crate::revoke::Ctx;
-use crate::revoke::http::{Request, join};
+use crate::net::{Request, join};
 
 /// The provider id.
 pub const ID: &str = "github";

@@ -5,10 +5,10 @@
 
 use reqwest::Method;
 
+use super::Ctx;
 use super::{RevocationOutcome, excerpt, transport_failure, unexpected};
 use crate::config::ProviderSection;
-use crate::revoke::Ctx;
-use crate::revoke::http::{Request, join};
+use crate::net::{Request, join};
 
 /// Expands `${VAR}` from the environment; returns the names used, or the first missing one as the error.
 pub fn expand_env(template: &str) -> Result<(String, Vec<String>), String> {
@@ -36,7 +36,7 @@ pub fn expand_env(template: &str) -> Result<(String, Vec<String>), String> {
 /// Expands `{key_id}` and `{fingerprint}`.
 pub fn expand_key(template: &str, key_id: &str, fingerprint: &str, url: bool) -> String {
     let k = if url {
-        crate::revoke::http::percent_encode(key_id)
+        crate::net::percent_encode(key_id)
     } else {
         key_id.to_string()
     };

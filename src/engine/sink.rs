@@ -1,48 +1,19 @@
-//! The seen-set and the sink every source feeds: each unique blob is matched once; a repeated blob only adds
-//! its origin, attached afterwards to blobs that had matches. Counters feed the summary.
+//! The scan driver: the [`BlobSink`] every source feeds, owning the matcher. Each unique blob is matched once; a
+//! repeated blob only adds its origin, attached afterwards to blobs that had matches. Counters feed the summary.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Blob, BlobId, Origin};
-use crate::finding::ScannedBlob;
-use crate::report::{ScanError, Skipped, Summary};
+use crate::model::{Blob, BlobId, Match, Origin, ScanError, ScannedBlob, Skip, Skipped, Summary};
 use crate::scan::{Candidates, Scanner};
-
-/// Why a blob was not matched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Skip {
-    /// Binary content that is not a key file.
-    Binary,
-    /// Over the size limit.
-    TooLarge,
-    /// Could not be read.
-    Unreadable,
-    /// A Git LFS pointer.
-    LfsPointer,
-    /// Missing from a partial clone.
-    MissingObject,
-}
-
-impl Skip {
-    /// How the reason reads in messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Skip::Binary => "binary",
-            Skip::TooLarge => "too large",
-            Skip::Unreadable => "unreadable",
-            Skip::LfsPointer => "LFS pointer",
-            Skip::MissingObject => "missing object",
-        }
-    }
-}
+use crate::source::BlobSink;
 
 /// Identifies content within one scan without the cost of SHA-1: its length and 128-bit XXH3.
 type ContentKey = (usize, u128);
 
 /// Shared by all workers of one scan: deduplicates blobs, runs the scanner, collects results.
-pub struct BlobSink<'a> {
+pub struct Engine<'a> {
     scanner: &'a Scanner,
     seen: Mutex<HashSet<BlobId>>,
     hits: Mutex<Vec<ScannedBlob>>,
@@ -60,10 +31,10 @@ pub struct BlobSink<'a> {
     skipped_files: Mutex<Vec<(String, Skip)>>,
 }
 
-impl<'a> BlobSink<'a> {
+impl<'a> Engine<'a> {
     /// A sink that matches with `scanner`.
-    pub fn new(scanner: &'a Scanner) -> BlobSink<'a> {
-        BlobSink {
+    pub fn new(scanner: &'a Scanner) -> Engine<'a> {
+        Engine {
             scanner,
             seen: Mutex::new(HashSet::new()),
             hits: Mutex::new(Vec::new()),
@@ -80,87 +51,6 @@ impl<'a> BlobSink<'a> {
         }
     }
 
-    /// Whether the blob id has been seen already; marks it seen.
-    pub fn first_sight(&self, id: BlobId) -> bool {
-        self.seen.lock().expect("seen-set lock").insert(id)
-    }
-
-    /// Matches a blob unless its content was already matched, in which case only its origin is recorded.
-    pub fn submit(&self, blob: Blob) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        if !self.first_sight(blob.id) {
-            self.duplicates
-                .lock()
-                .expect("duplicates lock")
-                .push((blob.id, blob.origin));
-            return;
-        }
-        self.match_blob(blob.id, &blob.bytes, blob.origin);
-    }
-
-    /// Matches file content that may repeat, borrowed from the caller's reused buffer. Content in which no rule
-    /// keyword occurs cannot match and is neither hashed nor deduplicated. Other content is matched once per
-    /// distinct content (recognised by length and XXH3-128, several times cheaper than SHA-1), its repeats only
-    /// adding their origin; the git blob id (SHA-1) is computed only for content that has matches. So in tree
-    /// scans identical files without any keyword each count as a scanned blob. An archive is always matched,
-    /// member by member.
-    pub fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        // An archive's own bytes are compressed: only its members are worth a keyword pass.
-        let text = crate::scan::as_text(bytes);
-        let candidates =
-            (!crate::scan::is_archive(bytes)).then(|| self.scanner.candidate_rules(&text));
-        if candidates.as_ref().is_some_and(Candidates::is_empty) {
-            self.blobs.fetch_add(1, Ordering::Relaxed);
-            self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-            return;
-        }
-        let key = (bytes.len(), xxhash_rust::xxh3::xxh3_128(bytes));
-        if !self
-            .seen_content
-            .lock()
-            .expect("seen-content lock")
-            .insert(key)
-        {
-            self.content_duplicates
-                .lock()
-                .expect("content duplicates lock")
-                .push((key, origin));
-            return;
-        }
-        self.blobs.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let mut matches = match candidates {
-            Some(candidates) => self
-                .scanner
-                .scan_candidates(BlobId([0; 20]), &text, candidates),
-            None => self.scanner.scan(BlobId([0; 20]), bytes),
-        };
-        if matches.is_empty() {
-            return;
-        }
-        let id = BlobId::of_bytes(bytes);
-        for m in &mut matches {
-            m.blob = id;
-        }
-        self.content_ids
-            .lock()
-            .expect("content ids lock")
-            .insert(key, id);
-        self.record(id, origin, matches);
-    }
-
-    /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
-    pub fn scan_unique(&self, blob: Blob) {
-        self.scan_unique_bytes(blob.id, &blob.bytes, blob.origin);
-    }
-
-    /// Like [`BlobSink::scan_unique`], for bytes the caller keeps (an object read from a git pack, no copy).
-    pub fn scan_unique_bytes(&self, id: BlobId, bytes: &[u8], origin: Origin) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.match_blob(id, bytes, origin);
-    }
-
     /// Counts and matches one unique blob.
     fn match_blob(&self, id: BlobId, bytes: &[u8], origin: Origin) {
         self.blobs.fetch_add(1, Ordering::Relaxed);
@@ -169,7 +59,7 @@ impl<'a> BlobSink<'a> {
     }
 
     /// Keeps a blob's matches, if any.
-    fn record(&self, id: BlobId, origin: Origin, matches: Vec<crate::finding::Match>) {
+    fn record(&self, id: BlobId, origin: Origin, matches: Vec<Match>) {
         if !matches.is_empty() {
             let hit = ScannedBlob {
                 id,
@@ -180,39 +70,13 @@ impl<'a> BlobSink<'a> {
         }
     }
 
-    /// Counts a skipped input.
-    pub fn skip(&self, why: Skip) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.skipped[why as usize].fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts a skipped input and remembers its path (listed by `-v`).
-    pub fn skip_path(&self, why: Skip, path: impl Into<String>) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.skip_entry(why, path.into());
-    }
-
-    /// Counts a directory that could not be read under `unreadable` and remembers its path, but not as a
-    /// file: `files_scanned` counts files only.
-    pub fn skip_unreadable_dir(&self, path: impl Into<String>) {
-        self.skip_entry(Skip::Unreadable, path.into());
-    }
-
+    /// Counts a skipped input under `why` and remembers its path.
     fn skip_entry(&self, why: Skip, path: String) {
         self.skipped[why as usize].fetch_add(1, Ordering::Relaxed);
         self.skipped_files
             .lock()
             .expect("skipped files lock")
             .push((path, why));
-    }
-
-    /// Records an input that failed; the scan goes on.
-    pub fn error(&self, location: impl Into<String>, message: impl Into<String>) {
-        let e = ScanError {
-            location: location.into(),
-            message: message.into(),
-        };
-        self.errors.lock().expect("errors lock").push(e);
     }
 
     /// The blobs with matches (each with all its origins), the errors, and the counters.
@@ -269,5 +133,112 @@ impl<'a> BlobSink<'a> {
             ..Summary::default()
         };
         (hits, errors, summary)
+    }
+}
+
+impl BlobSink for Engine<'_> {
+    /// Whether the blob id has been seen already; marks it seen.
+    fn first_sight(&self, id: BlobId) -> bool {
+        self.seen.lock().expect("seen-set lock").insert(id)
+    }
+
+    /// Matches a blob unless its content was already matched, in which case only its origin is recorded.
+    fn submit(&self, blob: Blob) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        if !self.first_sight(blob.id) {
+            self.duplicates
+                .lock()
+                .expect("duplicates lock")
+                .push((blob.id, blob.origin));
+            return;
+        }
+        self.match_blob(blob.id, &blob.bytes, blob.origin);
+    }
+
+    /// Matches file content that may repeat, borrowed from the caller's reused buffer. Content in which no rule
+    /// keyword occurs cannot match and is neither hashed nor deduplicated. Other content is matched once per
+    /// distinct content (recognised by length and XXH3-128, several times cheaper than SHA-1), its repeats only
+    /// adding their origin; the git blob id (SHA-1) is computed only for content that has matches. So in tree
+    /// scans identical files without any keyword each count as a scanned blob. An archive is always matched,
+    /// member by member.
+    fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        // An archive's own bytes are compressed: only its members are worth a keyword pass.
+        let text = crate::scan::as_text(bytes);
+        let candidates =
+            (!crate::sniff::is_archive(bytes)).then(|| self.scanner.candidate_rules(&text));
+        if candidates.as_ref().is_some_and(Candidates::is_empty) {
+            self.blobs.fetch_add(1, Ordering::Relaxed);
+            self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            return;
+        }
+        let key = (bytes.len(), xxhash_rust::xxh3::xxh3_128(bytes));
+        if !self
+            .seen_content
+            .lock()
+            .expect("seen-content lock")
+            .insert(key)
+        {
+            self.content_duplicates
+                .lock()
+                .expect("content duplicates lock")
+                .push((key, origin));
+            return;
+        }
+        self.blobs.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let mut matches = match candidates {
+            Some(candidates) => self
+                .scanner
+                .scan_candidates(BlobId([0; 20]), &text, candidates),
+            None => self.scanner.scan(BlobId([0; 20]), bytes),
+        };
+        if matches.is_empty() {
+            return;
+        }
+        let id = BlobId::of_bytes(bytes);
+        for m in &mut matches {
+            m.blob = id;
+        }
+        self.content_ids
+            .lock()
+            .expect("content ids lock")
+            .insert(key, id);
+        self.record(id, origin, matches);
+    }
+
+    /// Matches a blob the caller already knows to be unique (history sources dedupe ids before reading).
+    fn scan_unique(&self, blob: Blob) {
+        self.scan_unique_bytes(blob.id, &blob.bytes, blob.origin);
+    }
+
+    /// Like [`BlobSink::scan_unique`], for bytes the caller keeps (an object read from a git pack, no copy).
+    fn scan_unique_bytes(&self, id: BlobId, bytes: &[u8], origin: Origin) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.match_blob(id, bytes, origin);
+    }
+
+    /// Counts a skipped input.
+    fn skip(&self, why: Skip) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.skipped[why as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a skipped input and remembers its path (listed by `-v`).
+    fn skip_path(&self, why: Skip, path: String) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.skip_entry(why, path);
+    }
+
+    /// Counts a directory that could not be read under `unreadable` and remembers its path, but not as a
+    /// file: `files_scanned` counts files only.
+    fn skip_unreadable_dir(&self, path: String) {
+        self.skip_entry(Skip::Unreadable, path);
+    }
+
+    /// Records an input that failed; the scan goes on.
+    fn error(&self, location: String, message: String) {
+        let e = ScanError { location, message };
+        self.errors.lock().expect("errors lock").push(e);
     }
 }

@@ -1,7 +1,8 @@
 //! Offline validators named by rules (`validate = "…"`): checksums and key parses that confirm a candidate
 //! without any network call. `Invalid` drops the candidate; `Unverified` keeps it with `validated: false`.
 
-use crate::keys::{self, KeyMaterial, KeyParse};
+use crate::keys::{self, KeyParse};
+use crate::model::{EC_P256, FORMAT_OPENSSH, KeyMaterial};
 
 /// What a validator says of a candidate secret.
 #[derive(Debug)]
@@ -52,9 +53,7 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
         },
         "pkcs8-ec-p256" => match keys::parse_private_key(secret) {
             // An OpenSSH ECDSA key on the same curve is not an App Store Connect key.
-            KeyParse::Parsed(k)
-                if k.algorithm == keys::EC_P256 && k.format != keys::FORMAT_OPENSSH =>
-            {
+            KeyParse::Parsed(k) if k.algorithm == EC_P256 && k.format != FORMAT_OPENSSH => {
                 Validation::Valid(Some(k))
             }
             _ => Validation::Invalid,

@@ -1,0 +1,77 @@
+//! The commands, one module each, above every stage: each resolves its configuration, runs the stages it needs
+//! and returns an [`ExitStatus`] for `main` to map to the exit code. [`run`] dispatches a parsed command line.
+
+pub mod baseline;
+pub mod inventory;
+pub mod keys;
+pub mod revoke;
+pub mod rules;
+pub mod scan;
+pub mod sweep;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::cli::{
+    BaselineCommand, Cli, Command, InventoryCommand, KeysCommand, MergeArgs, RulesCommand,
+};
+use crate::model::ExitStatus;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Scan(args) => {
+            let cfg = crate::config::ScanConfig::resolve(
+                &args.path,
+                &args.source,
+                &args.output,
+                &args.common,
+            )?;
+            if args.revoke {
+                scan::run_scan_and_revoke(&cfg, args.yes, args.audit_log.as_deref())
+            } else {
+                scan::run_scan(&cfg)
+            }
+        }
+        Command::Rules(RulesCommand::List { config }) => rules::list(config.as_deref()),
+        Command::Rules(RulesCommand::Check { dir, config }) => {
+            rules::run(dir.as_deref(), config.as_deref())
+        }
+        Command::Keys(KeysCommand::Fingerprint { files }) => keys::run(&files),
+        Command::Baseline(BaselineCommand::Create(args)) => baseline::run(&args),
+        Command::Merge(args) => merge(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::CiEvent { event, field } => ci_event(&event, &field),
+        Command::Inventory(InventoryCommand::Check { file }) => inventory::run(&file),
+        Command::Revoke(args) => revoke::run(&args),
+    }
+}
+
+/// `keysweep merge`: reads JSON reports and writes them as one, deduplicated by fingerprint.
+fn merge(args: &MergeArgs) -> Result<ExitStatus> {
+    let reports = args
+        .files
+        .iter()
+        .map(|f| crate::report::merge::read_report(f))
+        .collect::<Result<Vec<_>>>()?;
+    let report = crate::report::merge::merge(reports);
+    let rules = crate::rules::RuleSet::builtin()?;
+    crate::report::write_one(args.format, args.output.as_deref(), &rules, &report, false)?;
+    Ok(report.status())
+}
+
+/// `keysweep ci-event`: prints one field of a GitHub Actions event payload (exit 1 when it is absent).
+fn ci_event(event: &Path, field: &str) -> Result<ExitStatus> {
+    let text = std::fs::read_to_string(event)
+        .with_context(|| format!("reading event {}", event.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", event.display()))?;
+    let found = field.split('.').try_fold(&v, |v, k| v.get(k));
+    match found {
+        Some(serde_json::Value::String(s)) => println!("{s}"),
+        Some(serde_json::Value::Null) | None => return Ok(ExitStatus::Findings),
+        Some(other) => println!("{other}"),
+    }
+    Ok(ExitStatus::Clean)
+}

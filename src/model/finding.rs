@@ -1,0 +1,234 @@
+//! What a scan reports about one distinct secret: the [`Finding`], every place it was seen ([`Location`]), and
+//! what later stages add to it — key ids ([`KeyInfo`]), the inventory entry it matched ([`InventoryHit`]) and
+//! the provider's liveness answer ([`Liveness`]). These are the shapes of the JSON output contract.
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::{Secret, Severity};
+
+/// What the key material of a finding tells: ids captured around it and its public-key fingerprint.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyInfo {
+    /// The provider's name for the key (App Store Connect Key ID, AWS access key id, …).
+    pub key_id: Option<String>,
+    /// The App Store Connect Issuer ID.
+    pub issuer_id: Option<String>,
+    /// Lowercase hex SHA-256 of the DER SubjectPublicKeyInfo, for private keys that parse.
+    pub public_key_sha256: Option<String>,
+    /// The key algorithm (`ec-p256`, `rsa`, `ed25519`, …) for private keys that parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+}
+
+/// How a finding matched an inventory entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryHit {
+    /// The entry's key id.
+    pub key_id: String,
+    /// The entry's owner.
+    pub owner: Option<String>,
+    /// The entry's provider, which chooses the revoker.
+    #[serde(default)]
+    pub provider: String,
+    /// What matched.
+    pub matched_by: MatchedBy,
+    /// How much the match proves.
+    pub strength: Strength,
+}
+
+/// What a finding and an inventory entry have in common.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedBy {
+    /// The public-key fingerprint of a private key.
+    PublicKey,
+    /// The SHA-256 of a token.
+    SecretHash,
+    /// The provider's key id only.
+    KeyId,
+}
+
+impl std::fmt::Display for MatchedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl MatchedBy {
+    /// The name used in output: `public_key`, `secret_hash` or `key_id`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::PublicKey => "public_key",
+            MatchedBy::SecretHash => "secret_hash",
+            MatchedBy::KeyId => "key_id",
+        }
+    }
+}
+
+/// How much an inventory match proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strength {
+    /// A key id alone: another key may carry the same id.
+    Weak,
+    /// A fingerprint or secret hash, or a key id together with its issuer.
+    Strong,
+}
+
+impl std::fmt::Display for Strength {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Strength {
+    /// The name used in output: `strong` or `weak`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strength::Strong => "strong",
+            Strength::Weak => "weak",
+        }
+    }
+}
+
+/// The result of a liveness probe (`--verify`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Liveness {
+    /// What the probe found.
+    pub status: LiveStatus,
+    /// What the provider answered, in a few words.
+    pub detail: String,
+}
+
+/// A liveness probe's verdict as reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LiveStatus {
+    /// The credential works.
+    Live,
+    /// Revoked, expired or unknown to the provider.
+    Dead,
+    /// The probe could not tell.
+    Unknown,
+}
+
+impl std::fmt::Display for LiveStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl LiveStatus {
+    /// The name used in output: `live`, `dead` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveStatus::Live => "live",
+            LiveStatus::Dead => "dead",
+            LiveStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// Lines around a sighting, already redacted, for human output.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snippet {
+    /// 1-based number of the first line in `lines`.
+    pub first_line: usize,
+    /// The lines, secrets replaced by their redacted form.
+    pub lines: Vec<String>,
+}
+
+/// One sighting of a secret.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// The repository, in sweeps.
+    pub repository: Option<String>,
+    /// Path relative to the scan or repository root; `-` for stdin.
+    pub path: String,
+    /// 1-based line of the secret's first character.
+    pub line: usize,
+    /// 1-based column of the secret's first character, in Unicode code points.
+    pub column: usize,
+    /// The git blob id of the content.
+    pub blob: String,
+    /// The commit that introduced it (history modes).
+    pub commit: Option<String>,
+    /// That commit's author.
+    pub author: Option<String>,
+    /// That commit's date (RFC 3339).
+    pub date: Option<String>,
+    /// Whether HEAD still contains it (history modes).
+    pub in_head: Option<bool>,
+    /// How the secret is encoded here (`base64`), when it is not written as itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// When `path` is an archive: the member the secret is in, as `dir/file` (`lib/app.jar!conf/app.yml` for a
+    /// member of a nested archive); `line` and `column` are in that member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Line and column just past the secret, for SARIF regions.
+    #[serde(skip)]
+    pub end: Option<(usize, usize)>,
+    /// Redacted context lines, for human output.
+    #[serde(skip)]
+    pub snippet: Option<Snippet>,
+}
+
+impl Location {
+    /// The path for people to read: a blob that no ref reaches (found by `--all-objects`) has no path, so it is
+    /// named by its id. A member of an archive is named after the archive: `dist.zip!conf/app.yml`.
+    pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
+        let outer = if self.path.is_empty() {
+            let id = &self.blob[..self.blob.len().min(12)];
+            std::borrow::Cow::Owned(format!("(unreachable blob {id})"))
+        } else {
+            std::borrow::Cow::Borrowed(self.path.as_str())
+        };
+        match &self.member {
+            Some(member) => std::borrow::Cow::Owned(format!("{outer}!{member}")),
+            None => outer,
+        }
+    }
+}
+
+/// One distinct secret, with every place it was seen.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Finding {
+    /// The rule that found it (the most specific one when several did).
+    pub rule_id: String,
+    /// The canonical provider id.
+    pub provider: String,
+    /// From the rule.
+    pub severity: Severity,
+    /// Stable identity; see DESIGN.md "Identity and hashes".
+    pub fingerprint: String,
+    /// The secret, redacted unless `--show-secrets`.
+    pub secret: Secret,
+    /// Whether an offline validator (checksum, key parse) confirmed it.
+    pub validated: bool,
+    /// Key material and ids.
+    pub key: Option<KeyInfo>,
+    /// The inventory entry it matched.
+    pub inventory: Option<InventoryHit>,
+    /// The liveness probe's answer, with `--verify`.
+    pub liveness: Option<Liveness>,
+    /// How many times it was seen (paths × commits in history modes).
+    pub occurrences: usize,
+    /// Where it was seen, sorted.
+    pub locations: Vec<Location>,
+}
+
+/// Deterministic order: by first location, then rule id, then fingerprint.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let ka = a
+            .locations
+            .first()
+            .map(|l| (l.path.clone(), l.line, l.column));
+        let kb = b
+            .locations
+            .first()
+            .map(|l| (l.path.clone(), l.line, l.column));
+        (ka, &a.rule_id, &a.fingerprint).cmp(&(kb, &b.rule_id, &b.fingerprint))
+    });
+}

@@ -1,0 +1,69 @@
+//! The matcher's raw output: a [`Match`] is one sighting of a secret in one blob, self-contained so the blob's
+//! bytes can be dropped; a [`ScannedBlob`] is a blob with its matches and every origin its content had.
+
+use std::ops::Range;
+
+use super::blob::{BlobId, Origin};
+use super::finding::Snippet;
+use super::identity::{fingerprint_key, fingerprint_token};
+use super::key::KeyMaterial;
+use super::secret::Secret;
+
+/// A raw match from the matcher, self-contained so the blob's bytes can be dropped afterwards.
+#[derive(Clone, Debug)]
+pub struct Match {
+    /// Index of the rule in the rule set that matched.
+    pub rule: usize,
+    /// The blob matched.
+    pub blob: BlobId,
+    /// Byte range of the whole regex match.
+    pub span: Range<usize>,
+    /// Byte range of the secret.
+    pub secret_span: Range<usize>,
+    /// The secret's text as written.
+    pub secret: Secret,
+    /// 1-based line of the secret's first byte.
+    pub line: usize,
+    /// 1-based column of the secret's first character, in code points.
+    pub column: usize,
+    /// Line and column just past the secret.
+    pub end: (usize, usize),
+    /// Key id captured by the rule or from context.
+    pub key_id: Option<String>,
+    /// Issuer id captured by the rule or from context.
+    pub issuer_id: Option<String>,
+    /// Whether the rule's validator confirmed it.
+    pub validated: bool,
+    /// Parsed key material, for private keys.
+    pub key: Option<KeyMaterial>,
+    /// An inline allow comment (`keysweep:allow`, …) on the line or the line before.
+    pub inline_allowed: bool,
+    /// Redacted context lines.
+    pub snippet: Snippet,
+    /// How the secret is encoded where it is written (`base64`), when not as itself.
+    pub encoding: Option<&'static str>,
+    /// The path inside the blob when the blob is an archive (`config/app.yml`, `inner.zip!key.p8`).
+    pub member: Option<String>,
+}
+
+impl Match {
+    /// The stable identity of this secret: the public key for private keys, else the id of the rule that matched
+    /// (`rule_id`) and the token.
+    pub fn fingerprint(&self, rule_id: &str) -> String {
+        match &self.key {
+            Some(key) => fingerprint_key(&key.spki_der),
+            None => fingerprint_token(rule_id, self.secret.reveal().unwrap_or("")),
+        }
+    }
+}
+
+/// A blob that produced matches, with every origin its content was seen under.
+#[derive(Clone, Debug)]
+pub struct ScannedBlob {
+    /// The blob id.
+    pub id: BlobId,
+    /// Every origin with this content.
+    pub origins: Vec<Origin>,
+    /// The matches in it.
+    pub matches: Vec<Match>,
+}

@@ -1,0 +1,30 @@
+//! The model floor: the data types every stage shares, and nothing else. It imports nothing of keysweep, so any
+//! module may import it and no circle can pass through it. One type crosses each boundary of the pipeline:
+//! sources hand the engine [`Blob`]s, the matcher returns [`Match`]es, the engine groups them into [`Finding`]s,
+//! reports write a [`ScanReport`], and revocation ends in a [`RevocationOutcome`] per key.
+
+mod blob;
+mod finding;
+mod format;
+mod identity;
+mod key;
+mod matched;
+pub mod provider;
+mod report;
+mod revocation;
+mod secret;
+mod status;
+
+pub use blob::{Blob, BlobId, Origin};
+pub use finding::{
+    Finding, InventoryHit, KeyInfo, LiveStatus, Liveness, Location, MatchedBy, Snippet, Strength,
+    sort_findings,
+};
+pub use format::Format;
+pub use identity::{fingerprint_key, fingerprint_token, secret_sha256};
+pub use key::{EC_P256, FORMAT_OPENSSH, KeyMaterial};
+pub use matched::{Match, ScannedBlob};
+pub use report::{ScanError, ScanReport, Skip, Skipped, Summary};
+pub use revocation::{LiveState, Probe, RevocationOutcome};
+pub use secret::{Secret, Severity, redact};
+pub use status::ExitStatus;
