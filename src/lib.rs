@@ -13,6 +13,8 @@ pub mod engine;
 pub mod enrich;
 pub mod inventory;
 pub mod keys;
+#[cfg(test)]
+mod layers;
 pub mod model;
 pub mod net;
 pub mod policy;

@@ -6,6 +6,7 @@ use reqwest::Method;
 use serde::Serialize;
 
 use super::Ctx;
+use super::liveness::ProbeTarget;
 use super::{LiveState, Probe, RevocationOutcome, excerpt, probe, unknown};
 use crate::net::{Request, join, parse_apple_rate_limit};
 
@@ -114,6 +115,23 @@ pub async fn probe_key(
             }
         }
         Err(e) => unknown(format!("{what}: {e}")),
+    }
+}
+
+/// The liveness probe of the provider table: the leaked key, decoded, signs the JWT.
+pub async fn probe_leaked_key(ctx: &Ctx, t: &ProbeTarget, secret: &str) -> Probe {
+    match crate::keys::p256_pkcs8_der(secret.as_bytes()) {
+        Some(der) => {
+            probe_key(
+                ctx,
+                &der,
+                t.key_id.as_deref(),
+                t.issuer_id.as_deref(),
+                t.individual,
+            )
+            .await
+        }
+        None => unknown("not an EC P-256 private key keysweep can decode"),
     }
 }
 

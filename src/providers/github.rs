@@ -97,3 +97,12 @@ pub async fn revoke_batch(ctx: &Ctx, tokens: &[&str]) -> RevocationOutcome {
         Err(e) => transport_failure(what, &e),
     }
 }
+
+/// The manual steps for a token outside the inventory.
+pub fn manual(_key_id: Option<&str>, _individual: bool) -> RevocationOutcome {
+    super::unlisted_token_steps(
+        "revoke it through GitHub's credential revocation API, or delete it under Settings → Developer settings → \
+         Personal access tokens",
+        "https://github.com/settings/tokens",
+    )
+}

@@ -81,3 +81,11 @@ pub async fn revoke(ctx: &Ctx, token: &str) -> RevocationOutcome {
         Err(e) => transport_failure(&what, &e),
     }
 }
+
+/// The manual steps for a token outside the inventory.
+pub fn manual(_key_id: Option<&str>, _individual: bool) -> RevocationOutcome {
+    super::unlisted_token_steps(
+        "let the token revoke itself, or revoke it under Preferences → Access tokens",
+        "https://gitlab.com/-/user_settings/personal_access_tokens",
+    )
+}

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{Ctx, app_store_connect, github, gitlab, npm, slack, unknown, userplane};
+use super::{Ctx, registry, unknown};
 use crate::inventory::Inventory;
 use crate::model::{Finding, LiveState, LiveStatus, Liveness, Probe};
 
@@ -25,37 +25,15 @@ pub struct ProbeTarget {
 
 /// Whether a provider has a probe.
 pub fn has_probe(provider: &str) -> bool {
-    super::PROBED.contains(&provider)
+    registry::get(provider).is_some_and(|p| p.probe.is_some())
 }
 
 /// Probes one key; `None` when the provider has no probe.
 pub async fn probe(ctx: &Ctx, t: &ProbeTarget) -> Option<Probe> {
-    if !has_probe(&t.provider) {
-        return None;
-    }
-    let Some(secret) = t.secret.as_deref() else {
-        return Some(unknown("the secret is not available to probe with"));
-    };
-    Some(match t.provider.as_str() {
-        "github" => github::probe_token(ctx, secret).await,
-        "gitlab" => gitlab::probe_token(ctx, secret).await,
-        "slack" => slack::probe_token(ctx, secret).await,
-        "npm" => npm::probe_token(ctx, secret).await,
-        "userplane" => userplane::probe_token(ctx, secret).await,
-        "app-store-connect" => match crate::keys::p256_pkcs8_der(secret.as_bytes()) {
-            Some(der) => {
-                app_store_connect::probe_key(
-                    ctx,
-                    &der,
-                    t.key_id.as_deref(),
-                    t.issuer_id.as_deref(),
-                    t.individual,
-                )
-                .await
-            }
-            None => unknown("not an EC P-256 private key keysweep can decode"),
-        },
-        _ => return None,
+    let probe = registry::get(&t.provider)?.probe?;
+    Some(match t.secret.as_deref() {
+        Some(secret) => probe(ctx, t, secret).await,
+        None => unknown("the secret is not available to probe with"),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod gitlab;
 pub mod http;
 pub mod liveness;
 pub mod npm;
+pub mod registry;
 pub mod slack;
 pub mod userplane;
 
@@ -78,30 +79,9 @@ fn resolve_base_url(sections: &BTreeMap<String, ProviderSection>, id: &str) -> S
         .unwrap_or_default()
 }
 
-/// Token types a leaked token can revoke by itself (`--include-unlisted`).
-pub const SELF_REVOCABLE: &[&str] = &["github", "gitlab", "slack", "npm"];
-
-/// Providers with a liveness probe built in.
-pub const PROBED: &[&str] = &[
-    "github",
-    "gitlab",
-    "slack",
-    "npm",
-    "app-store-connect",
-    "userplane",
-];
-
 /// The default API base URL of a built-in provider.
 pub fn default_base(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "github" => "https://api.github.com",
-        "gitlab" => "https://gitlab.com",
-        "slack" => "https://slack.com/api",
-        "npm" => "https://registry.npmjs.org",
-        "app-store-connect" => "https://api.appstoreconnect.apple.com",
-        "userplane" => "https://api.userplane.io/api/v1",
-        _ => return None,
-    })
+    registry::get(id).map(|p| p.default_base)
 }
 
 /// The environment variable that overrides a provider's base URL: `KEYSWEEP_<ID>_URL`.
@@ -160,49 +140,26 @@ pub fn probe(state: LiveState, detail: impl Into<String>) -> Probe {
     }
 }
 
-/// Manual steps for a provider keysweep cannot revoke by API.
+/// Manual steps for a key keysweep does not revoke by API: the provider's own, else how to configure a revoker.
 pub fn manual_steps(provider: &str, key_id: Option<&str>, individual: bool) -> RevocationOutcome {
-    match provider {
-        "app-store-connect" => app_store_connect::manual(key_id, individual),
-        "userplane" => userplane::manual(key_id),
-        "github" => RevocationOutcome::ManualRequired {
-            steps: vec![
-                "Not in the inventory: run `keysweep revoke --include-unlisted` to revoke it through GitHub's credential \
-                 revocation API, or delete it under Settings → Developer settings → Personal access tokens."
-                    .into(),
-            ],
-            url: Some("https://github.com/settings/tokens".into()),
-        },
-        "gitlab" => RevocationOutcome::ManualRequired {
-            steps: vec![
-                "Not in the inventory: run `keysweep revoke --include-unlisted` to let the token revoke itself, or revoke it \
-                 under Preferences → Access tokens."
-                    .into(),
-            ],
-            url: Some("https://gitlab.com/-/user_settings/personal_access_tokens".into()),
-        },
-        "slack" => RevocationOutcome::ManualRequired {
-            steps: vec![
-                "Not in the inventory: run `keysweep revoke --include-unlisted` to call auth.revoke with it, or reinstall the \
-                 app / regenerate the token in the app's settings."
-                    .into(),
-            ],
-            url: Some("https://api.slack.com/apps".into()),
-        },
-        "npm" => RevocationOutcome::ManualRequired {
-            steps: vec![
-                "Not in the inventory: run `keysweep revoke --include-unlisted` to delete it, or run `npm token revoke <id>` \
-                 / delete it under Access Tokens on npmjs.com."
-                    .into(),
-            ],
-            url: Some("https://www.npmjs.com/settings/~/tokens".into()),
-        },
-        other => RevocationOutcome::ManualRequired {
+    match registry::get(provider) {
+        Some(p) => (p.manual)(key_id, individual),
+        None => RevocationOutcome::ManualRequired {
             steps: vec![format!(
-                "keysweep has no revoker for provider {other:?}: revoke the key in the provider's console, or \
-                 configure a generic revoker as [providers.{other}] kind = \"http\" in .keysweep.toml."
+                "keysweep has no revoker for provider {provider:?}: revoke the key in the provider's console, or \
+                 configure a generic revoker as [providers.{provider}] kind = \"http\" in .keysweep.toml."
             )],
             url: None,
         },
+    }
+}
+
+/// The manual steps for a token that could revoke itself but is not in the inventory.
+pub fn unlisted_token_steps(what: &str, url: &str) -> RevocationOutcome {
+    RevocationOutcome::ManualRequired {
+        steps: vec![format!(
+            "Not in the inventory: run `keysweep revoke --include-unlisted` to {what}."
+        )],
+        url: Some(url.into()),
     }
 }

@@ -65,3 +65,11 @@ pub async fn revoke(ctx: &Ctx, token: &str) -> RevocationOutcome {
         Err(e) => transport_failure(what, &e),
     }
 }
+
+/// The manual steps for a token outside the inventory.
+pub fn manual(_key_id: Option<&str>, _individual: bool) -> RevocationOutcome {
+    super::unlisted_token_steps(
+        "delete it, or run `npm token revoke <id>` / delete it under Access Tokens on npmjs.com",
+        "https://www.npmjs.com/settings/~/tokens",
+    )
+}

@@ -93,3 +93,11 @@ pub async fn revoke(ctx: &Ctx, token: &str) -> RevocationOutcome {
         Err(e) => transport_failure(what, &e),
     }
 }
+
+/// The manual steps for a token outside the inventory.
+pub fn manual(_key_id: Option<&str>, _individual: bool) -> RevocationOutcome {
+    super::unlisted_token_steps(
+        "call auth.revoke with it, or reinstall the app / regenerate the token in the app's settings",
+        "https://api.slack.com/apps",
+    )
+}

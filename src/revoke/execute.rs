@@ -12,7 +12,8 @@ use super::audit::{AuditLog, AuditState};
 use super::plan::{Action, PlanItem};
 use crate::model::{LiveState, RevocationOutcome};
 use crate::providers::liveness::{self, ProbeTarget};
-use crate::providers::{self, Ctx, github, gitlab, npm, slack};
+use crate::providers::registry::{self, Call, Revoker};
+use crate::providers::{self, Ctx};
 
 /// Concurrent calls per provider.
 const PER_PROVIDER: usize = 4;
@@ -123,14 +124,12 @@ async fn revoke_one(ctx: &Ctx, log: &AuditLog, job: &Job) -> RevocationOutcome {
         return audit_failed(&e);
     }
     let secret = job.target.secret.as_deref().unwrap_or("");
-    let o = match job.provider.as_str() {
-        gitlab::ID => gitlab::revoke(ctx, secret).await,
-        slack::ID => slack::revoke(ctx, secret).await,
-        npm::ID => npm::revoke(ctx, secret).await,
-        id => {
+    let o = match registry::get(&job.provider).map(|p| p.revoke) {
+        Some(Revoker::SelfRevoke(revoke)) => revoke(ctx, secret).await,
+        _ => {
             providers::http::revoke(
                 ctx,
-                id,
+                &job.provider,
                 job.key_id.as_deref().unwrap_or(""),
                 &job.fingerprint,
             )
@@ -141,12 +140,15 @@ async fn revoke_one(ctx: &Ctx, log: &AuditLog, job: &Job) -> RevocationOutcome {
     o
 }
 
-/// A batch of GitHub tokens: precheck each, then one call for the live ones.
-async fn github_batch(
+/// Tokens of a provider that revokes many in one call (GitHub): precheck each, then one call per `size` live
+/// ones.
+async fn batch(
     ctx: &Ctx,
     log: &AuditLog,
     jobs: Vec<Job>,
     verify: bool,
+    size: usize,
+    call: for<'a> fn(&'a Ctx, &'a [&'a str]) -> Call<'a, RevocationOutcome>,
 ) -> Vec<(usize, RevocationOutcome)> {
     let mut out = Vec::new();
     let mut to_call = Vec::new();
@@ -156,7 +158,7 @@ async fn github_batch(
             None => to_call.push(job),
         }
     }
-    for chunk in to_call.chunks(github::BATCH) {
+    for chunk in to_call.chunks(size) {
         let mut intents_ok = Vec::new();
         for job in chunk {
             match log.intent(
@@ -176,7 +178,7 @@ async fn github_batch(
             .iter()
             .map(|j| j.target.secret.as_deref().unwrap_or(""))
             .collect();
-        let o = github::revoke_batch(ctx, &tokens).await;
+        let o = call(ctx, &tokens).await;
         for job in intents_ok {
             log_revoke_outcome(log, job, &o);
             out.push((job.index, o.clone()));
@@ -235,11 +237,23 @@ pub fn execute(
     let results: Vec<(usize, RevocationOutcome)> = rt.block_on(async {
         let mut set: JoinSet<Vec<(usize, RevocationOutcome)>> = JoinSet::new();
         let mut sems: BTreeMap<String, Arc<Semaphore>> = BTreeMap::new();
-        let (gh, rest): (Vec<Job>, Vec<Job>) =
-            jobs.into_iter().partition(|j| j.provider == github::ID);
-        if !gh.is_empty() {
+        let mut batched: BTreeMap<String, Vec<Job>> = BTreeMap::new();
+        let mut rest = Vec::new();
+        for job in jobs {
+            match registry::get(&job.provider).map(|p| p.revoke) {
+                Some(Revoker::Batch { .. }) => {
+                    batched.entry(job.provider.clone()).or_default().push(job)
+                }
+                _ => rest.push(job),
+            }
+        }
+        for (provider, jobs) in batched {
+            let Some(Revoker::Batch { size, call }) = registry::get(&provider).map(|p| p.revoke)
+            else {
+                continue;
+            };
             let (ctx, log) = (ctx.clone(), log.clone());
-            set.spawn(async move { github_batch(&ctx, &log, gh, verify).await });
+            set.spawn(async move { batch(&ctx, &log, jobs, verify, size, call).await });
         }
         for job in rest {
             let sem = sems

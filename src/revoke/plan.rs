@@ -16,7 +16,7 @@ use crate::model::{
     BlobId, Finding, KeyInfo, MatchedBy, RevocationOutcome, Strength, fingerprint_key,
     fingerprint_token,
 };
-use crate::providers::{self, SELF_REVOCABLE};
+use crate::providers::{self, registry};
 use crate::rules::RuleSet;
 use crate::scan::Scanner;
 
@@ -450,7 +450,8 @@ pub fn build(
                     .providers
                     .get(&entry.provider)
                     .is_some_and(|p| p.kind.as_deref() == Some("http"));
-                let api = http || SELF_REVOCABLE.contains(&entry.provider.as_str());
+                let api =
+                    http || registry::get(&entry.provider).is_some_and(|p| p.self_revocable());
                 if !api {
                     item.action = Action::Manual;
                     item.reason = format!(
@@ -471,7 +472,7 @@ pub fn build(
                 }
             }
             None => {
-                let self_revocable = SELF_REVOCABLE.contains(&f.provider.as_str());
+                let self_revocable = registry::get(&f.provider).is_some_and(|p| p.self_revocable());
                 if include_unlisted && self_revocable && secret.is_some() {
                     item.action = Action::Revoke;
                     item.reason = "not in the inventory; --include-unlisted".into();

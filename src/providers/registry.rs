@@ -1,0 +1,148 @@
+//! The provider table: one record per provider keysweep knows beyond its rules — display name, default API base,
+//! liveness probe, revoke method, manual steps and what the inventory's `key_id` holds for it. Adding a provider
+//! means one record here (and a module for its calls) plus its rule file; the rules it owns are the rules whose
+//! `provider` is its id. Everything that asks "can this provider be probed / revoked, and how" reads this table.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::liveness::ProbeTarget;
+use super::{Ctx, app_store_connect, github, gitlab, npm, slack, userplane};
+use crate::model::{Probe, RevocationOutcome};
+
+/// A provider call in flight.
+pub type Call<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A liveness probe: asks the provider whether the leaked credential (`target.secret`, known to be present)
+/// still works, using nothing but the credential itself.
+pub type ProbeFn = for<'a> fn(&'a Ctx, &'a ProbeTarget, &'a str) -> Call<'a, Probe>;
+
+/// How a provider's keys are revoked.
+#[derive(Clone, Copy)]
+pub enum Revoker {
+    /// No public endpoint: the manual steps are reported.
+    Manual,
+    /// The leaked token revokes itself (`--include-unlisted` may add such tokens).
+    SelfRevoke(for<'a> fn(&'a Ctx, &'a str) -> Call<'a, RevocationOutcome>),
+    /// Many tokens in one call of at most `size` (GitHub's credential revocation API); one outcome for all.
+    Batch {
+        /// Most tokens per call.
+        size: usize,
+        /// The call.
+        call: for<'a> fn(&'a Ctx, &'a [&'a str]) -> Call<'a, RevocationOutcome>,
+    },
+}
+
+/// Everything keysweep knows about one provider.
+pub struct Provider {
+    /// The canonical id (`app-store-connect`), as rules, inventory and configuration spell it.
+    pub id: &'static str,
+    /// The name people know it by.
+    pub name: &'static str,
+    /// The API base URL, unless `KEYSWEEP_<ID>_URL` or `[providers.<id>] base_url` says otherwise.
+    pub default_base: &'static str,
+    /// The liveness probe, if the provider offers one.
+    pub probe: Option<ProbeFn>,
+    /// How its keys are revoked.
+    pub revoke: Revoker,
+    /// The steps a person takes to revoke a key (`key_id`, and whether it is an individual key).
+    pub manual: fn(Option<&str>, bool) -> RevocationOutcome,
+    /// What an inventory entry's `key_id` is for this provider.
+    pub key_id: &'static str,
+}
+
+impl Provider {
+    /// Whether a leaked token can revoke itself through the provider's API.
+    pub fn self_revocable(&self) -> bool {
+        !matches!(self.revoke, Revoker::Manual)
+    }
+}
+
+/// The built-in providers.
+pub static PROVIDERS: &[Provider] = &[
+    Provider {
+        id: app_store_connect::ID,
+        name: "App Store Connect",
+        default_base: "https://api.appstoreconnect.apple.com",
+        probe: Some(|ctx, t, secret| Box::pin(app_store_connect::probe_leaked_key(ctx, t, secret))),
+        revoke: Revoker::Manual,
+        manual: app_store_connect::manual,
+        key_id: "the 10-character Key ID (AuthKey_<KEYID>.p8); team keys also need issuer_id",
+    },
+    Provider {
+        id: userplane::ID,
+        name: "Userplane",
+        default_base: "https://api.userplane.io/api/v1",
+        probe: Some(|ctx, _, secret| Box::pin(userplane::probe_token(ctx, secret))),
+        revoke: Revoker::Manual,
+        manual: |key_id, _| userplane::manual(key_id),
+        key_id: "the key's name or id in Account Settings → Developers",
+    },
+    Provider {
+        id: github::ID,
+        name: "GitHub",
+        default_base: "https://api.github.com",
+        probe: Some(|ctx, _, secret| Box::pin(github::probe_token(ctx, secret))),
+        revoke: Revoker::Batch {
+            size: github::BATCH,
+            call: |ctx, tokens| Box::pin(github::revoke_batch(ctx, tokens)),
+        },
+        manual: github::manual,
+        key_id: "a name for the token (GitHub tokens have no public id)",
+    },
+    Provider {
+        id: gitlab::ID,
+        name: "GitLab",
+        default_base: "https://gitlab.com",
+        probe: Some(|ctx, _, secret| Box::pin(gitlab::probe_token(ctx, secret))),
+        revoke: Revoker::SelfRevoke(|ctx, secret| Box::pin(gitlab::revoke(ctx, secret))),
+        manual: gitlab::manual,
+        key_id: "the personal access token's id or name",
+    },
+    Provider {
+        id: slack::ID,
+        name: "Slack",
+        default_base: "https://slack.com/api",
+        probe: Some(|ctx, _, secret| Box::pin(slack::probe_token(ctx, secret))),
+        revoke: Revoker::SelfRevoke(|ctx, secret| Box::pin(slack::revoke(ctx, secret))),
+        manual: slack::manual,
+        key_id: "a name for the token (the app or bot it belongs to)",
+    },
+    Provider {
+        id: npm::ID,
+        name: "npm",
+        default_base: "https://registry.npmjs.org",
+        probe: Some(|ctx, _, secret| Box::pin(npm::probe_token(ctx, secret))),
+        revoke: Revoker::SelfRevoke(|ctx, secret| Box::pin(npm::revoke(ctx, secret))),
+        manual: npm::manual,
+        key_id: "the token's id (`npm token list`) or a name",
+    },
+];
+
+/// The record of a built-in provider.
+pub fn get(id: &str) -> Option<&'static Provider> {
+    PROVIDERS.iter().find(|p| p.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_canonical_and_listed() {
+        let mut ids: Vec<&str> = PROVIDERS.iter().map(|p| p.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), PROVIDERS.len(), "duplicate provider id");
+        for id in ids {
+            assert!(
+                crate::model::provider::CANONICAL_PROVIDERS.contains(&id),
+                "{id} is not a canonical provider id"
+            );
+            assert!(
+                id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{id} is not lowercase and dash-separated"
+            );
+        }
+    }
+}
