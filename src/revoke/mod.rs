@@ -7,6 +7,7 @@ pub mod audit;
 mod execute;
 pub mod plan;
 mod print;
+mod reread;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,0 +1,264 @@
+//! Keeping a match: the filters a regex match passes before it counts (entropy, placeholders, the rule's allow
+//! regexes and validator), the key ids around it, its line and column, a redacted snippet, and within one blob
+//! the collapse of overlapping sightings of one secret.
+
+use regex_automata::util::captures::Captures;
+
+use super::lines::LineIndex;
+use super::{INLINE_ALLOW, Scanner, decode, entropy};
+use crate::model::{BlobId, Match, Secret, Snippet};
+use crate::rules::RuleSet;
+use crate::validate::{self, Validation};
+
+/// One blob being matched: what each match needs to become a [`Match`], and the matches kept so far.
+pub(super) struct BlobScan<'a> {
+    pub(super) scanner: &'a Scanner,
+    pub(super) blob: BlobId,
+    pub(super) bytes: &'a [u8],
+    /// Lines are indexed only once a regex has matched: most blobs with a keyword have no match.
+    pub(super) lines: std::cell::OnceCell<LineIndex>,
+    pub(super) out: Vec<Match>,
+}
+
+impl BlobScan<'_> {
+    /// Keeps a match of rule `r` if it passes the rule's entropy, placeholder, allow and validator filters.
+    pub(super) fn keep(&mut self, r: usize, caps: &Captures) {
+        let bytes = self.bytes;
+        let rule = &self.scanner.rules.rules[r];
+        let Some(whole) = caps.get_match() else {
+            return;
+        };
+        let span = whole.range();
+        let secret_span = caps
+            .get_group_by_name("secret")
+            .map_or(span.clone(), |s| s.range());
+        let secret_bytes = &bytes[secret_span.clone()];
+        if secret_bytes.is_empty() {
+            return;
+        }
+        if let Some(min) = rule.def.entropy
+            && entropy::shannon(secret_bytes) < min
+        {
+            return;
+        }
+        if self.scanner.is_placeholder(secret_bytes)
+            || rule
+                .allow_regexes()
+                .iter()
+                .any(|a| a.is_match(secret_bytes))
+        {
+            return;
+        }
+        let (validated, key) = match rule
+            .def
+            .validate
+            .as_deref()
+            .map(|v| validate::validate(v, secret_bytes))
+        {
+            None => (false, None),
+            Some(Validation::Invalid) => return,
+            Some(Validation::Valid(key)) => (true, key),
+            Some(Validation::Unverified(key)) => (false, key),
+        };
+        let lines = self.lines.get_or_init(|| LineIndex::new(bytes));
+        let (line, column) = lines.line_col(bytes, secret_span.start);
+        let end = lines.line_col(bytes, secret_span.end);
+        let capture = |name: &str| {
+            caps.get_group_by_name(name)
+                .map(|m| String::from_utf8_lossy(&bytes[m.range()]).into_owned())
+        };
+        let window = lines.window(line, rule.context_lines());
+        let key_id = capture("key_id")
+            .or_else(|| context_capture(rule.key_id_context(), &bytes[window.clone()], "key_id"));
+        let issuer_id = capture("issuer_id")
+            .or_else(|| context_capture(rule.issuer_context(), &bytes[window], "issuer_id"));
+        self.out.push(Match {
+            rule: r,
+            blob: self.blob,
+            span,
+            secret_span: secret_span.clone(),
+            secret: Secret::new(String::from_utf8_lossy(secret_bytes).into_owned()),
+            line,
+            column,
+            end,
+            key_id,
+            issuer_id,
+            validated,
+            key,
+            inline_allowed: inline_allowed(bytes, lines, line),
+            snippet: snippet(bytes, lines, line, end.0, &secret_span),
+            encoding: None,
+            member: None,
+        });
+    }
+
+    /// Keeps a match found in a decoded base64 value, placed where the value's characters that encode the secret
+    /// are written: its line, column, snippet and inline allow come from the blob, its secret stays decoded.
+    pub(super) fn relocate(&mut self, mut m: Match, value: &decode::Decoded) {
+        let bytes = self.bytes;
+        let lines = self.lines.get_or_init(|| LineIndex::new(bytes));
+        let secret_span = value.source_range(&m.secret_span);
+        m.span = value.source_range(&m.span);
+        (m.line, m.column) = lines.line_col(bytes, secret_span.start);
+        m.end = lines.line_col(bytes, secret_span.end);
+        m.inline_allowed = inline_allowed(bytes, lines, m.line);
+        m.snippet = snippet(bytes, lines, m.line, m.end.0, &secret_span);
+        m.secret_span = secret_span;
+        m.encoding = Some("base64");
+        self.out.push(m);
+    }
+}
+
+/// The first context regex that matches, its `name` group (else group 1).
+fn context_capture(regexes: &[regex::bytes::Regex], window: &[u8], name: &str) -> Option<String> {
+    regexes.iter().find_map(|re| {
+        let caps = re.captures(window)?;
+        let m = caps.name(name).or_else(|| caps.get(1))?;
+        Some(String::from_utf8_lossy(m.as_bytes()).into_owned())
+    })
+}
+
+fn inline_allowed(bytes: &[u8], lines: &LineIndex, line: usize) -> bool {
+    let check = |l: usize| {
+        let text = &bytes[lines.line_range(l)];
+        INLINE_ALLOW
+            .iter()
+            .any(|a| memchr::memmem::find(text, a.as_bytes()).is_some())
+    };
+    check(line) || (line > 1 && check(line - 1))
+}
+
+const SNIPPET_CONTEXT: usize = 2;
+const SNIPPET_MAX_CHARS: usize = 160;
+
+/// Two lines of context either side, with the secret replaced by its redacted form.
+fn snippet(
+    bytes: &[u8],
+    lines: &LineIndex,
+    first: usize,
+    last: usize,
+    secret: &std::ops::Range<usize>,
+) -> Snippet {
+    let from = first.saturating_sub(SNIPPET_CONTEXT).max(1);
+    let to = (last + SNIPPET_CONTEXT).min(lines.line_count());
+    let mut out = Vec::new();
+    for l in from..=to {
+        let range = lines.line_range(l);
+        let text = if range.end <= secret.start || range.start >= secret.end {
+            String::from_utf8_lossy(&bytes[range]).into_owned()
+        } else {
+            // The secret covers part of this line: keep what is outside it, mark the redaction once.
+            let before = &bytes[range.start..secret.start.max(range.start)];
+            let after = &bytes[secret.end.min(range.end)..range.end];
+            let marker = if secret.start >= range.start {
+                crate::model::redact(&String::from_utf8_lossy(&bytes[secret.clone()]))
+            } else {
+                String::from("…")
+            };
+            format!(
+                "{}{}{}",
+                String::from_utf8_lossy(before),
+                marker,
+                String::from_utf8_lossy(after)
+            )
+        };
+        let text = text.trim_end_matches(['\r', '\n']);
+        let text: String = if text.chars().count() > SNIPPET_MAX_CHARS {
+            text.chars()
+                .take(SNIPPET_MAX_CHARS)
+                .chain("…".chars())
+                .collect()
+        } else {
+            text.to_string()
+        };
+        out.push(text);
+    }
+    Snippet {
+        first_line: from,
+        lines: out,
+    }
+}
+
+/// A snippet shows lines around its own secret; any other secret of the blob on those lines (a second key two
+/// lines below, two tokens on one line) is masked too, so context never prints a secret.
+pub(super) fn redact_neighbours(bytes: &[u8], lines: &LineIndex, matches: &mut [Match]) {
+    let spans: Vec<(std::ops::Range<usize>, usize, usize)> = matches
+        .iter()
+        .map(|m| (m.secret_span.clone(), m.line, m.end.0))
+        .collect();
+    for (i, m) in matches.iter_mut().enumerate() {
+        let first = m.snippet.first_line;
+        let last = first + m.snippet.lines.len();
+        for (j, (span, from, to)) in spans.iter().enumerate() {
+            if i == j || *to < first || *from >= last {
+                continue;
+            }
+            for l in (*from).max(first)..=(*to).min(last - 1) {
+                let range = lines.line_range(l);
+                let start = span.start.max(range.start);
+                let end = span.end.min(range.end);
+                if start >= end {
+                    continue;
+                }
+                let raw = String::from_utf8_lossy(&bytes[start..end]);
+                let raw = raw.trim_end_matches(['\r', '\n']);
+                let text = &mut m.snippet.lines[l - first];
+                if raw.is_empty() {
+                    continue;
+                }
+                if let Some(at) = text.find(raw) {
+                    text.replace_range(at..at + raw.len(), "…");
+                } else {
+                    // The line was cut at the snippet width inside the secret: drop everything from its start.
+                    let head: String = raw.chars().take(8).collect();
+                    if let Some(at) = text.find(&head) {
+                        text.replace_range(at.., "…");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Within one blob: of overlapping matches with the same fingerprint keep the widest; where a catch-all rule
+/// overlaps a provider rule, keep the provider rule.
+pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
+    if matches.len() < 2 {
+        return;
+    }
+    let fps: Vec<String> = matches
+        .iter()
+        .map(|m| m.fingerprint(&rules.rules[m.rule].id))
+        .collect();
+    let overlaps = |a: &Match, b: &Match| a.span.start < b.span.end && b.span.start < a.span.end;
+    let mut drop = vec![false; matches.len()];
+    for i in 0..matches.len() {
+        for j in 0..matches.len() {
+            if i == j || drop[j] || drop[i] || !overlaps(&matches[i], &matches[j]) {
+                continue;
+            }
+            let (a, b) = (&matches[i], &matches[j]);
+            let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
+            let a_wins = if fps[i] == fps[j] {
+                // The same secret twice (a PEM and the body inside it): a provider rule over a catch-all, then the
+                // match on the text as written over one in a decoded value, then the wider span, then the rule
+                // that names secrets (`RuleSet::rank`).
+                let key = |m: &Match| {
+                    let rank = rules.rank(m.rule);
+                    (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
+                };
+                key(a) > key(b)
+            } else {
+                ra.specificity() > rb.specificity()
+            };
+            if a_wins {
+                drop[j] = true;
+            }
+        }
+    }
+    let mut k = 0;
+    matches.retain(|_| {
+        k += 1;
+        !drop[k - 1]
+    });
+}
