@@ -94,6 +94,16 @@ pub struct ProviderSection {
     pub token_env: Option<String>,
 }
 
+impl ProviderSection {
+    /// The one kind of provider section: a generic HTTP revoker for the organisation's own key service.
+    pub const HTTP: &'static str = "http";
+
+    /// Whether this section configures a generic HTTP revoker (`kind = "http"`).
+    pub fn is_http(&self) -> bool {
+        self.kind.as_deref() == Some(Self::HTTP)
+    }
+}
+
 /// The whole `.keysweep.toml`.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,14 +178,14 @@ impl FileConfig {
         for (id, p) in &self.providers {
             let section = format!("providers.{id}");
             if let Some(kind) = &p.kind
-                && kind != "http"
+                && kind != ProviderSection::HTTP
             {
                 bail!(
                     "{}: unknown kind {kind:?} (the only kind is \"http\")",
                     at(&section, "kind")
                 );
             }
-            if p.kind.as_deref() == Some("http") && p.url.is_none() {
+            if p.is_http() && p.url.is_none() {
                 bail!("[{section}]: kind = \"http\" needs `url`");
             }
             if let Some(m) = &p.method

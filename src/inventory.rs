@@ -73,7 +73,7 @@ pub fn is_sha256_hex(s: &str) -> bool {
 pub fn known_providers(file: &FileConfig, rules: &RuleSet) -> BTreeSet<String> {
     let mut known: BTreeSet<String> = CANONICAL_PROVIDERS.iter().map(|s| s.to_string()).collect();
     for (id, p) in &file.providers {
-        if p.kind.as_deref() == Some("http") {
+        if p.is_http() {
             known.insert(id.clone());
         }
     }

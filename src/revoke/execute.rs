@@ -94,7 +94,7 @@ async fn precheck(ctx: &Ctx, log: &AuditLog, job: &Job, verify: bool) -> Option<
             // Without a clear answer, repeat only where a repeated call is harmless: generic revokers that map
             // "already revoked" answers.
             let idempotent = ctx.section(&job.provider).is_some_and(|s| {
-                s.kind.as_deref() == Some("http") && !s.already_revoked.is_empty()
+                s.is_http() && !s.already_revoked.is_empty()
             });
             if idempotent {
                 None

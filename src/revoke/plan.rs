@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::reread::{Repositories, reread};
-use crate::config::FileConfig;
+use crate::config::{FileConfig, ProviderSection};
 use crate::inventory::Inventory;
 use crate::model::{Finding, KeyInfo, MatchedBy, RevocationOutcome, Strength};
 use crate::providers::{self, registry};
@@ -184,7 +184,7 @@ pub fn build(
                 let http = file
                     .providers
                     .get(&entry.provider)
-                    .is_some_and(|p| p.kind.as_deref() == Some("http"));
+                    .is_some_and(ProviderSection::is_http);
                 let api =
                     http || registry::get(&entry.provider).is_some_and(|p| p.self_revocable());
                 if !api {
