@@ -133,8 +133,12 @@ impl FileConfig {
     pub fn load(path: &Path) -> Result<FileConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config {}", path.display()))?;
-        let mut cfg: FileConfig =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        let mut cfg: FileConfig = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "config {}",
+                crate::display::toml_error(&path.display().to_string(), &text, &e)
+            )
+        })?;
         cfg.check_values(&text)
             .map_err(|e| anyhow::anyhow!("config {}: {e:#}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));

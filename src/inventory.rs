@@ -99,7 +99,12 @@ pub fn parse_raw(path: &Path, text: &str) -> Result<Vec<Value>> {
         serde_json::from_str(text)
             .with_context(|| format!("inventory {}: not valid JSON", path.display()))?
     } else {
-        toml::from_str(text).map_err(|e| anyhow::anyhow!("inventory {}: {e}", path.display()))?
+        toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "inventory {}",
+                crate::display::toml_error(&path.display().to_string(), text, &e)
+            )
+        })?
     };
     match doc {
         Value::Array(a) => Ok(a),

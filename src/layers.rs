@@ -12,6 +12,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("sniff", 1),
     ("net", 1),
     ("cli", 1),
+    ("display", 1),
     ("config", 2),
     ("keys", 2),
     ("source", 2),

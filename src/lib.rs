@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod display;
 pub mod engine;
 pub mod enrich;
 pub mod inventory;

@@ -15,7 +15,10 @@ fn main() {
                 // A closed pipe (`keysweep … | head`) is not an error worth a message.
                 return;
             }
-            eprintln!("keysweep: error: {err:#}");
+            eprintln!(
+                "keysweep: error: {}",
+                keysweep::display::escape(&format!("{err:#}"))
+            );
             ExitStatus::Error
         }
     };

@@ -26,18 +26,37 @@ pub struct RetryPolicy {
     pub timeout: Duration,
 }
 
+/// The most of a response body read; the rest is dropped unread (a provider's answer is a few hundred bytes).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// The longest any retry knob may ask for: an hour.
+const MAX_KNOB_MS: u64 = 3_600_000;
+
+/// A knob in milliseconds from the environment, clamped to [`MAX_KNOB_MS`].
 fn env_ms(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(default)
+        .min(MAX_KNOB_MS)
 }
 
 impl RetryPolicy {
+    /// The wait before retry number `attempt + 1`: the base doubled per attempt, plus up to half again of jitter,
+    /// at most the cap; saturating, whatever the knobs say.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let backoff = self.base.saturating_mul(1 << attempt.min(16));
+        backoff
+            .saturating_add(jitter(
+                (backoff / 2).saturating_add(Duration::from_millis(1)),
+            ))
+            .min(self.cap)
+    }
+
     /// Defaults (5 attempts, 500 ms base, 60 s cap, 30 s timeout), overridden by the environment.
     pub fn from_env() -> RetryPolicy {
         RetryPolicy {
-            attempts: env_ms("KEYSWEEP_HTTP_ATTEMPTS", 5).max(1) as u32,
+            attempts: env_ms("KEYSWEEP_HTTP_ATTEMPTS", 5).clamp(1, 20) as u32,
             base: Duration::from_millis(env_ms("KEYSWEEP_RETRY_BASE_MS", 500)),
             cap: Duration::from_millis(env_ms("KEYSWEEP_RETRY_MAX_MS", 60_000)),
             timeout: Duration::from_millis(env_ms("KEYSWEEP_HTTP_TIMEOUT_MS", 30_000)),
@@ -210,6 +229,19 @@ pub fn join(base: &str, path: &str) -> String {
 }
 
 /// A small pseudo-random jitter in `[0, max)`, from the standard library's randomly seeded hasher.
+/// A response body, at most [`MAX_BODY`] bytes of it: a reply of gigabytes costs a megabyte.
+async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = MAX_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_BODY {
+            break;
+        }
+    }
+    Ok(body)
+}
+
 fn jitter(max: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -361,13 +393,12 @@ impl HttpClient {
                 b = b.body(body.clone());
             }
             let last = attempt + 1 == self.policy.attempts;
-            let backoff = self.policy.base.saturating_mul(1 << attempt.min(16));
-            let backoff = backoff + jitter(backoff / 2 + Duration::from_millis(1));
+            let backoff = self.policy.backoff(attempt);
             match b.send().await {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
-                    let body = match resp.bytes().await {
+                    let body = match read_capped(resp).await {
                         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                         Err(e) => {
                             last_err = format!("reading the body: {e}");
@@ -425,6 +456,57 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_backoff_near_u64_max_does_not_overflow() {
+        let p = RetryPolicy {
+            attempts: 20,
+            base: Duration::from_millis(u64::MAX),
+            cap: Duration::MAX,
+            timeout: Duration::from_secs(1),
+        };
+        for attempt in [0, 1, 15, 16, 19, u32::MAX] {
+            assert!(p.backoff(attempt) >= p.base.min(p.cap));
+        }
+        // Whatever the environment says, a knob is at most an hour.
+        assert!(env_ms("KEYSWEEP_TEST_UNSET_KNOB", u64::MAX) <= MAX_KNOB_MS);
+    }
+
+    #[test]
+    fn http_response_bodies_are_read_up_to_a_megabyte() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("address");
+            let huge = 8 * MAX_BODY;
+            tokio::spawn(async move {
+                let (mut sock, _) = listener.accept().await.expect("accept");
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {huge}\r\n\r\n");
+                let _ = sock.write_all(head.as_bytes()).await;
+                let chunk = vec![b'x'; 64 * 1024];
+                for _ in 0..huge / chunk.len() {
+                    if sock.write_all(&chunk).await.is_err() {
+                        break; // the client stopped reading: the point of the cap
+                    }
+                }
+            });
+            let client = HttpClient::new(RetryPolicy::from_env(), true).expect("client");
+            let r = client
+                .send(&Request::new(Method::GET, format!("http://{addr}/big")))
+                .await
+                .expect("an answer");
+            assert_eq!(r.status, 200);
+            assert_eq!(r.body.len(), MAX_BODY);
+        });
+    }
 
     #[test]
     fn joins_keep_the_base_path() {

@@ -27,7 +27,11 @@ pub fn run(args: &BaselineCreateArgs) -> Result<ExitStatus> {
     let (rules, rule_errors) = load_rules(&cfg)?;
     let report = scan(&cfg, rules)?;
     for e in rule_errors.iter().chain(&report.errors) {
-        eprintln!("keysweep: error: {}: {}", e.location, e.message);
+        eprintln!(
+            "keysweep: error: {}: {}",
+            crate::display::escape(&e.location),
+            crate::display::escape(&e.message)
+        );
     }
     let baseline = Baseline::from_findings(&report.findings);
     let mut out = create_output(&args.output, false)?;

@@ -92,7 +92,10 @@ pub fn run(files: &[PathBuf]) -> Result<ExitStatus> {
             }
             Err(e) => {
                 out.flush()?;
-                eprintln!("keysweep: error: {e:#}");
+                eprintln!(
+                    "keysweep: error: {}",
+                    crate::display::escape(&format!("{e:#}"))
+                );
                 status = ExitStatus::Error;
             }
         }

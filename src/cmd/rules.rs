@@ -144,7 +144,10 @@ pub fn run(dir: Option<&Path>, config_file: Option<&Path>) -> Result<ExitStatus>
             let (set, errors) = RuleSet::load(true, &[d.to_path_buf()], &[])?;
             if !errors.is_empty() {
                 for e in &errors {
-                    eprintln!("keysweep: error: {e:#}");
+                    eprintln!(
+                        "keysweep: error: {}",
+                        crate::display::escape(&format!("{e:#}"))
+                    );
                 }
                 return Ok(ExitStatus::Error);
             }
@@ -164,7 +167,11 @@ pub fn run(dir: Option<&Path>, config_file: Option<&Path>) -> Result<ExitStatus>
     let n = only.as_ref().map_or(rules.rules.len(), Vec::len);
     let problems = check(Arc::new(rules), only.as_deref())?;
     for p in &problems {
-        eprintln!("keysweep: rule {}: {}", p.rule, p.message);
+        eprintln!(
+            "keysweep: rule {}: {}",
+            crate::display::escape(&p.rule),
+            crate::display::escape(&p.message)
+        );
     }
     if problems.is_empty() {
         println!("{n} rule(s) OK");

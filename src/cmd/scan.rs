@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::config::{ScanConfig, SourceMode};
+use crate::display::escape;
 use crate::engine::{self, Engine, GroupStats};
 use crate::model::{ExitStatus, Format, LiveStatus, ScanError, ScanReport};
 use crate::policy::Policy;
@@ -163,12 +164,17 @@ fn log_to_stderr(cfg: &ScanConfig, report: &ScanReport) {
     let mut err = stderr.lock();
     if cfg.verbose {
         for (path, why) in &report.summary.skipped_files {
-            let _ = writeln!(err, "keysweep: skipped {path}: {why}");
+            let _ = writeln!(err, "keysweep: skipped {}: {why}", escape(path));
         }
     }
     if !human_on_stdout {
         for e in &report.errors {
-            let _ = writeln!(err, "keysweep: error: {}: {}", e.location, e.message);
+            let _ = writeln!(
+                err,
+                "keysweep: error: {}: {}",
+                escape(&e.location),
+                escape(&e.message)
+            );
         }
     }
 }

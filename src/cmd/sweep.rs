@@ -90,12 +90,15 @@ impl Progress {
     fn done(&mut self, n: usize, repo: &str, what: &str) {
         match self {
             Progress::Bar(b) => {
-                b.set_message(format!("{repo}: {what}"));
+                b.set_message(format!("{}: {what}", crate::display::escape(repo)));
                 b.inc(1);
             }
             Progress::Lines { total, last, every } => {
                 if *every || last.elapsed() >= Duration::from_secs(5) || n == *total {
-                    eprintln!("keysweep: [{n}/{total}] {repo}: {what}");
+                    eprintln!(
+                        "keysweep: [{n}/{total}] {}: {what}",
+                        crate::display::escape(repo)
+                    );
                     *last = Instant::now();
                 }
             }
@@ -236,7 +239,11 @@ pub fn run(args: &SweepArgs) -> Result<ExitStatus> {
     report.summary.elapsed_ms = started.elapsed().as_millis() as u64;
     if !args.common.quiet {
         for e in &report.errors {
-            eprintln!("keysweep: error: {}: {}", e.location, e.message);
+            eprintln!(
+                "keysweep: error: {}: {}",
+                crate::display::escape(&e.location),
+                crate::display::escape(&e.message)
+            );
         }
     }
     crate::report::write_reports(&cfg, &rules, &report)?;

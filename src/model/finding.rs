@@ -179,7 +179,10 @@ impl Location {
     /// named by its id. A member of an archive is named after the archive: `dist.zip!conf/app.yml`.
     pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
         let outer = if self.path.is_empty() {
-            let id = &self.blob[..self.blob.len().min(12)];
+            let id = match self.blob.char_indices().nth(12) {
+                Some((at, _)) => &self.blob[..at],
+                None => &self.blob,
+            };
             std::borrow::Cow::Owned(format!("(unreachable blob {id})"))
         } else {
             std::borrow::Cow::Borrowed(self.path.as_str())

@@ -2,6 +2,7 @@
 //! redacted context (a multi-line secret such as a PEM key is one redacted line); then a one-line summary.
 //! Colour only on a terminal and never with `NO_COLOR` (the caller decides and sets `ctx.color`).
 
+use crate::display::{escape, short};
 use std::io::{self, Write};
 
 use super::{NOT_IN_HEAD, ReportContext, human_bytes, rule_name, shown_secret};
@@ -66,19 +67,19 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
             out,
             "{bold}{sev}{}{reset} {bold}{}{reset} ({}, {}){}",
             f.severity.as_str().to_uppercase(),
-            rule_name(f, ctx),
-            f.rule_id,
-            f.provider,
+            escape(rule_name(f, ctx)),
+            escape(&f.rule_id),
+            escape(&f.provider),
             if f.validated { " [validated]" } else { "" }
         )?;
-        writeln!(out, "  secret:      {}", shown_secret(f, ctx))?;
+        writeln!(out, "  secret:      {}", escape(&shown_secret(f, ctx)))?;
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;
         if let Some(k) = &f.key {
             if let Some(id) = &k.key_id {
-                writeln!(out, "  key id:      {id}")?;
+                writeln!(out, "  key id:      {}", escape(id))?;
             }
             if let Some(id) = &k.issuer_id {
-                writeln!(out, "  issuer id:   {id}")?;
+                writeln!(out, "  issuer id:   {}", escape(id))?;
             }
             if let Some(fp) = &k.public_key_sha256 {
                 writeln!(out, "  public key:  sha256:{fp}")?;
@@ -88,14 +89,19 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
             writeln!(
                 out,
                 "  inventory:   {} (owner {}), matched by {} ({})",
-                inv.key_id,
-                inv.owner.as_deref().unwrap_or("-"),
+                escape(&inv.key_id),
+                escape(inv.owner.as_deref().unwrap_or("-")),
                 inv.matched_by,
                 inv.strength
             )?;
         }
         if let Some(l) = &f.liveness {
-            writeln!(out, "  liveness:    {} ({})", l.status.as_str(), l.detail)?;
+            writeln!(
+                out,
+                "  liveness:    {} ({})",
+                l.status.as_str(),
+                escape(&l.detail)
+            )?;
         }
         for loc in &f.locations {
             write_location(loc, &st, out)?;
@@ -103,7 +109,12 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
         writeln!(out)?;
     }
     for e in &report.errors {
-        writeln!(out, "{red}error{reset}: {}: {}", e.location, e.message)?;
+        writeln!(
+            out,
+            "{red}error{reset}: {}: {}",
+            escape(&e.location),
+            escape(&e.message)
+        )?;
     }
     let s = &report.summary;
     let sk = &s.skipped;
@@ -147,25 +158,25 @@ fn write_location(loc: &Location, st: &Style, out: &mut dyn Write) -> io::Result
     let repo = loc
         .repository
         .as_deref()
-        .map(|r| format!("{r}: "))
+        .map(|r| format!("{}: ", escape(r)))
         .unwrap_or_default();
     write!(
         out,
         "  {bold}{repo}{}:{}:{}{reset}",
-        loc.display_path(),
+        escape(&loc.display_path()),
         loc.line,
         loc.column
     )?;
     if let Some(e) = &loc.encoding {
-        write!(out, " {dim}({e}-encoded){reset}")?;
+        write!(out, " {dim}({}-encoded){reset}", escape(e))?;
     }
     if let Some(c) = &loc.commit {
-        write!(out, " {dim}commit {}", &c[..c.len().min(12)])?;
+        write!(out, " {dim}commit {}", escape(short(c, 12)))?;
         if let Some(a) = &loc.author {
-            write!(out, " by {a}")?;
+            write!(out, " by {}", escape(a))?;
         }
         if let Some(d) = &loc.date {
-            write!(out, " on {d}")?;
+            write!(out, " on {}", escape(d))?;
         }
         write!(out, "{reset}")?;
     }
@@ -185,6 +196,7 @@ fn write_location(loc: &Location, st: &Style, out: &mut dyn Write) -> io::Result
         if n > loc.line && n <= last_secret_line {
             continue;
         }
+        let line = escape(line);
         let sep = if line.is_empty() { "" } else { " " };
         if n == loc.line {
             let label = if last_secret_line > loc.line {

@@ -93,9 +93,9 @@ async fn precheck(ctx: &Ctx, log: &AuditLog, job: &Job, verify: bool) -> Option<
         other if job.in_doubt => {
             // Without a clear answer, repeat only where a repeated call is harmless: generic revokers that map
             // "already revoked" answers.
-            let idempotent = ctx.section(&job.provider).is_some_and(|s| {
-                s.is_http() && !s.already_revoked.is_empty()
-            });
+            let idempotent = ctx
+                .section(&job.provider)
+                .is_some_and(|s| s.is_http() && !s.already_revoked.is_empty());
             if idempotent {
                 None
             } else {

@@ -352,8 +352,12 @@ impl RuleSet {
 
     /// Parses one TOML rule file's text into rules; `source` names it in errors.
     pub fn parse_file(text: &str, source: &str) -> Result<Vec<Rule>> {
-        let file: RuleFile =
-            toml::from_str(text).with_context(|| format!("{source}: invalid rule file"))?;
+        let file: RuleFile = toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "invalid rule file {}",
+                crate::display::toml_error(source, text, &e)
+            )
+        })?;
         file.rule
             .into_iter()
             .map(|def| Rule::new(def, source))

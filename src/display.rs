@@ -1,0 +1,83 @@
+//! Text for people, made safe: anything that came from scanned data or a user's file (paths, author names, snippet
+//! lines, rule names, error messages) is escaped before it reaches a terminal, ids are shortened by characters, not
+//! bytes, and TOML errors name the line and column without echoing the line, which may hold a secret.
+
+use std::borrow::Cow;
+
+/// Escapes what could rewrite or retitle a terminal: control characters (ESC, CR, newlines, BEL, DEL, C1) and
+/// the bidirectional overrides that reorder text on screen, each written as `\u{…}`. Tabs stay.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The first `n` characters of an id (a commit or blob id read from a file may be anything, not only hex).
+pub fn short(id: &str, n: usize) -> &str {
+    match id.char_indices().nth(n) {
+        Some((at, _)) => &id[..at],
+        None => id,
+    }
+}
+
+/// A TOML parse error as `what:LINE:COLUMN: message`, without the source line that the error's own `Display`
+/// quotes: a token pasted into a config or inventory file must not be printed back.
+pub fn toml_error(what: &str, text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end_matches('\n');
+    match e.span() {
+        Some(span) => {
+            let upto = &text.as_bytes()[..span.start.min(text.len())];
+            let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&upto[line_start..]).chars().count() + 1;
+            format!("{what}:{line}:{column}: {message}")
+        }
+        None => format!("{what}: {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_in_file_names_are_shown_not_obeyed() {
+        assert_eq!(escape("src/app.env"), "src/app.env");
+        assert_eq!(
+            escape("a\x1b]0;owned\x07b\rc\nd\te"),
+            "a\\u{1b}]0;owned\\u{7}b\\u{d}c\\u{a}d\te"
+        );
+        assert_eq!(escape("x\u{202E}gpj.exe"), "x\\u{202e}gpj.exe");
+        assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m");
+    }
+
+    #[test]
+    fn short_ids_cut_at_characters() {
+        assert_eq!(short("0123456789abcdef", 12), "0123456789ab");
+        assert_eq!(short("ééééééééééééééé", 12), "éééééééééééé");
+        assert_eq!(short("abc", 12), "abc");
+    }
+
+    #[test]
+    fn toml_errors_do_not_echo_the_line() {
+        let text = "[scan]\nmax_file_size = ghp_FAKEFAKEFAKEFAKE\n";
+        let e = toml::from_str::<toml::Value>(text).expect_err("invalid TOML");
+        let shown = toml_error(".keysweep.toml", text, &e);
+        assert!(!shown.contains("FAKEFAKE"), "{shown}");
+        assert!(shown.starts_with(".keysweep.toml:2:"), "{shown}");
+    }
+}
