@@ -61,7 +61,8 @@ pub fn has_bom(bytes: &[u8]) -> bool {
 
 /// `Some(big_endian)` when the content is UTF-16 text.
 pub fn utf16_order(bytes: &[u8]) -> Option<bool> {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+    // An odd byte count (a stray byte at the end) still reads as UTF-16: the last byte is dropped.
+    if bytes.len() < 4 {
         return None;
     }
     // A byte-order mark, but not UTF-32's (FF FE 00 00).
@@ -129,6 +130,17 @@ pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_with_a_bom_and_an_odd_byte_count_is_text() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for c in "token = abc".encode_utf16() {
+            bytes.extend_from_slice(&c.to_le_bytes());
+        }
+        bytes.push(b'\n'); // the stray byte
+        assert!(is_utf16_text(&bytes));
+        assert!(!looks_binary(&bytes));
+    }
 
     #[test]
     fn key_files_by_extension() {

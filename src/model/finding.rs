@@ -235,3 +235,18 @@ pub fn sort_findings(findings: &mut [Finding]) {
         (ka, &a.rule_id, &a.fingerprint).cmp(&(kb, &b.rule_id, &b.fingerprint))
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_human_output_does_not_slice_a_non_ascii_blob_id() {
+        let loc = Location {
+            path: String::new(),
+            blob: "éééééééééééééé".into(),
+            ..Location::default()
+        };
+        assert_eq!(loc.display_path(), "(unreachable blob éééééééééééé)");
+    }
+}

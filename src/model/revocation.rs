@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::secret::redact;
+
 /// What happened to one key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -40,6 +42,24 @@ pub enum RevocationOutcome {
 }
 
 impl RevocationOutcome {
+    /// Replaces every occurrence of `secret` in the outcome's text (a provider's reply may echo it) by its
+    /// redacted form.
+    pub fn scrub(&mut self, secret: &str) {
+        let fix = |s: &mut String| scrub(s, secret);
+        match self {
+            RevocationOutcome::DryRun => {}
+            RevocationOutcome::Revoked { detail }
+            | RevocationOutcome::AlreadyRevoked { detail } => fix(detail),
+            RevocationOutcome::ManualRequired { steps, url } => {
+                steps.iter_mut().for_each(fix);
+                url.iter_mut().for_each(fix);
+            }
+            RevocationOutcome::Refused { reason } | RevocationOutcome::Failed { reason, .. } => {
+                fix(reason)
+            }
+        }
+    }
+
     /// The snake_case name used in JSON and the audit log.
     pub fn name(&self) -> &'static str {
         match self {
@@ -92,4 +112,40 @@ pub struct Probe {
     pub state: LiveState,
     /// The provider's answer in a few words.
     pub detail: String,
+}
+
+impl Probe {
+    /// Replaces every occurrence of `secret` in the probe's detail by its redacted form.
+    pub fn scrub(&mut self, secret: &str) {
+        scrub(&mut self.detail, secret);
+    }
+}
+
+/// Replaces `secret` (when it is long enough to be one) in `text` by its redacted form.
+fn scrub(text: &mut String, secret: &str) {
+    if secret.len() >= 8 && text.contains(secret) {
+        *text = text.replace(secret, &redact(secret));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_replies_that_echo_the_token_are_scrubbed() {
+        let token = "glpat-FAKEFAKEFAKEFAKE0000";
+        let mut o = RevocationOutcome::Failed {
+            reason: format!("HTTP 400: {{\"token\": \"{token}\"}}"),
+            retryable: false,
+        };
+        o.scrub(token);
+        assert!(!o.detail().contains("FAKEFAKEFAKE"), "{}", o.detail());
+        let mut p = Probe {
+            state: LiveState::Unknown,
+            detail: format!("echo {token}"),
+        };
+        p.scrub(token);
+        assert!(!p.detail.contains("FAKEFAKEFAKE"), "{}", p.detail);
+    }
 }

@@ -32,7 +32,11 @@ pub fn has_probe(provider: &str) -> bool {
 pub async fn probe(ctx: &Ctx, t: &ProbeTarget) -> Option<Probe> {
     let probe = registry::get(&t.provider)?.probe?;
     Some(match t.secret.as_deref() {
-        Some(secret) => probe(ctx, t, secret).await,
+        Some(secret) => {
+            let mut p = probe(ctx, t, secret).await;
+            p.scrub(secret);
+            p
+        }
         None => unknown("the secret is not available to probe with"),
     })
 }

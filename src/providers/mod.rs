@@ -19,8 +19,12 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 
 use crate::config::{FileConfig, ProviderSection};
-use crate::model::{LiveState, Probe, RevocationOutcome};
+use std::sync::{Arc, OnceLock};
+
+use crate::model::{BlobId, LiveState, Probe, RevocationOutcome, redact};
 use crate::net::{HttpClient, HttpError, Response};
+use crate::rules::RuleSet;
+use crate::scan::Scanner;
 
 /// What every provider call needs: the HTTP client and the `[providers.*]` configuration.
 #[derive(Debug)]
@@ -89,14 +93,51 @@ pub fn url_env(id: &str) -> String {
     format!("KEYSWEEP_{}_URL", id.to_ascii_uppercase().replace('-', "_"))
 }
 
-/// A short, single-line excerpt of a provider's body for messages.
+/// A short, single-line excerpt of a provider's body for messages, with every secret the built-in rules find in
+/// it masked: a reply that echoes the request must not carry the token into outcomes or the audit log.
 pub fn excerpt(body: &str) -> String {
-    let one: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one: String = mask_secrets(body)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if one.chars().count() > 160 {
         format!("{}…", one.chars().take(160).collect::<String>())
     } else {
         one
     }
+}
+
+/// `text` with every secret the built-in rules find in it replaced by its redacted form.
+pub fn mask_secrets(text: &str) -> String {
+    static SCANNER: OnceLock<Option<Scanner>> = OnceLock::new();
+    let scanner = SCANNER.get_or_init(|| {
+        RuleSet::builtin()
+            .ok()
+            .and_then(|rules| Scanner::new(Arc::new(rules)).ok())
+    });
+    let Some(scanner) = scanner else {
+        return text.to_string();
+    };
+    let bytes = text.as_bytes();
+    let mut spans: Vec<std::ops::Range<usize>> = scanner
+        .scan(BlobId::of_bytes(bytes), bytes)
+        .into_iter()
+        .filter(|m| m.encoding.is_none() && m.member.is_none())
+        .map(|m| m.secret_span)
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for s in spans {
+        if s.start < at || !text.is_char_boundary(s.start) || !text.is_char_boundary(s.end) {
+            continue;
+        }
+        out.push_str(&text[at..s.start]);
+        out.push_str(&redact(&text[s.clone()]));
+        at = s.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// A transport error or guard refusal as an outcome.
@@ -161,5 +202,20 @@ pub fn unlisted_token_steps(what: &str, url: &str) -> RevocationOutcome {
             "Not in the inventory: run `keysweep revoke --include-unlisted` to {what}."
         )],
         url: Some(url.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_mask_tokens_a_reply_echoes() {
+        let token = crate::rules::generate::generate("github-ghp", "echo").expect("generator");
+        let body = format!("{{\"message\": \"bad request\", \"sent\": \"{token}\"}}");
+        let shown = excerpt(&body);
+        assert!(!shown.contains(&token), "{shown}");
+        assert!(shown.contains("(redacted)"), "{shown}");
+        assert_eq!(excerpt("plain   words\nhere"), "plain words here");
     }
 }

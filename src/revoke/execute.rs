@@ -125,7 +125,11 @@ async fn revoke_one(ctx: &Ctx, log: &AuditLog, job: &Job) -> RevocationOutcome {
     }
     let secret = job.target.secret.as_deref().unwrap_or("");
     let o = match registry::get(&job.provider).map(|p| p.revoke) {
-        Some(Revoker::SelfRevoke(revoke)) => revoke(ctx, secret).await,
+        Some(Revoker::SelfRevoke(revoke)) => {
+            let mut o = revoke(ctx, secret).await;
+            o.scrub(secret);
+            o
+        }
         _ => {
             providers::http::revoke(
                 ctx,
@@ -178,7 +182,10 @@ async fn batch(
             .iter()
             .map(|j| j.target.secret.as_deref().unwrap_or(""))
             .collect();
-        let o = call(ctx, &tokens).await;
+        let mut o = call(ctx, &tokens).await;
+        for token in &tokens {
+            o.scrub(token);
+        }
         for job in intents_ok {
             log_revoke_outcome(log, job, &o);
             out.push((job.index, o.clone()));

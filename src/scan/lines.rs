@@ -37,8 +37,13 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.starts[line - 1];
         let prefix = &bytes[start..offset.min(bytes.len())];
-        // Count code points: every byte that is not a UTF-8 continuation byte starts one.
-        let column = prefix.iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
+        // Count characters as an editor shows them: valid UTF-8 by code point, each invalid sequence as the one
+        // replacement character it is shown as (`String::from_utf8_lossy`), stray continuation bytes included.
+        let column = prefix
+            .utf8_chunks()
+            .map(|c| c.valid().chars().count() + usize::from(!c.invalid().is_empty()))
+            .sum::<usize>()
+            + 1;
         (line, column)
     }
 
@@ -71,5 +76,16 @@ mod tests {
         assert_eq!(idx.line_col(text.as_bytes(), x), (2, 5));
         assert_eq!(idx.line_col(text.as_bytes(), text.len() - 1), (4, 1));
         assert_eq!(&text.as_bytes()[idx.line_range(2)], "cdé€x\n".as_bytes());
+    }
+
+    #[test]
+    fn columns_on_invalid_utf8_count_replacement_characters() {
+        // A stray continuation byte, a truncated sequence and a lone lead byte: three replacement characters.
+        let bytes = b"a\x80b\xe2\x82c\xffd";
+        let idx = LineIndex::new(bytes);
+        let d = bytes.len() - 1;
+        let shown = String::from_utf8_lossy(&bytes[..d]).chars().count() + 1;
+        assert_eq!(idx.line_col(bytes, d), (1, shown));
+        assert_eq!(shown, 7);
     }
 }
