@@ -443,19 +443,40 @@ impl HttpClient {
 
 /// A URL for messages: the path's last segment is dropped when it may carry a token (npm's token deletion).
 pub fn redact_url(url: &str) -> String {
+    // Credentials in the URL itself (`https://user:token@host/…`) are never shown.
+    let url = match Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_password(None);
+            let _ = u.set_username("");
+            u.to_string()
+        }
+        _ => url.to_string(),
+    };
     if url.contains("/tokens/token/") {
         match url.rsplit_once('/') {
             Some((head, _)) => format!("{head}/…"),
-            None => url.to_string(),
+            None => url,
         }
     } else {
-        url.to_string()
+        url
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_lose_their_credentials_in_messages() {
+        assert_eq!(
+            redact_url("https://x-access-token:ghp_FAKE@github.com/a/b.git"),
+            "https://github.com/a/b.git"
+        );
+        assert_eq!(
+            redact_url("https://github.com/a/b.git"),
+            "https://github.com/a/b.git"
+        );
+    }
 
     #[test]
     fn retry_backoff_near_u64_max_does_not_overflow() {

@@ -18,7 +18,7 @@ use crate::config::{FileConfig, ScanConfig};
 use crate::model::{ExitStatus, ScanError, ScanReport};
 use crate::report::merge;
 use crate::rules::RuleSet;
-use crate::source::mirror::{default_cache, mirror};
+use crate::source::mirror::{HostToken, default_cache, mirror};
 use crate::source::repos::{
     Repo, RepoLocation, parse_shard, repos_in_dir, repos_in_github_org, repos_in_list, shard_of,
 };
@@ -36,10 +36,11 @@ fn scan_repo(
     cache: &Path,
     base_cfg: &ScanConfig,
     rules: &Arc<RuleSet>,
+    auth: Option<&HostToken>,
 ) -> Result<ScanReport> {
     let path = match &repo.location {
         RepoLocation::Local(p) => p.clone(),
-        RepoLocation::Remote(url) => mirror(url, cache)?,
+        RepoLocation::Remote(url) => mirror(url, cache, auth)?,
     };
     let mut cfg = base_cfg.clone();
     cfg.path = path;
@@ -179,6 +180,8 @@ pub fn run(args: &SweepArgs) -> Result<ExitStatus> {
             if repos.len() == 1 { "y" } else { "ies" }
         );
     }
+    // GITHUB_TOKEN is sent to the configured GitHub's host only, whichever hosts the repository list names.
+    let auth = HostToken::github(&crate::providers::base_url(&cfg.file, "github"));
     // The rules are compiled once for the whole sweep: each rule's regex the first time any repository needs it.
     let (rules, rule_errors) = pipeline::load_rules(&cfg)?;
     let mut progress = Progress::new(repos.len(), args.common.quiet, args.common.verbose);
@@ -193,7 +196,7 @@ pub fn run(args: &SweepArgs) -> Result<ExitStatus> {
             reports.push(r);
             continue;
         }
-        let report = match scan_repo(repo, &cache, &cfg, &rules) {
+        let report = match scan_repo(repo, &cache, &cfg, &rules, auth.as_ref()) {
             Ok(r) => r,
             Err(e) => {
                 let error = ScanError {
