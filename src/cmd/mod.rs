@@ -57,7 +57,14 @@ fn merge(args: &MergeArgs) -> Result<ExitStatus> {
         .collect::<Result<Vec<_>>>()?;
     let report = crate::report::merge::merge(reports);
     let rules = crate::rules::RuleSet::builtin()?;
-    crate::report::write_one(args.format, args.output.as_deref(), &rules, &report, false)?;
+    crate::report::write_one(
+        args.format,
+        args.output.as_deref(),
+        &rules,
+        &report,
+        false,
+        false,
+    )?;
     Ok(report.status())
 }
 

@@ -12,7 +12,7 @@ use anyhow::Result;
 use crate::config::{ScanConfig, SourceMode};
 use crate::display::escape;
 use crate::engine::{self, Engine, GroupStats};
-use crate::model::{ExitStatus, Format, LiveStatus, ScanError, ScanReport};
+use crate::model::{ExitStatus, LiveStatus, ScanError, ScanReport};
 use crate::policy::Policy;
 use crate::rules::RuleSet;
 use crate::scan::Scanner;
@@ -33,6 +33,30 @@ pub fn load_rules(cfg: &ScanConfig) -> Result<(Arc<RuleSet>, Vec<ScanError>)> {
     Ok((Arc::new(rules), errors))
 }
 
+/// What a tree scan's root must be: a directory or a regular file. A FIFO, socket or device would be skipped
+/// (or block), and a scan that read nothing must not pass as clean; a dangling link or a link loop is named as such.
+fn check_root(path: &Path) -> Result<()> {
+    let shown = crate::display::escape(&path.display().to_string()).into_owned();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound && std::fs::symlink_metadata(path).is_err() =>
+        {
+            anyhow::bail!("{shown}: no such file or directory")
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            anyhow::bail!("{shown}: a symbolic link to nothing (its target does not exist)")
+        }
+        Err(e) => anyhow::bail!("{shown}: cannot read: {e}"),
+    };
+    if !meta.is_dir() && !meta.is_file() {
+        anyhow::bail!(
+            "{shown}: not a directory or a regular file (a FIFO, socket or device): nothing was scanned"
+        );
+    }
+    Ok(())
+}
+
 /// Runs the scan a config describes and returns its report.
 pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     let started = Instant::now();
@@ -49,9 +73,7 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     match &cfg.mode {
         SourceMode::Stdin => fs::scan_stdin(cfg.max_file_size, &sink),
         SourceMode::Tree => {
-            if !cfg.path.exists() {
-                anyhow::bail!("{}: no such file or directory", cfg.path.display());
-            }
+            check_root(&cfg.path)?;
             fs::scan_tree(&cfg.path, &walk, &sink)?
         }
         SourceMode::History { all_objects } => {
@@ -156,10 +178,9 @@ fn run_scan_report(cfg: &ScanConfig) -> Result<(ExitStatus, ScanReport, Arc<Rule
     Ok((report.status(), report, rules))
 }
 
-/// Errors (and with `-v` the skipped files) go to standard error, unless the human report on standard output
-/// already lists them. Messages name the input and the cause, never a secret.
+/// Errors (and with `-v` the skipped files) go to standard error, in every format; the human report only counts
+/// them. Messages name the input and the cause, never a secret.
 fn log_to_stderr(cfg: &ScanConfig, report: &ScanReport) {
-    let human_on_stdout = cfg.format == Format::Human && cfg.output.is_none() && !cfg.quiet;
     let stderr = io::stderr();
     let mut err = stderr.lock();
     if cfg.verbose {
@@ -167,14 +188,12 @@ fn log_to_stderr(cfg: &ScanConfig, report: &ScanReport) {
             let _ = writeln!(err, "keysweep: skipped {}: {why}", escape(path));
         }
     }
-    if !human_on_stdout {
-        for e in &report.errors {
-            let _ = writeln!(
-                err,
-                "keysweep: error: {}: {}",
-                escape(&e.location),
-                escape(&e.message)
-            );
-        }
+    for e in &report.errors {
+        let _ = writeln!(
+            err,
+            "keysweep: error: {}: {}",
+            escape(&e.location),
+            escape(&e.message)
+        );
     }
 }

@@ -240,14 +240,12 @@ pub fn run(args: &SweepArgs) -> Result<ExitStatus> {
     let mut report = merge::merge(reports);
     report.errors.splice(0..0, rule_errors);
     report.summary.elapsed_ms = started.elapsed().as_millis() as u64;
-    if !args.common.quiet {
-        for e in &report.errors {
-            eprintln!(
-                "keysweep: error: {}: {}",
-                crate::display::escape(&e.location),
-                crate::display::escape(&e.message)
-            );
-        }
+    for e in &report.errors {
+        eprintln!(
+            "keysweep: error: {}: {}",
+            crate::display::escape(&e.location),
+            crate::display::escape(&e.message)
+        );
     }
     crate::report::write_reports(&cfg, &rules, &report)?;
     // The sweep completed: forget its state so the next sweep scans afresh.

@@ -108,7 +108,7 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
         }
         writeln!(out)?;
     }
-    for e in &report.errors {
+    for e in report.errors.iter().filter(|_| !ctx.errors_logged) {
         writeln!(
             out,
             "{red}error{reset}: {}: {}",

@@ -24,6 +24,8 @@ pub struct ReportContext<'a> {
     pub show_secrets: bool,
     /// Colour (human format on a terminal, no `NO_COLOR`).
     pub color: bool,
+    /// The errors were already written to standard error: the human format counts them without listing them.
+    pub errors_logged: bool,
 }
 
 /// An output format: writes the whole report of one run. Every format is a sink fed the same [`ScanReport`].

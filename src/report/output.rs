@@ -42,18 +42,20 @@ pub fn write_reports(cfg: &ScanConfig, rules: &RuleSet, report: &ScanReport) -> 
         if cfg.quiet && path.is_none() && format == Format::Human {
             continue;
         }
-        write_one(format, path, rules, report, cfg.show_secrets)?;
+        write_one(format, path, rules, report, cfg.show_secrets, true)?;
     }
     Ok(())
 }
 
-/// Writes one report in one format to a file (or standard output when `path` is `None`).
+/// Writes one report in one format to a file (or standard output when `path` is `None`). `errors_logged`: the
+/// run already wrote its errors to standard error, so the human format only counts them.
 pub fn write_one(
     format: Format,
     path: Option<&Path>,
     rules: &RuleSet,
     report: &ScanReport,
     show_secrets: bool,
+    errors_logged: bool,
 ) -> Result<()> {
     let color =
         path.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -61,6 +63,7 @@ pub fn write_one(
         rules,
         show_secrets,
         color,
+        errors_logged,
     };
     match path {
         None => {

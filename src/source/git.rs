@@ -54,6 +54,7 @@ pub struct ScannedRepo {
 /// Opens the repository containing `path` (a work tree, a subdirectory of one, a linked worktree or a bare
 /// repository).
 pub fn open(path: &Path) -> Result<(Repository, RepoInfo)> {
+    super::config_guard::check(path)?;
     let repo = Repository::discover(path).map_err(|e| {
         let hint = if e.message().contains("extensions.partialclone") {
             " (a partial clone made by an older git; `git config --unset extensions.partialClone` \
