@@ -78,6 +78,9 @@ mod tests {
         let e = toml::from_str::<toml::Value>(text).expect_err("invalid TOML");
         let shown = toml_error(".keysweep.toml", text, &e);
         assert!(!shown.contains("FAKEFAKE"), "{shown}");
-        assert!(shown.starts_with(".keysweep.toml: line 2, column "), "{shown}");
+        assert!(
+            shown.starts_with(".keysweep.toml: line 2, column "),
+            "{shown}"
+        );
     }
 }

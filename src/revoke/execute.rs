@@ -61,6 +61,17 @@ fn audit_name(o: &RevocationOutcome) -> &'static str {
     }
 }
 
+/// How long a key left in doubt is given to settle before the second probe: `KEYSWEEP_SETTLE_MS` (default 5 s,
+/// at most a minute).
+fn settle_time() -> std::time::Duration {
+    let ms = std::env::var("KEYSWEEP_SETTLE_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(5_000)
+        .min(60_000);
+    std::time::Duration::from_millis(ms)
+}
+
 /// Probes before revoking (in doubt, or `--verify`). `Some(outcome)` settles the key without a revoke call.
 async fn precheck(ctx: &Ctx, log: &AuditLog, job: &Job, verify: bool) -> Option<RevocationOutcome> {
     if !job.in_doubt && !verify {
@@ -88,6 +99,41 @@ async fn precheck(ctx: &Ctx, log: &AuditLog, job: &Job, verify: bool) -> Option<
                 return Some(audit_failed(&e));
             }
             Some(o)
+        }
+        Some(p)
+            if job.in_doubt && (p.state == LiveState::Live || p.state == LiveState::Disabled) =>
+        {
+            // The earlier run's call may still be in flight at the provider (a killed run resumed at once): let
+            // it settle and ask again before sending a second mutation, and record both answers.
+            let settle = settle_time();
+            tokio::time::sleep(settle).await;
+            let again = liveness::probe(ctx, &job.target).await;
+            let (name, detail) = match &again {
+                Some(q) if q.state == LiveState::Dead => ("already_revoked", q.detail.clone()),
+                Some(q) => ("live", q.detail.clone()),
+                None => ("unknown", "no answer".to_string()),
+            };
+            let note = format!(
+                "in doubt after an interrupted run; probed live ({}), again after {} ms: {detail}",
+                p.detail,
+                settle.as_millis()
+            );
+            if let Err(e) = log.outcome(
+                &job.fingerprint,
+                &job.provider,
+                job.key_id.as_deref(),
+                "probe",
+                name,
+                &note,
+            ) {
+                return Some(audit_failed(&e));
+            }
+            match again {
+                Some(q) if q.state == LiveState::Dead => {
+                    Some(RevocationOutcome::AlreadyRevoked { detail: note })
+                }
+                _ => None,
+            }
         }
         Some(p) if p.state == LiveState::Live || p.state == LiveState::Disabled => None,
         other if job.in_doubt => {
