@@ -1,11 +1,9 @@
 //! `keysweep revoke` and `scan --revoke` end to end: the real binary against fake providers on 127.0.0.1, with
 //! generated FAKE tokens and keys planted in a temporary scan root.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::support::fake_provider::{
     AscKey, Fake, Fault, Root, commit_all, fake_ghp, fake_p256, fake_token, finding_at,
     keysweep_cmd, keysweep_in, read_json, run, sha256_hex,
 };

@@ -1,9 +1,7 @@
 //! `keysweep inventory check` and inventory matching in `scan` (with `--verify` against a fake App Store
 //! Connect on 127.0.0.1), through the real binary. Keys are generated FAKE keys.
 
-mod common;
-
-use common::{
+use crate::support::fake_provider::{
     AscKey, Fake, fake_p256, fake_token, finding_at, keysweep_cmd, keysweep_in, read_json, run,
     sha256_hex,
 };
