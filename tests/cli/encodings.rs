@@ -5,14 +5,14 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Command as Std;
 
-use assert_cmd::Command;
 use base64::Engine as _;
 use keysweep::rules::generate::generate;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::support::{keysweep, program};
 
 fn ghp(seed: &str) -> String {
     generate("github-ghp", seed).expect("the github-ghp generator")
@@ -68,11 +68,10 @@ fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 
 /// Runs git in `dir` as a throwaway committer; panics when it fails.
 fn git_in(dir: &Path, args: &[&str]) {
-    let ok = Std::new("git")
+    let ok = program("git")
         .current_dir(dir)
         .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
         .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .expect("git runs")
         .status
@@ -82,10 +81,8 @@ fn git_in(dir: &Path, args: &[&str]) {
 
 /// Runs `keysweep scan <args>` in `dir` and returns the exit code and the JSON report.
 fn scan(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("keysweep")
-        .expect("the binary")
+    let out = keysweep()
         .current_dir(dir)
-        .env_clear()
         .args(["scan", "-f", "json"])
         .args(args)
         .output()
@@ -207,10 +204,8 @@ fn base64_values_near_a_trigger_are_decoded_and_placed_where_written() {
         ]
     );
     // Human output says how the secret is written, and never shows it.
-    let out = Command::cargo_bin("keysweep")
-        .expect("the binary")
+    let out = keysweep()
         .current_dir(dir.path())
-        .env_clear()
         .args(["scan", "ci.env"])
         .output()
         .expect("keysweep runs");
@@ -391,9 +386,7 @@ fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
     );
     assert_eq!(report["summary"]["skipped"]["binary"], 0);
     // From standard input the archive is `-`.
-    let out = Command::cargo_bin("keysweep")
-        .expect("the binary")
-        .env_clear()
+    let out = keysweep()
         .args(["scan", "-", "-f", "jsonl"])
         .write_stdin(std::fs::read(dir.path().join("AppStoreKeys.zip")).expect("read"))
         .output()
@@ -403,10 +396,8 @@ fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
     assert_eq!(line["locations"][0]["member"], "keys/AuthKey_ZX9R4HXF34.p8");
     // Annotations and SARIF point at the archive as a whole (its lines are the member's) and name the member.
     let run = |format: &str| {
-        let out = Command::cargo_bin("keysweep")
-            .expect("the binary")
+        let out = keysweep()
             .current_dir(dir.path())
-            .env_clear()
             .args(["scan", "release.zip", "-f", format])
             .output()
             .expect("keysweep runs");

@@ -4,14 +4,14 @@
 //! `in_head`, not on exact rule ids (the private-key rules are evolving).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use git2::{IndexAddOption, Oid, Repository, Signature, Time};
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
+
+use crate::support::{keysweep, program};
 
 /// A fake P-256 private key derived from a seed, as PKCS#8 PEM.
 fn fake_key(seed: &str) -> String {
@@ -126,7 +126,7 @@ impl TestRepo {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
+    let out = program("git")
         .args(args)
         .current_dir(dir)
         .output()
@@ -140,14 +140,11 @@ fn git(dir: &Path, args: &[&str]) {
 
 /// Runs `keysweep scan PATH ARGS --format json`; returns the exit code and the report.
 fn scan(path: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("keysweep")
-        .expect("binary built")
+    let out = keysweep()
         .arg("scan")
         .arg(path)
         .args(args)
         .args(["--format", "json"])
-        .env_clear()
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
         .output()
         .expect("keysweep runs");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -223,11 +220,9 @@ fn a_deleted_p8_is_still_found_with_the_commit_that_introduced_it() {
     assert_eq!(report["summary"]["shallow"], false);
 
     // The human report says plainly that deleting is not enough.
-    let out = Command::cargo_bin("keysweep")
-        .expect("binary")
+    let out = keysweep()
         .args(["scan", "--history"])
         .arg(t.path())
-        .env_clear()
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -851,12 +846,10 @@ fn all_objects_includes_unreachable_blobs() {
     assert_eq!(f["locations"][0]["blob"], dangling.to_string());
     assert_eq!(f["locations"][0]["in_head"], false);
     // It has no path: human output names it by its id, annotations carry no file.
-    let out = Command::cargo_bin("keysweep")
-        .expect("binary built")
+    let out = keysweep()
         .arg("scan")
         .arg(t.path())
         .args(["--history", "--all-objects"])
-        .env_clear()
         .env("NO_COLOR", "1")
         .output()
         .expect("keysweep runs");
@@ -866,12 +859,10 @@ fn all_objects_includes_unreachable_blobs() {
         human.contains(&format!("(unreachable blob {short}):")),
         "{human}"
     );
-    let out = Command::cargo_bin("keysweep")
-        .expect("binary built")
+    let out = keysweep()
         .arg("scan")
         .arg(t.path())
         .args(["--history", "--all-objects", "--format", "github"])
-        .env_clear()
         .output()
         .expect("keysweep runs");
     let annotations = String::from_utf8_lossy(&out.stdout);

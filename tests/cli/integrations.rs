@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin;
 use git2::{Repository, Signature, Time};
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::support::command::bin;
+use crate::support::{keysweep, keysweep_std, program};
 
 /// A fake P-256 private key in PKCS#8 PEM, derived from a seed (never used anywhere).
 fn fake_key_pem(seed: &str) -> String {
@@ -21,14 +22,6 @@ fn fake_key_pem(seed: &str) -> String {
     key.to_pkcs8_pem(LineEnding::LF)
         .expect("PEM encoding")
         .to_string()
-}
-
-fn keysweep() -> Command {
-    let mut c = Command::cargo_bin("keysweep").expect("binary built");
-    c.env_remove("KEYSWEEP_CONFIG")
-        .env("NO_COLOR", "1")
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1");
-    c
 }
 
 /// Commits `files` (path, content; `None` deletes) on HEAD with a fixed author and date; returns the commit id.
@@ -251,7 +244,7 @@ fn sweep_github_org_mirrors_clone_urls_and_reports_a_broken_one() {
         leaky_repo(&work, &format!("org-key-{i}"), true);
         let bare = tmp.path().join(format!("remote-{i}.git"));
         Repository::init_bare(&bare).expect("bare");
-        let status = std::process::Command::new("git")
+        let status = program("git")
             .arg("-C")
             .arg(&work)
             .args(["push", "--quiet", "--all"])
@@ -270,7 +263,6 @@ fn sweep_github_org_mirrors_clone_urls_and_reports_a_broken_one() {
     let run = || {
         keysweep()
             .env("KEYSWEEP_GITHUB_URL", &base)
-            .env_remove("GITHUB_TOKEN")
             .args(["sweep", "--github-org", "acme", "--cache-dir"])
             .arg(&cache)
             .args(["-f", "json"])
@@ -325,8 +317,7 @@ fn interrupted_sweep_resumes_without_rescanning_done_repositories() {
     let list = tmp.path().join("repos.txt");
     std::fs::write(&list, format!("{}\n{hang}\n", lines.join("\n"))).expect("write list");
     let cache = tmp.path().join("cache");
-    let mut child = std::process::Command::new(cargo_bin("keysweep"))
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
+    let mut child = keysweep_std()
         .args(["sweep", "--repos"])
         .arg(&list)
         .arg("--cache-dir")
@@ -379,7 +370,7 @@ fn interrupted_sweep_resumes_without_rescanning_done_repositories() {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
+    let status = program("git")
         .arg("-C")
         .arg(dir)
         .args(args)
@@ -390,10 +381,7 @@ fn git(dir: &Path, args: &[&str]) {
 
 /// Runs scripts/action.sh as the composite action does, with keysweep on PATH.
 fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String, PathBuf) {
-    let bin_dir = cargo_bin("keysweep")
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
+    let bin_dir = bin().parent().expect("bin dir").to_path_buf();
     let path = format!(
         "{}:{}",
         bin_dir.display(),
@@ -404,11 +392,10 @@ fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String
     let summary = runner.join("summary.md");
     let outputs = runner.join("outputs");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action.sh");
-    let mut cmd = std::process::Command::new("bash");
+    let mut cmd = program("bash");
     cmd.arg(script)
         .current_dir(repo)
         .env("PATH", path)
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
         .env("NO_COLOR", "1")
         .env("GITHUB_EVENT_NAME", "pull_request")
         .env("GITHUB_EVENT_PATH", event)

@@ -4,25 +4,17 @@
 //! time (deterministic example generators), never committed.
 
 use std::path::Path;
-use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::support::{keysweep, program};
 
 const KEY_ID: &str = "2X9R4HXF34";
 const ISSUER_ID: &str = "57246542-96fe-1a63-e053-0824d011072a";
 
 fn gen_key(name: &str, seed: &str) -> String {
     keysweep::keys::generate_example(name, seed).expect("known generator")
-}
-
-fn keysweep() -> Command {
-    let mut cmd = Command::cargo_bin("keysweep").expect("binary built");
-    cmd.env_clear()
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
-        .env("NO_COLOR", "1");
-    cmd
 }
 
 /// `scan DIR --format json`, parsed; asserts the exit code.
@@ -56,7 +48,7 @@ fn paths(finding: &Value) -> Vec<&str> {
 
 /// `openssl pkey -pubout -outform DER | sha256sum` of a PEM file, when openssl is installed.
 fn openssl_public_key_sha256(pem_file: &Path) -> Option<String> {
-    let out = StdCommand::new("openssl")
+    let out = program("openssl")
         .args(["pkey", "-pubout", "-outform", "DER", "-in"])
         .arg(pem_file)
         .output()

@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::support::keysweep;
 
 /// A fake P-256 private key in PKCS#8 PEM, derived from a seed (never used anywhere).
 fn fake_key_pem(seed: &str) -> String {
@@ -16,12 +17,6 @@ fn fake_key_pem(seed: &str) -> String {
     key.to_pkcs8_pem(LineEnding::LF)
         .expect("PEM encoding")
         .to_string()
-}
-
-fn keysweep() -> Command {
-    let mut c = Command::cargo_bin("keysweep").expect("binary built");
-    c.env_remove("KEYSWEEP_CONFIG").env("NO_COLOR", "1");
-    c
 }
 
 fn scan_json(dir: &Path, extra: &[&str]) -> (i32, Value) {

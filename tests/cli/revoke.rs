@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::support::program;
+
 use crate::support::fake_provider::{
     AscKey, Fake, Fault, Root, commit_all, fake_ghp, fake_p256, fake_token, finding_at,
     keysweep_cmd, keysweep_in, read_json, run, sha256_hex,
@@ -947,10 +949,8 @@ fn run_on_terminal(cmd: &std::process::Command, input: &str) -> Option<(i32, Str
         .chain(cmd.get_args())
         .map(sh_quote)
         .collect();
-    let mut term = std::process::Command::new(script);
+    let mut term = program(script);
     term.args(["-qec", &line.join(" "), "/dev/null"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());

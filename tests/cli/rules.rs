@@ -6,13 +6,14 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use assert_cmd::Command;
 use keysweep::rules::RuleSet;
 use keysweep::rules::check::check;
 use keysweep::rules::generate::generate;
 use keysweep::scan::Scanner;
 use keysweep::source::BlobId;
 use serde_json::Value;
+
+use crate::support::keysweep;
 
 fn builtin() -> Arc<RuleSet> {
     Arc::new(RuleSet::builtin().expect("built-in rules load"))
@@ -160,10 +161,8 @@ fn a_provider_rule_outranks_the_generic_rules_on_the_same_value() {
 
 #[test]
 fn rules_list_prints_id_provider_severity_name_without_header() {
-    let out = Command::cargo_bin("keysweep")
-        .expect("binary built")
+    let out = keysweep()
         .args(["rules", "list"])
-        .env_clear()
         .current_dir(std::env::temp_dir())
         .output()
         .expect("runs");
@@ -196,11 +195,8 @@ struct Expect {
 }
 
 fn run_scan(dir: &std::path::Path, show_secrets: bool) -> Value {
-    let mut cmd = Command::cargo_bin("keysweep").expect("binary built");
-    cmd.env_clear()
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
-        .args(["scan", "--format", "json"])
-        .arg(dir);
+    let mut cmd = keysweep();
+    cmd.args(["scan", "--format", "json"]).arg(dir);
     if show_secrets {
         cmd.arg("--show-secrets");
     }

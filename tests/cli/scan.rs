@@ -12,6 +12,9 @@ use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::support::command::bin;
+use crate::support::{keysweep, keysweep_std, program};
+
 /// A fake P-256 private key (PKCS#8 PEM), the same for the same seed.
 fn fake_key(seed: &str) -> String {
     let scalar = Sha256::digest(format!("keysweep fake key {seed}").as_bytes());
@@ -145,12 +148,12 @@ impl Fixture {
                 std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755))
                     .expect("chmod");
             }
-            let mut c = std::process::Command::new("setpriv");
+            let mut c = program("setpriv");
             c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                .arg(assert_cmd::cargo::cargo_bin!("keysweep"));
+                .arg(bin());
             c
         } else {
-            std::process::Command::new(assert_cmd::cargo::cargo_bin!("keysweep"))
+            keysweep_std()
         };
         let out = cmd
             .arg("scan")
@@ -158,9 +161,6 @@ impl Fixture {
             .arg("--config")
             .arg(self.config())
             .args(["--format", "json"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("KEYSWEEP_LOOPBACK_ONLY", "1")
             .output()
             .expect("runs");
         mode(0o755).expect("chmod back");
@@ -173,16 +173,6 @@ impl Fixture {
         }
         (v, out, enforced)
     }
-}
-
-/// The binary with an environment cleared of anything that changes its output.
-fn keysweep() -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("keysweep"));
-    cmd.env_clear()
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir());
-    cmd
 }
 
 fn code(out: &Output) -> i32 {
@@ -222,10 +212,9 @@ fn stable(mut v: Value) -> Value {
 }
 
 fn git_init(dir: &Path) {
-    let ok = std::process::Command::new("git")
+    let ok = program("git")
         .args(["init", "-q"])
         .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
         .status()
         .expect("git runs")
         .success();
@@ -665,16 +654,14 @@ fn broken_pipe_exits_quietly() {
         .map(|i| format!("id: {}\n", fake_token(&i.to_string())))
         .collect();
     f.write("many.txt", many);
-    let bin = assert_cmd::cargo::cargo_bin!("keysweep");
-    let out = std::process::Command::new("sh")
+    let out = program("sh")
         .arg("-c")
         .arg(format!(
             "\"{}\" scan \"{}\" --config \"{}\" --threads 1 | head -c1 >/dev/null",
-            bin.display(),
+            bin().display(),
             f.tree().display(),
             f.config().display()
         ))
-        .env_remove("RUST_BACKTRACE")
         .output()
         .expect("sh runs");
     let err = stderr(&out);
@@ -806,9 +793,9 @@ fn a_missing_path_is_an_error_naming_it() {
 /// Whether `setpriv` can run the binary as `nobody` here (root cannot otherwise provoke permission errors; the
 /// binary's directories may not be open to `nobody`).
 fn setpriv_available() -> bool {
-    std::process::Command::new("setpriv")
+    program("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(assert_cmd::cargo::cargo_bin!("keysweep"))
+        .arg(bin())
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())

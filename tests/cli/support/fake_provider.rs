@@ -523,12 +523,11 @@ impl Root {
     }
 }
 
-/// The real binary with a clean environment pointing every provider at the fake.
+/// The real binary under the test environment policy, every provider pointed at the fake, retries and
+/// timeouts short, and `NO_COLOR` (some of these runs are on a terminal).
 pub fn keysweep_cmd(fake: &Fake) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keysweep"));
-    cmd.env_clear()
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
-        .env("KEYSWEEP_RETRY_BASE_MS", "5")
+    let mut cmd = super::keysweep_std();
+    cmd.env("KEYSWEEP_RETRY_BASE_MS", "5")
         .env("KEYSWEEP_RETRY_MAX_MS", "50")
         .env("KEYSWEEP_HTTP_TIMEOUT_MS", "3000")
         .env("NO_COLOR", "1");

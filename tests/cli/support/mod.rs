@@ -1,4 +1,7 @@
-//! What every test module shares: the fake provider server and the helpers that plant FAKE secrets in a scan
-//! root and run the real binary against it.
+//! What every test module shares: the command builder and its environment policy ([`command`]), and the fake
+//! provider server with the helpers that plant FAKE secrets in a scan root ([`fake_provider`]).
 
+pub mod command;
 pub mod fake_provider;
+
+pub use command::{keysweep, keysweep_std, program};
