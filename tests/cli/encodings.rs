@@ -7,16 +7,10 @@ use std::io::Write;
 use std::path::Path;
 
 use base64::Engine as _;
-use keysweep::rules::generate::generate;
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
+use crate::support::fakekeys::{ghp, p256_pem};
 use crate::support::{keysweep, program};
-
-fn ghp(seed: &str) -> String {
-    generate("github-ghp", seed).expect("the github-ghp generator")
-}
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -30,15 +24,6 @@ fn utf16le_with_bom(s: &str) -> Vec<u8> {
 
 fn utf16be(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_be_bytes).collect()
-}
-
-/// A fake P-256 private key (PKCS#8 PEM), the same for the same seed.
-fn fake_p8(seed: &str) -> String {
-    let scalar = Sha256::digest(format!("keysweep fake archive key {seed}").as_bytes());
-    let key = p256::SecretKey::from_slice(&scalar).expect("a SHA-256 is a valid P-256 scalar");
-    key.to_pkcs8_pem(LineEnding::LF)
-        .expect("PKCS#8 encoding")
-        .to_string()
 }
 
 fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
@@ -317,7 +302,7 @@ fn sightings(report: &Value) -> Vec<(String, String, u64)> {
 #[test]
 fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let key = fake_p8("zip");
+    let key = p256_pem("zip");
     let (t1, t2, t3) = (ghp("arch-jar"), ghp("arch-tgz"), ghp("arch-gz"));
     std::fs::write(
         dir.path().join("AppStoreKeys.zip"),

@@ -6,22 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use git2::{IndexAddOption, Oid, Repository, Signature, Time};
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
+use crate::support::fakekeys::p256_pem;
 use crate::support::{keysweep, program};
-
-/// A fake P-256 private key derived from a seed, as PKCS#8 PEM.
-fn fake_key(seed: &str) -> String {
-    let secret = p256::SecretKey::from_slice(&Sha256::digest(seed.as_bytes()))
-        .expect("a SHA-256 digest is a valid P-256 scalar for these seeds");
-    secret
-        .to_pkcs8_pem(LineEnding::LF)
-        .expect("PKCS#8 encoding of a valid key")
-        .to_string()
-}
 
 /// 2023-11-14T22:13:20Z plus `n` hours.
 fn at(n: i64) -> i64 {
@@ -180,7 +169,7 @@ fn a_deleted_p8_is_still_found_with_the_commit_that_introduced_it() {
     let t = TestRepo::new();
     t.write("README.md", "# app\n");
     t.commit(0, "initial");
-    t.write("ios/AuthKey_2X9R4HXF34.p8", &fake_key("deleted-p8"));
+    t.write("ios/AuthKey_2X9R4HXF34.p8", &p256_pem("deleted-p8"));
     let leak = t.commit_as("Mallory", 1, "add signing key");
     t.remove("ios/AuthKey_2X9R4HXF34.p8");
     t.commit(2, "remove key");
@@ -207,7 +196,7 @@ fn a_deleted_p8_is_still_found_with_the_commit_that_introduced_it() {
     std::fs::create_dir_all(disk.path().join("ios")).expect("mkdir");
     std::fs::write(
         disk.path().join("ios/AuthKey_2X9R4HXF34.p8"),
-        fake_key("deleted-p8"),
+        p256_pem("deleted-p8"),
     )
     .expect("write");
     let (_, on_disk) = scan(disk.path(), &["--no-ignore"]);
@@ -236,7 +225,7 @@ fn a_key_only_on_another_branch_is_found() {
     t.write("README.md", "# app\n");
     let base = t.commit(0, "initial");
     t.checkout_new_branch("feature", base);
-    t.write("deploy/key.pem", &fake_key("branch"));
+    t.write("deploy/key.pem", &p256_pem("branch"));
     let leak = t.commit(1, "wip");
     t.checkout("master");
     let (code, report) = scan(t.path(), &["--history"]);
@@ -253,7 +242,7 @@ fn a_key_only_in_a_tag_is_found() {
     t.write("README.md", "# app\n");
     let base = t.commit(0, "initial");
     t.checkout_new_branch("release", base);
-    t.write("release/key.pem", &fake_key("tag"));
+    t.write("release/key.pem", &p256_pem("tag"));
     let leak = t.commit(1, "release build");
     let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(1), 0)).expect("sig");
     let obj = t.repo.find_object(leak, None).expect("commit object");
@@ -278,7 +267,7 @@ fn a_key_only_in_the_stash_is_found() {
     let mut t = TestRepo::new();
     t.write("README.md", "# app\n");
     t.commit(0, "initial");
-    t.write("README.md", &format!("# app\n{}", fake_key("stash")));
+    t.write("README.md", &format!("# app\n{}", p256_pem("stash")));
     let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(1), 0)).expect("sig");
     t.repo.stash_save(&sig, "wip", None).expect("stash");
     // A newer stash on top: the key is only in stash@{1}, reachable from the stash reflog alone.
@@ -294,7 +283,7 @@ fn a_key_only_in_the_stash_is_found() {
 #[test]
 fn a_renamed_key_file_is_one_finding_with_its_occurrences() {
     let t = TestRepo::new();
-    t.write("old/key.pem", &fake_key("renamed"));
+    t.write("old/key.pem", &p256_pem("renamed"));
     let first = t.commit(0, "add key");
     std::fs::create_dir_all(t.path().join("new")).expect("mkdir");
     std::fs::rename(t.path().join("old/key.pem"), t.path().join("new/key.pem")).expect("mv");
@@ -315,7 +304,7 @@ fn a_renamed_key_file_is_one_finding_with_its_occurrences() {
 #[test]
 fn a_key_overwritten_by_a_placeholder_is_still_exposed() {
     let t = TestRepo::new();
-    t.write("config/signing.pem", &fake_key("overwritten"));
+    t.write("config/signing.pem", &p256_pem("overwritten"));
     let leak = t.commit(0, "config");
     t.write(
         "config/signing.pem",
@@ -343,7 +332,7 @@ fn a_key_introduced_by_a_merge_commit_names_the_merge() {
     let main = t.commit(2, "main work");
     // The merge resolution adds a key neither parent had.
     t.write("side.txt", "side\n");
-    t.write("merge/key.pem", &fake_key("merge"));
+    t.write("merge/key.pem", &p256_pem("merge"));
     t.stage_all();
     let mut index = t.repo.index().expect("index");
     let tree = t
@@ -370,13 +359,13 @@ fn a_key_introduced_by_a_merge_commit_names_the_merge() {
 fn staged_scans_the_index_not_the_work_tree() {
     let t = TestRepo::new();
     t.write("README.md", "# app\n");
-    t.write("old.pem", &fake_key("committed"));
+    t.write("old.pem", &p256_pem("committed"));
     t.commit(0, "initial");
-    t.write("staged.pem", &fake_key("staged"));
+    t.write("staged.pem", &p256_pem("staged"));
     let mut index = t.repo.index().expect("index");
     index.add_path(Path::new("staged.pem")).expect("add");
     index.write().expect("write");
-    t.write("unstaged.pem", &fake_key("unstaged"));
+    t.write("unstaged.pem", &p256_pem("unstaged"));
     let (code, report) = scan(t.path(), &["--staged"]);
     assert_eq!(code, 1, "{report}");
     assert_eq!(findings(&report).len(), 1, "{report}");
@@ -387,7 +376,7 @@ fn staged_scans_the_index_not_the_work_tree() {
 #[test]
 fn staged_works_before_the_first_commit() {
     let t = TestRepo::new();
-    t.write("key.pem", &fake_key("no-head"));
+    t.write("key.pem", &p256_pem("no-head"));
     t.write("README.md", "# new\n");
     t.stage_all();
     let (code, report) = scan(t.path(), &["--staged"]);
@@ -411,11 +400,11 @@ fn a_clean_staged_change_is_clean() {
 #[test]
 fn a_diff_range_reports_only_what_it_introduced() {
     let t = TestRepo::new();
-    t.write("old.pem", &fake_key("old-leak"));
+    t.write("old.pem", &p256_pem("old-leak"));
     let old = t.commit(0, "old leak");
     t.write("README.md", "# app\n");
     let base = t.commit(1, "docs");
-    t.write("src/new.pem", &fake_key("new-leak"));
+    t.write("src/new.pem", &p256_pem("new-leak"));
     let leak = t.commit_as("Bob", 2, "new leak");
     t.write("README.md", "# app\nv2\n");
     t.commit(3, "more docs");
@@ -446,7 +435,7 @@ fn a_diff_range_reports_only_what_it_introduced() {
 #[test]
 fn a_bare_repository_is_scanned() {
     let t = TestRepo::new();
-    t.write("key.pem", &fake_key("bare"));
+    t.write("key.pem", &p256_pem("bare"));
     let leak = t.commit(0, "add");
     t.remove("key.pem");
     t.commit(1, "rm");
@@ -473,10 +462,10 @@ fn a_bare_repository_is_scanned() {
 #[test]
 fn a_shallow_clone_scans_what_exists_and_says_so() {
     let t = TestRepo::new();
-    t.write("gone.pem", &fake_key("before-boundary"));
+    t.write("gone.pem", &p256_pem("before-boundary"));
     t.commit(0, "old");
     t.remove("gone.pem");
-    t.write("here.pem", &fake_key("after-boundary"));
+    t.write("here.pem", &p256_pem("after-boundary"));
     t.commit(1, "new");
     let dir = TempDir::new().expect("temp");
     git(
@@ -515,8 +504,8 @@ fn lfs_pointers_are_counted_not_scanned() {
 #[test]
 fn binary_blobs_are_skipped_unless_key_files() {
     let t = TestRepo::new();
-    t.write("blob.bin", &format!("\0binary\n{}", fake_key("binary")));
-    t.write("key.p8", &format!("\0{}", fake_key("binary-key-file")));
+    t.write("blob.bin", &format!("\0binary\n{}", p256_pem("binary")));
+    t.write("key.p8", &format!("\0{}", p256_pem("binary-key-file")));
     t.commit(0, "binaries");
     let (_, report) = scan(t.path(), &["--history"]);
     assert_eq!(report["summary"]["skipped"]["binary"], 1, "{report}");
@@ -539,7 +528,7 @@ fn too_large_blobs_are_skipped_and_counted() {
 fn a_corrupt_object_is_an_error_naming_it_and_the_scan_goes_on() {
     let t = TestRepo::new();
     t.write("notes.txt", "hello\n");
-    t.write("key.pem", &fake_key("survives-corruption"));
+    t.write("key.pem", &p256_pem("survives-corruption"));
     t.commit(0, "add");
     let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
     let file = t.loose_object_path(blob);
@@ -566,7 +555,7 @@ fn a_corrupt_object_is_an_error_naming_it_and_the_scan_goes_on() {
 fn a_missing_object_in_a_full_repository_is_an_error() {
     let t = TestRepo::new();
     t.write("notes.txt", "hello\n");
-    t.write("key.pem", &fake_key("survives-missing"));
+    t.write("key.pem", &p256_pem("survives-missing"));
     t.commit(0, "add");
     let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
     std::fs::remove_file(t.loose_object_path(blob)).expect("rm object");
@@ -594,7 +583,7 @@ fn a_missing_object_in_a_full_repository_is_an_error() {
 fn a_partial_clone_counts_missing_objects_and_exits_by_findings() {
     let t = TestRepo::new();
     t.write("notes.txt", "hello\n");
-    t.write("key.pem", &fake_key("partial"));
+    t.write("key.pem", &p256_pem("partial"));
     t.commit(0, "add");
     let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
     std::fs::remove_file(t.loose_object_path(blob)).expect("rm object");
@@ -616,7 +605,7 @@ fn a_partial_clone_counts_missing_objects_and_exits_by_findings() {
 #[test]
 fn a_real_blobless_clone_is_scanned_without_errors() {
     let t = TestRepo::new();
-    t.write("old.pem", &fake_key("blobless-old"));
+    t.write("old.pem", &p256_pem("blobless-old"));
     t.commit(0, "old");
     t.remove("old.pem");
     t.write("README.md", "# app\n");
@@ -726,7 +715,7 @@ fn git_commit(dir: &Path, msg: &str) -> Oid {
 #[test]
 fn submodules_are_followed_only_when_asked() {
     let sub = TestRepo::new();
-    sub.write("key.pem", &fake_key("submodule"));
+    sub.write("key.pem", &p256_pem("submodule"));
     let leak = sub.commit_as("Carol", 0, "vendored key");
     let t = TestRepo::new();
     t.write("README.md", "# app\n");
@@ -747,7 +736,7 @@ fn submodules_are_followed_only_when_asked() {
 #[test]
 fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule() {
     let sub = TestRepo::new();
-    sub.write("old.pem", &fake_key("already-vendored"));
+    sub.write("old.pem", &p256_pem("already-vendored"));
     sub.commit_as("Carol", 0, "vendored key");
     let t = TestRepo::new();
     t.write("README.md", "# app\n");
@@ -755,7 +744,7 @@ fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule
     add_submodule(&t, &sub, "vendor/sub");
     let base = t.repo.head().expect("head").target().expect("a commit");
     // Upstream the submodule gains a key; the superproject moves its gitlink there.
-    sub.write("new.pem", &fake_key("newly-vendored"));
+    sub.write("new.pem", &p256_pem("newly-vendored"));
     let leak = sub.commit_as("Dave", 2, "another key");
     let checkout = t.path().join("vendor/sub");
     git(
@@ -812,7 +801,7 @@ fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule
             &format!("160000,{unfetched},vendor/sub"),
         ],
     );
-    t.write("app.pem", &fake_key("in-the-superproject"));
+    t.write("app.pem", &p256_pem("in-the-superproject"));
     git(t.path(), &["add", "app.pem"]);
     git_commit(t.path(), "unfetched submodule commit");
     let (code, report) = scan(
@@ -837,7 +826,7 @@ fn all_objects_includes_unreachable_blobs() {
     t.write("README.md", "# app\n");
     t.commit(0, "initial");
     // A blob written to the object database but never committed (an abandoned `git add`).
-    let dangling = t.repo.blob(fake_key("dangling").as_bytes()).expect("blob");
+    let dangling = t.repo.blob(p256_pem("dangling").as_bytes()).expect("blob");
     let (code, report) = scan(t.path(), &["--history"]);
     assert_eq!(code, 0, "{report}");
     let (code, report) = scan(t.path(), &["--history", "--all-objects"]);
@@ -890,7 +879,7 @@ fn a_linked_worktree_is_scanned_staged_and_in_history() {
             &wt.display().to_string(),
         ],
     );
-    std::fs::write(wt.join("topic.pem"), fake_key("worktree")).expect("write");
+    std::fs::write(wt.join("topic.pem"), p256_pem("worktree")).expect("write");
     git(&wt, &["add", "topic.pem"]);
     let (code, report) = scan(&wt, &["--staged"]);
     assert_eq!(code, 1, "{report}");
@@ -921,7 +910,7 @@ fn a_linked_worktree_is_scanned_staged_and_in_history() {
 fn a_missing_tree_in_a_full_repository_is_an_error_naming_it() {
     let t = TestRepo::new();
     t.write("docs/notes.txt", "hello\n");
-    t.write("key.pem", &fake_key("missing-tree"));
+    t.write("key.pem", &p256_pem("missing-tree"));
     let commit = t.commit(0, "add");
     let tree = t.repo.revparse_single("HEAD:docs").expect("tree").id();
     std::fs::remove_file(t.loose_object_path(tree)).expect("rm tree");
@@ -942,8 +931,8 @@ fn a_missing_tree_in_a_full_repository_is_an_error_naming_it() {
 #[test]
 fn include_and_exclude_globs_apply_to_history_paths() {
     let t = TestRepo::new();
-    t.write("app/key.pem", &fake_key("app"));
-    t.write("vendor/lib/key.pem", &fake_key("vendored"));
+    t.write("app/key.pem", &p256_pem("app"));
+    t.write("vendor/lib/key.pem", &p256_pem("vendored"));
     t.commit(0, "add keys");
     let (code, report) = scan(t.path(), &["--history", "--exclude", "vendor/**"]);
     assert_eq!(code, 1, "{report}");

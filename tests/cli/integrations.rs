@@ -7,22 +7,11 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use git2::{Repository, Signature, Time};
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::support::command::bin;
+use crate::support::fakekeys::p256_pem;
 use crate::support::{keysweep, keysweep_std, program};
-
-/// A fake P-256 private key in PKCS#8 PEM, derived from a seed (never used anywhere).
-fn fake_key_pem(seed: &str) -> String {
-    let scalar = Sha256::digest(seed.as_bytes());
-    let key =
-        p256::SecretKey::from_slice(&scalar).expect("a SHA-256 digest is a valid P-256 scalar");
-    key.to_pkcs8_pem(LineEnding::LF)
-        .expect("PEM encoding")
-        .to_string()
-}
 
 /// Commits `files` (path, content; `None` deletes) on HEAD with a fixed author and date; returns the commit id.
 fn commit(
@@ -75,7 +64,7 @@ fn leaky_repo(dir: &Path, seed: &str, delete: bool) -> Repository {
         "init",
         1_700_000_000,
     );
-    let key = fake_key_pem(seed);
+    let key = p256_pem(seed);
     commit(
         &repo,
         &[("deploy/key.pem", Some(&key))],
@@ -421,7 +410,7 @@ fn action_on_a_pull_request_reports_only_what_it_adds_and_cannot_allowlist_itsel
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("repo");
     let repo = Repository::init(&dir).expect("init");
-    let old = fake_key_pem("already-in-base");
+    let old = p256_pem("already-in-base");
     let base = commit(
         &repo,
         &[
@@ -433,7 +422,7 @@ fn action_on_a_pull_request_reports_only_what_it_adds_and_cannot_allowlist_itsel
     );
     // The pull request adds a key, and tries to silence it: a config allowlisting everything and an inline
     // allow comment. Neither may count, since policy comes from the base commit.
-    let new = format!("# keysweep:allow\n{}", fake_key_pem("added-by-pr"));
+    let new = format!("# keysweep:allow\n{}", p256_pem("added-by-pr"));
     let head = commit(
         &repo,
         &[

@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 use crate::support::program;
 
 use crate::support::fake_provider::{
-    AscKey, Fake, Fault, Root, commit_all, fake_ghp, fake_p256, fake_token, finding_at,
-    keysweep_cmd, keysweep_in, read_json, run, sha256_hex,
+    AscKey, Fake, Fault, Root, commit_all, finding_at, keysweep_cmd, keysweep_in, read_json, run,
 };
+use crate::support::fakekeys;
 
 fn secret_entry(provider: &str, key_id: &str, token: &str) -> String {
     format!(
         "provider = \"{provider}\"\nkey_id = \"{key_id}\"\nsecret_sha256 = \"{}\"\n",
-        sha256_hex(token.as_bytes())
+        fakekeys::sha256_hex(token.as_bytes())
     )
 }
 
@@ -21,8 +21,8 @@ fn secret_entry(provider: &str, key_id: &str, token: &str) -> String {
 fn dry_run_prints_the_plan_and_calls_nothing() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let gl = fake_token("glpat-", "dry-gl", 20);
-    let gh = fake_token("ghp_", "dry-gh", 36);
+    let gl = fakekeys::token("glpat-", "dry-gl", 20);
+    let gh = fakekeys::token("ghp_", "dry-gh", 36);
     fake.live(&gl);
     fake.live(&gh);
     let fp = root.plant_token("ci/.env", "gitlab.pat", "gitlab", &gl);
@@ -47,14 +47,22 @@ fn revokes_inventory_tokens_with_every_self_revoking_provider_and_audits_without
     let fake = Fake::start();
     let mut root = Root::new();
     let tokens = [
-        ("gitlab", "gitlab.pat", fake_token("glpat-", "all-gl", 20)),
-        ("github", "github.pat", fake_token("ghp_", "all-gh", 36)),
+        (
+            "gitlab",
+            "gitlab.pat",
+            fakekeys::token("glpat-", "all-gl", 20),
+        ),
+        (
+            "github",
+            "github.pat",
+            fakekeys::token("ghp_", "all-gh", 36),
+        ),
         (
             "slack",
             "slack.bot-token",
-            fake_token("xoxb-", "all-sl", 40),
+            fakekeys::token("xoxb-", "all-sl", 40),
         ),
-        ("npm", "npm.token", fake_token("npm_", "all-npm", 36)),
+        ("npm", "npm.token", fakekeys::token("npm_", "all-npm", 36)),
     ];
     for (i, (provider, rule, token)) in tokens.iter().enumerate() {
         fake.live(token);
@@ -108,8 +116,8 @@ fn revokes_inventory_tokens_with_every_self_revoking_provider_and_audits_without
 fn already_revoked_answers_are_success() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let gl = fake_token("glpat-", "gone-gl", 20);
-    let sl = fake_token("xoxp-", "gone-sl", 40);
+    let gl = fakekeys::token("glpat-", "gone-gl", 20);
+    let sl = fakekeys::token("xoxp-", "gone-sl", 40);
     root.plant_token("a.env", "gitlab.pat", "gitlab", &gl);
     root.plant_token("b.env", "slack.user-token", "slack", &sl);
     root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
@@ -123,7 +131,7 @@ fn already_revoked_answers_are_success() {
 fn unlisted_tokens_are_revoked_only_with_include_unlisted() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let gl = fake_token("glpat-", "unlisted", 20);
+    let gl = fakekeys::token("glpat-", "unlisted", 20);
     fake.live(&gl);
     root.plant_token("x.env", "gitlab.pat", "gitlab", &gl);
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
@@ -140,9 +148,9 @@ fn unlisted_tokens_are_revoked_only_with_include_unlisted() {
 fn retries_429_with_retry_after_500s_and_timeouts() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let a = fake_token("glpat-", "retry-a", 20);
-    let b = fake_token("xoxb-", "retry-b", 40);
-    let c = fake_token("npm_", "retry-c", 36);
+    let a = fakekeys::token("glpat-", "retry-a", 20);
+    let b = fakekeys::token("xoxb-", "retry-b", 40);
+    let c = fakekeys::token("npm_", "retry-c", 36);
     for t in [&a, &b, &c] {
         fake.live(t);
     }
@@ -186,8 +194,8 @@ fn retries_429_with_retry_after_500s_and_timeouts() {
 fn malformed_answers_and_exhausted_retries_are_failures() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let sl = fake_token("xoxb-", "malformed", 40);
-    let gl = fake_token("glpat-", "always-500", 20);
+    let sl = fakekeys::token("xoxb-", "malformed", 40);
+    let gl = fakekeys::token("glpat-", "always-500", 20);
     fake.live(&sl);
     fake.live(&gl);
     root.plant_token("s.env", "slack.bot-token", "slack", &sl);
@@ -236,7 +244,7 @@ fn generic_http_provider_revokes_with_org_credentials_and_names_the_env_var_on_4
         .expect("lock")
         .insert("svc-17".into());
     let mut root = Root::new();
-    let tok = fake_token("acme_", "acme", 32);
+    let tok = fakekeys::token("acme_", "acme", 32);
     root.plant_token("svc.env", "generic.api-key", "generic", &tok);
     root.inventory_entry(&secret_entry("acme-keys", "svc-17", &tok));
     let cfg = acme_config(&root, &fake);
@@ -268,7 +276,7 @@ fn generic_http_provider_revokes_with_org_credentials_and_names_the_env_var_on_4
 fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let (pem, spki, spki_pem) = fake_p256("asc-team");
+    let (pem, spki, spki_pem) = fakekeys::p256("asc-team");
     let issuer = "57246542-96fe-1a63-e053-0824d011072a";
     fake.state.asc.lock().expect("lock").insert(
         "2X9R4HXF34".into(),
@@ -282,7 +290,7 @@ fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt() {
     root.inventory_entry(&format!(
         "provider = \"app-store-connect\"\nkey_id = \"2X9R4HXF34\"\nissuer_id = \"{issuer}\"\nkind = \"team\"\n\
          public_key_sha256 = \"{}\"\nowner = \"ci-signing\"",
-        sha256_hex(&spki)
+        fakekeys::sha256_hex(&spki)
     ));
     // Dry-run: manual steps, no call.
     let (code, out, _) = run(root.revoke(&fake, &["--verify"]));
@@ -318,8 +326,8 @@ fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt() {
 fn userplane_is_manual_and_its_probe_reads_error_codes_and_retries_rate_limits() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let live = fake_token("uspl_", "up-live", 32);
-    let gone = fake_token("uspl_", "up-gone", 32);
+    let live = fakekeys::token("uspl_", "up-live", 32);
+    let gone = fakekeys::token("uspl_", "up-gone", 32);
     fake.live(&live);
     root.plant_token("a.env", "userplane.api-key", "userplane", &live);
     root.plant_token("b.env", "userplane.api-key", "userplane", &gone);
@@ -346,8 +354,8 @@ fn userplane_is_manual_and_its_probe_reads_error_codes_and_retries_rate_limits()
 fn a_run_killed_after_its_intent_resumes_and_revokes_each_key_once() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let stuck = fake_token("glpat-", "kill-stuck", 20);
-    let fine = fake_token("glpat-", "kill-fine", 20);
+    let stuck = fakekeys::token("glpat-", "kill-stuck", 20);
+    let fine = fakekeys::token("glpat-", "kill-fine", 20);
     fake.live(&stuck);
     fake.live(&fine);
     fake.state
@@ -413,7 +421,7 @@ fn a_run_killed_after_its_intent_resumes_and_revokes_each_key_once() {
 fn the_loopback_guard_refuses_real_providers() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let gh = fake_token("ghp_", "guard", 36);
+    let gh = fakekeys::token("ghp_", "guard", 36);
     root.plant_token("a.env", "github.pat", "github", &gh);
     root.inventory_entry(&secret_entry("github", "gh", &gh));
     let mut cmd = root.revoke(&fake, &["--yes"]);
@@ -434,17 +442,17 @@ fn the_loopback_guard_refuses_real_providers() {
 fn a_findings_file_is_never_trusted() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let gl = fake_token("glpat-", "tamper", 20);
+    let gl = fakekeys::token("glpat-", "tamper", 20);
     fake.live(&gl);
     root.plant_token("a.env", "gitlab.pat", "gitlab", &gl);
     root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
     // The file now holds another token: the recorded fingerprint no longer matches anything there.
     root.write(
         "a.env",
-        &format!("TOKEN = \"{}\"\n", fake_token("glpat-", "other", 20)),
+        &format!("TOKEN = \"{}\"\n", fakekeys::token("glpat-", "other", 20)),
     );
     // And a key id written into the findings file selects no inventory key: ids are re-derived on re-read.
-    let other = fake_token("glpat-", "forged-id", 20);
+    let other = fakekeys::token("glpat-", "forged-id", 20);
     fake.live(&other);
     root.plant_token("b.env", "gitlab.pat", "gitlab", &other);
     root.findings[1]["key"] = serde_json::json!({"key_id": "gl-org", "issuer_id": null,
@@ -477,7 +485,7 @@ fn scan_revoke_plans_from_the_scan_itself_and_yes_carries_it_out() {
         .expect("lock")
         .insert("deploy-key".into());
     let root = Root::new();
-    let (pem, _, _) = fake_p256("scan-revoke");
+    let (pem, _, _) = fakekeys::p256("scan-revoke");
     root.write("src/deploy.pem", &pem);
     let cfg = acme_config(&root, &fake);
     let secret = pem.trim_end();
@@ -485,7 +493,7 @@ fn scan_revoke_plans_from_the_scan_itself_and_yes_carries_it_out() {
         root.path().join("inventory.toml"),
         format!(
             "[[key]]\nprovider = \"acme-keys\"\nkey_id = \"deploy-key\"\nsecret_sha256 = \"{}\"\n",
-            sha256_hex(secret.as_bytes())
+            fakekeys::sha256_hex(secret.as_bytes())
         ),
     )
     .expect("inventory");
@@ -529,7 +537,7 @@ fn scan_revoke_plans_from_the_scan_itself_and_yes_carries_it_out() {
 fn individual_app_store_connect_keys_sign_with_sub_user() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let (pem, spki, spki_pem) = fake_p256("asc-individual");
+    let (pem, spki, spki_pem) = fakekeys::p256("asc-individual");
     fake.state.asc.lock().expect("lock").insert(
         "IND1234567".into(),
         AscKey {
@@ -541,7 +549,7 @@ fn individual_app_store_connect_keys_sign_with_sub_user() {
     root.plant_key("AuthKey_IND1234567.p8", &pem, &spki, "IND1234567");
     root.inventory_entry(&format!(
         "provider = \"app-store-connect\"\nkey_id = \"IND1234567\"\nkind = \"individual\"\npublic_key_sha256 = \"{}\"",
-        sha256_hex(&spki)
+        fakekeys::sha256_hex(&spki)
     ));
     let (code, out, err) = run(root.revoke(&fake, &["--yes", "--verify", "--format", "json"]));
     assert_eq!(code, 1, "{out}{err}");
@@ -565,7 +573,7 @@ fn individual_app_store_connect_keys_sign_with_sub_user() {
 fn a_secret_deleted_from_the_tree_is_re_read_from_its_git_blob() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let gl = fake_token("glpat-", "from-git", 20);
+    let gl = fakekeys::token("glpat-", "from-git", 20);
     fake.live(&gl);
     root.plant_token("old.env", "gitlab.pat", "gitlab", &gl);
     root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
@@ -585,7 +593,7 @@ fn a_secret_deleted_from_the_tree_is_re_read_from_its_git_blob() {
 fn github_rejecting_our_configured_token_names_its_env_var() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let gh = fake_token("ghp_", "gh-401", 36);
+    let gh = fakekeys::token("ghp_", "gh-401", 36);
     fake.live(&gh);
     root.plant_token("a.env", "github.pat", "github", &gh);
     root.inventory_entry(&secret_entry("github", "gh", &gh));
@@ -635,7 +643,7 @@ fn github_revocations(fake: &Fake, token: &str) -> Vec<Vec<String>> {
 fn a_scanned_github_token_is_revoked_end_to_end_only_with_include_unlisted() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = fake_ghp("e2e-unlisted");
+    let token = fakekeys::ghp("e2e-unlisted");
     fake.live(&token);
     std::fs::write(
         dir.path().join("deploy.sh"),
@@ -690,8 +698,8 @@ fn a_scanned_github_token_is_revoked_end_to_end_only_with_include_unlisted() {
 fn scan_revoke_yes_revokes_a_listed_github_token_in_one_step_and_leaves_unlisted_ones() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let listed = fake_ghp("one-step-listed");
-    let unlisted = fake_ghp("one-step-unlisted");
+    let listed = fakekeys::ghp("one-step-listed");
+    let unlisted = fakekeys::ghp("one-step-unlisted");
     fake.live(&listed);
     fake.live(&unlisted);
     std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
@@ -704,7 +712,7 @@ fn scan_revoke_yes_revokes_a_listed_github_token_in_one_step_and_leaves_unlisted
         dir.path().join("inventory.toml"),
         format!(
             "[[key]]\nprovider = \"github\"\nkey_id = \"ci-bot\"\nsecret_sha256 = \"{}\"\nowner = \"platform\"\n",
-            sha256_hex(listed.as_bytes())
+            fakekeys::sha256_hex(listed.as_bytes())
         ),
     )
     .expect("inventory");
@@ -791,7 +799,7 @@ fn an_escaped_p8_inside_json_is_re_read_and_revoked_through_the_http_provider() 
         .lock()
         .expect("lock")
         .insert("signing-7".into());
-    let (pem, spki, _) = fake_p256("escaped-json");
+    let (pem, spki, _) = fakekeys::p256("escaped-json");
     std::fs::create_dir_all(dir.path().join("fastlane")).expect("mkdir");
     std::fs::write(
         dir.path().join("fastlane/api_key.json"),
@@ -806,7 +814,7 @@ fn an_escaped_p8_inside_json_is_re_read_and_revoked_through_the_http_provider() 
         dir.path().join("keys.toml"),
         format!(
             "[[key]]\nprovider = \"acme-keys\"\nkey_id = \"signing-7\"\npublic_key_sha256 = \"{}\"\n",
-            sha256_hex(&spki)
+            fakekeys::sha256_hex(&spki)
         ),
     )
     .expect("inventory");
@@ -818,7 +826,7 @@ fn an_escaped_p8_inside_json_is_re_read_and_revoked_through_the_http_provider() 
     assert_eq!(code, 1, "{out}{err}");
     let report = read_json(&dir.path().join("findings.json"));
     let f = finding_at(&report, "api_key.json");
-    assert_eq!(f["key"]["public_key_sha256"], sha256_hex(&spki));
+    assert_eq!(f["key"]["public_key_sha256"], fakekeys::sha256_hex(&spki));
     let middle = pem.lines().nth(2).expect("a PEM body line");
     assert!(
         !report.to_string().contains(middle),
@@ -856,7 +864,7 @@ fn a_key_only_in_git_history_is_re_read_from_its_blob_and_revoked_through_the_ht
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = git2::Repository::init(dir.path()).expect("init");
-    let (pem, spki, _) = fake_p256("history-only");
+    let (pem, spki, _) = fakekeys::p256("history-only");
     std::fs::create_dir_all(dir.path().join("deploy")).expect("mkdir");
     std::fs::write(dir.path().join("deploy/signing.pem"), &pem).expect("plant");
     std::fs::write(
@@ -878,7 +886,7 @@ fn a_key_only_in_git_history_is_re_read_from_its_blob_and_revoked_through_the_ht
         dir.path().join("keys.toml"),
         format!(
             "[[key]]\nprovider = \"acme-keys\"\nkey_id = \"deploy-2024\"\npublic_key_sha256 = \"{}\"\nowner = \"ops\"\n",
-            sha256_hex(&spki)
+            fakekeys::sha256_hex(&spki)
         ),
     )
     .expect("inventory");
@@ -975,7 +983,7 @@ fn run_on_terminal(cmd: &std::process::Command, input: &str) -> Option<(i32, Str
 fn typing_revoke_at_the_terminal_prompt_carries_out_the_plan_and_anything_else_does_not() {
     let fake = Fake::start();
     let mut root = Root::new();
-    let gl = fake_token("glpat-", "prompt-gl", 20);
+    let gl = fakekeys::token("glpat-", "prompt-gl", 20);
     fake.live(&gl);
     root.plant_token("ci/.env", "gitlab.pat", "gitlab", &gl);
     root.inventory_entry(&secret_entry("gitlab", "gl-prompt", &gl));
@@ -1000,8 +1008,8 @@ fn typing_revoke_at_the_terminal_prompt_carries_out_the_plan_and_anything_else_d
 fn scan_verify_revoke_probes_each_key_once_and_skips_keys_found_dead() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let live = fake_token("glpat-", "verify-once-live", 20);
-    let dead = fake_token("glpat-", "verify-once-dead", 20);
+    let live = fakekeys::token("glpat-", "verify-once-live", 20);
+    let dead = fakekeys::token("glpat-", "verify-once-dead", 20);
     fake.live(&live);
     std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
     std::fs::write(
@@ -1064,7 +1072,7 @@ fn revoke_from_a_sweep_report_re_reads_each_secret_in_its_own_repository() {
     // The same path in both repositories; in the second the file is gone from the work tree, so only its
     // blob remains.
     for name in ["team-a/api", "team-b/web"] {
-        let token = fake_token("glpat-", name, 20);
+        let token = fakekeys::token("glpat-", name, 20);
         fake.live(&token);
         let repo = repos.join(name);
         std::fs::create_dir_all(&repo).expect("mkdir");
@@ -1138,7 +1146,7 @@ fn revoke_from_a_sweep_report_re_reads_many_locations_in_one_repository() {
     std::fs::create_dir_all(repo.join("ci")).expect("mkdir");
     let tokens: Vec<String> = ["one", "two", "three"]
         .iter()
-        .map(|seed| fake_token("glpat-", seed, 20))
+        .map(|seed| fakekeys::token("glpat-", seed, 20))
         .collect();
     // The first token in three files (one of them then deleted, so only its blob has it), the others in one
     // file together: five locations of three findings, all in one repository.
@@ -1204,7 +1212,7 @@ fn revoke_from_a_sweep_of_clone_urls_reads_the_mirrors_in_the_cache() {
     let dir = tempfile::tempdir().expect("tempdir");
     let origin = dir.path().join("origin");
     std::fs::create_dir_all(&origin).expect("mkdir");
-    let token = fake_token("glpat-", "mirrored", 20);
+    let token = fakekeys::token("glpat-", "mirrored", 20);
     fake.live(&token);
     std::fs::write(
         origin.join("ci.env"),
@@ -1276,7 +1284,7 @@ fn revoke_from_a_sweep_of_clone_urls_reads_the_mirrors_in_the_cache() {
 fn a_token_inside_a_zip_is_re_read_from_the_archive_and_revoked() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = fake_ghp("in-a-zip");
+    let token = fakekeys::ghp("in-a-zip");
     fake.live(&token);
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     zip.start_file("conf/ci.env", zip::write::SimpleFileOptions::default())

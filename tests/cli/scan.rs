@@ -8,29 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::support::command::bin;
+use crate::support::fakekeys::{kstest_token, p256_pem};
 use crate::support::{keysweep, keysweep_std, program};
-
-/// A fake P-256 private key (PKCS#8 PEM), the same for the same seed.
-fn fake_key(seed: &str) -> String {
-    let scalar = Sha256::digest(format!("keysweep fake key {seed}").as_bytes());
-    let key = p256::SecretKey::from_slice(&scalar).expect("a SHA-256 is a valid P-256 scalar");
-    key.to_pkcs8_pem(LineEnding::LF)
-        .expect("PKCS#8 encoding")
-        .to_string()
-}
-
-/// A fake token of the test-only rule: `kstest_` and 24 hex digits derived from the seed.
-fn fake_token(seed: &str) -> String {
-    let h = hex::encode(Sha256::digest(
-        format!("keysweep fake token {seed}").as_bytes(),
-    ));
-    format!("kstest_{}", &h[..24])
-}
 
 /// The test-only rules (a medium token and a low one), loaded through `--config`.
 const TEST_RULES: &str = r#"
@@ -228,7 +210,7 @@ fn exit_codes_say_clean_findings_or_error() {
     let out = f.scan(&[]).output().expect("runs");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 
-    f.write("config.yml", format!("id: {}\n", fake_token("exit")));
+    f.write("config.yml", format!("id: {}\n", kstest_token("exit")));
     let out = f.scan(&[]).output().expect("runs");
     assert_eq!(code(&out), 1, "{}", stderr(&out));
 
@@ -245,7 +227,7 @@ fn exit_codes_say_clean_findings_or_error() {
 #[test]
 fn json_contract() {
     let f = Fixture::new();
-    let token = fake_token("json");
+    let token = kstest_token("json");
     // The same content in two files: one blob scanned, one finding, two locations.
     f.write("a/config.yml", format!("# fake test token\nid: {token}\n"));
     f.write("b/config.yml", format!("# fake test token\nid: {token}\n"));
@@ -291,8 +273,8 @@ fn json_contract() {
 #[test]
 fn jsonl_is_one_finding_per_line_without_summary() {
     let f = Fixture::new();
-    f.write("one.txt", format!("id: {}\n", fake_token("l1")));
-    f.write("two.txt", format!("id: {}\n", fake_token("l2")));
+    f.write("one.txt", format!("id: {}\n", kstest_token("l1")));
+    f.write("two.txt", format!("id: {}\n", kstest_token("l2")));
     let out = f.scan(&["--format", "jsonl"]).output().expect("runs");
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
@@ -311,20 +293,20 @@ fn jsonl_is_one_finding_per_line_without_summary() {
 #[test]
 fn sarif_validates_against_the_oasis_schema() {
     let f = Fixture::new();
-    f.write("app/config.yml", format!("id: {}\n", fake_token("sarif")));
-    f.write("app/copy.yml", format!("id: {}\n", fake_token("sarif")));
+    f.write("app/config.yml", format!("id: {}\n", kstest_token("sarif")));
+    f.write("app/copy.yml", format!("id: {}\n", kstest_token("sarif")));
     f.write(
         "low.txt",
-        format!("é: {}\n", fake_token("low").replace("kstest_", "kslow_")),
+        format!("é: {}\n", kstest_token("low").replace("kstest_", "kslow_")),
     );
-    f.write("AuthKey_FAKE000001.p8", fake_key("sarif"));
+    f.write("AuthKey_FAKE000001.p8", p256_pem("sarif"));
     // A token inside an archive: its location is the archive as a whole, the member a property.
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     zip.start_file("conf/app.yml", zip::write::SimpleFileOptions::default())
         .expect("zip entry");
     std::io::Write::write_all(
         &mut zip,
-        format!("id: {}\n", fake_token("sarif-zip")).as_bytes(),
+        format!("id: {}\n", kstest_token("sarif-zip")).as_bytes(),
     )
     .expect("zip write");
     f.write("dist/bundle.zip", zip.finish().expect("zip").into_inner());
@@ -390,7 +372,7 @@ fn sarif_validates_against_the_oasis_schema() {
     );
     assert!(in_zip["physicalLocation"]["region"].is_null());
     let text = stdout(&out);
-    for line in key_body(&fake_key("sarif")) {
+    for line in key_body(&p256_pem("sarif")) {
         assert!(!text.contains(line), "key body leaked into SARIF");
     }
 }
@@ -398,11 +380,11 @@ fn sarif_validates_against_the_oasis_schema() {
 #[test]
 fn github_annotations_and_markdown_summary() {
     let f = Fixture::new();
-    let token = fake_token("gh");
+    let token = kstest_token("gh");
     f.write("dir,with:odd%name/app.yml", format!("id: {token}\n"));
     f.write(
         "low.txt",
-        format!("{}\n", fake_token("ghlow").replace("kstest_", "kslow_")),
+        format!("{}\n", kstest_token("ghlow").replace("kstest_", "kslow_")),
     );
     let out = f.scan(&["--format", "github"]).output().expect("runs");
     assert_eq!(code(&out), 1);
@@ -428,14 +410,17 @@ fn github_annotations_and_markdown_summary() {
 #[test]
 fn human_output_folds_a_pem_key_into_one_redacted_line() {
     let f = Fixture::new();
-    let key = fake_key("human");
+    let key = p256_pem("human");
     f.write(
         "deploy/settings.py",
         format!("import os\n\nDEBUG = False\nKEY = \"\"\"{key}\"\"\"\nNAME = 'x'\n\nEND = 1\n"),
     );
     f.write(
         "notes.txt",
-        format!("one\ntwo\nid: {}\nthree\nfour\nfive\n", fake_token("human")),
+        format!(
+            "one\ntwo\nid: {}\nthree\nfour\nfive\n",
+            kstest_token("human")
+        ),
     );
     let out = f.scan(&[]).output().expect("runs");
     assert_eq!(code(&out), 1);
@@ -465,7 +450,7 @@ fn human_output_folds_a_pem_key_into_one_redacted_line() {
 #[test]
 fn quiet_prints_nothing_and_verbose_lists_skipped_files() {
     let f = Fixture::new();
-    f.write("a.txt", format!("id: {}\n", fake_token("q")));
+    f.write("a.txt", format!("id: {}\n", kstest_token("q")));
     f.write("blob.bin", b"\0\x01binary");
     let out = f.scan(&["-q"]).output().expect("runs");
     assert_eq!(code(&out), 1);
@@ -482,7 +467,7 @@ fn quiet_prints_nothing_and_verbose_lists_skipped_files() {
 #[test]
 fn report_writes_several_formats_and_secret_files_are_private() {
     let f = Fixture::new();
-    let token = fake_token("multi");
+    let token = kstest_token("multi");
     f.write("a.yml", format!("id: {token}\n"));
     let out_dir = f.dir.path().join("out");
     std::fs::create_dir_all(&out_dir).expect("mkdir");
@@ -550,9 +535,12 @@ fn gitignore_only_inside_a_git_work_tree_keysweepignore_always() {
     let f = Fixture::new();
     f.write(".gitignore", ".env\n");
     f.write(".keysweepignore", "vendor/\n");
-    f.write(".env", format!("id: {}\n", fake_token("env")));
-    f.write("vendor/lib.txt", format!("id: {}\n", fake_token("vendor")));
-    f.write("app.txt", format!("id: {}\n", fake_token("app")));
+    f.write(".env", format!("id: {}\n", kstest_token("env")));
+    f.write(
+        "vendor/lib.txt",
+        format!("id: {}\n", kstest_token("vendor")),
+    );
+    f.write("app.txt", format!("id: {}\n", kstest_token("app")));
     let (v, _) = f.scan_json(&[]);
     assert_eq!(
         paths(&v),
@@ -575,9 +563,9 @@ fn gitignore_only_inside_a_git_work_tree_keysweepignore_always() {
 #[test]
 fn include_and_exclude_globs() {
     let f = Fixture::new();
-    f.write("src/a.rs", format!("// {}\n", fake_token("a")));
-    f.write("src/b.py", format!("# {}\n", fake_token("b")));
-    f.write("test/c.rs", format!("// {}\n", fake_token("c")));
+    f.write("src/a.rs", format!("// {}\n", kstest_token("a")));
+    f.write("src/b.py", format!("# {}\n", kstest_token("b")));
+    f.write("test/c.rs", format!("// {}\n", kstest_token("c")));
     let (v, _) = f.scan_json(&["--include", "*.rs"]);
     assert_eq!(paths(&v), ["src/a.rs", "test/c.rs"]);
     let (v, _) = f.scan_json(&["--exclude", "test/**"]);
@@ -589,8 +577,8 @@ fn include_and_exclude_globs() {
 #[test]
 fn hidden_files_are_scanned_and_dot_git_never_walked() {
     let f = Fixture::new();
-    f.write(".hidden/creds", format!("id: {}\n", fake_token("hidden")));
-    f.write(".git/config", format!("id: {}\n", fake_token("dotgit")));
+    f.write(".hidden/creds", format!("id: {}\n", kstest_token("hidden")));
+    f.write(".git/config", format!("id: {}\n", kstest_token("dotgit")));
     let (v, _) = f.scan_json(&["--no-ignore"]);
     assert_eq!(paths(&v), [".hidden/creds"]);
 }
@@ -600,7 +588,7 @@ fn hidden_files_are_scanned_and_dot_git_never_walked() {
 fn symlinks_are_not_followed() {
     let f = Fixture::new();
     let outside = f.dir.path().join("outside.txt");
-    std::fs::write(&outside, format!("id: {}\n", fake_token("outside"))).expect("write");
+    std::fs::write(&outside, format!("id: {}\n", kstest_token("outside"))).expect("write");
     f.write("in.txt", "clean\n");
     std::os::unix::fs::symlink(&outside, f.tree().join("link.txt")).expect("symlink");
     std::fs::create_dir_all(f.tree().join("loop")).expect("mkdir");
@@ -614,14 +602,14 @@ fn symlinks_are_not_followed() {
 #[test]
 fn binaries_skipped_except_key_files_and_size_limit_counted() {
     let f = Fixture::new();
-    let key = fake_key("bin");
+    let key = p256_pem("bin");
     let mut binary = b"\0\0BIN".to_vec();
     binary.extend_from_slice(key.as_bytes());
     f.write("image.bin", &binary);
     f.write("keys/server.key", &binary);
     f.write(
         "big.txt",
-        format!("{}\nid: {}\n", "x".repeat(4096), fake_token("big")),
+        format!("{}\nid: {}\n", "x".repeat(4096), kstest_token("big")),
     );
     let (v, _) = f.scan_json(&["--max-file-size", "2KiB"]);
     assert_eq!(paths(&v), ["keys/server.key"]);
@@ -639,7 +627,7 @@ fn stdin_is_one_blob() {
     let out = keysweep()
         .args(["scan", "-", "--format", "json", "--config"])
         .arg(f.config())
-        .write_stdin(format!("id: {}\n", fake_token("stdin")))
+        .write_stdin(format!("id: {}\n", kstest_token("stdin")))
         .output()
         .expect("runs");
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -651,7 +639,7 @@ fn stdin_is_one_blob() {
 fn broken_pipe_exits_quietly() {
     let f = Fixture::new();
     let many: String = (0..3000)
-        .map(|i| format!("id: {}\n", fake_token(&i.to_string())))
+        .map(|i| format!("id: {}\n", kstest_token(&i.to_string())))
         .collect();
     f.write("many.txt", many);
     let out = program("sh")
@@ -677,7 +665,7 @@ fn one_thread_finds_the_same() {
     for i in 0..20 {
         f.write(
             &format!("d{i}/f.txt"),
-            format!("id: {}\n", fake_token(&i.to_string())),
+            format!("id: {}\n", kstest_token(&i.to_string())),
         );
     }
     let (a, _) = f.scan_json(&["--threads", "1"]);
@@ -690,11 +678,11 @@ fn one_thread_finds_the_same() {
 fn odd_bytes_are_scanned_invalid_utf8_and_late_nul() {
     let f = Fixture::new();
     let mut bad_utf8 = b"caf\xe9 \xff\xfe id: ".to_vec();
-    bad_utf8.extend_from_slice(fake_token("utf8").as_bytes());
+    bad_utf8.extend_from_slice(kstest_token("utf8").as_bytes());
     f.write("latin1.txt", &bad_utf8);
     let mut late_nul = vec![b'a'; 9000];
     late_nul.push(0);
-    late_nul.extend_from_slice(format!("\nid: {}\n", fake_token("nul")).as_bytes());
+    late_nul.extend_from_slice(format!("\nid: {}\n", kstest_token("nul")).as_bytes());
     f.write("late-nul.txt", &late_nul);
     let (v, out) = f.scan_json(&[]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -714,7 +702,7 @@ fn odd_bytes_are_scanned_invalid_utf8_and_late_nul() {
 fn unreadable_file_and_directory_are_errors_and_the_scan_goes_on() {
     use std::os::unix::fs::PermissionsExt;
     let f = Fixture::new();
-    f.write("ok.txt", format!("id: {}\n", fake_token("ok")));
+    f.write("ok.txt", format!("id: {}\n", kstest_token("ok")));
     let locked = f.write("locked.txt", "secret? who knows\n");
     f.write("closed/inner.txt", "x\n");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
@@ -807,7 +795,7 @@ fn setpriv_available() -> bool {
 #[ignore = "100 MB input; run by benches/compare.sh"]
 fn huge_single_line_file() {
     let f = Fixture::new();
-    let token = fake_token("huge");
+    let token = kstest_token("huge");
     let mut line = "a=1;".repeat(25 * 1024 * 1024);
     line.push_str(&format!(" id: {token}\n"));
     f.write("huge.min.js", &line);
@@ -852,7 +840,7 @@ keywords = ["ksp-long-"]
 pattern = '''(?i)ksp-long-[0-9a-f]{24}'''
 "#,
     );
-    let hex = &fake_token("prefix")[7..];
+    let hex = &kstest_token("prefix")[7..];
     f.write("a.txt", format!("x = ksp-long-{hex}\n"));
     f.write("b.txt", format!("y = KSP-LONG-{hex}\n"));
     let (v, _) = f.scan_json(&[]);
@@ -887,7 +875,7 @@ fn human_output_snapshot() {
         "app/settings.yml",
         format!(
             "# FAKE test data\nname: demo\nid: {}\nport: 8080\n",
-            fake_token("snap")
+            kstest_token("snap")
         ),
     );
     f.write("blob.bin", b"\0binary");
@@ -906,7 +894,7 @@ fn identical_matchable_content_is_matched_once_even_without_findings() {
     for name in ["a.rs", "b.rs", "c.rs"] {
         std::fs::write(dir.path().join(name), text).expect("write");
     }
-    let key = fake_key("twice");
+    let key = p256_pem("twice");
     std::fs::write(dir.path().join("k1.pem"), &key).expect("write");
     std::fs::write(dir.path().join("k2.pem"), &key).expect("write");
     let out = keysweep()

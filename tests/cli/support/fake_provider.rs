@@ -16,9 +16,9 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use keysweep::finding::{fingerprint_key, fingerprint_token, redact};
 use keysweep::source::BlobId;
-use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+
+use super::fakekeys::sha256_hex;
 
 /// A scripted answer, consumed by the next matching request.
 #[derive(Clone, Debug)]
@@ -374,45 +374,6 @@ fn asc(st: &State, jwt: &str) -> Response {
     reply_with(200, rate, json!({"data": []}).to_string())
 }
 
-/// A FAKE token: `prefix` + `len` characters derived from `seed` (never a real credential).
-pub fn fake_token(prefix: &str, seed: &str, len: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
-    let mut out = prefix.to_string();
-    let mut block = Sha256::digest(format!("fake-token:{seed}").as_bytes()).to_vec();
-    while out.len() < prefix.len() + len {
-        for b in &block {
-            if out.len() < prefix.len() + len {
-                out.push(ALPHABET[*b as usize % ALPHABET.len()] as char);
-            }
-        }
-        block = Sha256::digest(&block).to_vec();
-    }
-    out
-}
-
-/// A FAKE P-256 key generated from a seed: (PKCS#8 PEM, SPKI DER, SPKI PEM).
-pub fn fake_p256(seed: &str) -> (String, Vec<u8>, String) {
-    let sk = p256::SecretKey::from_slice(&Sha256::digest(format!("fake-key:{seed}").as_bytes()))
-        .expect("a SHA-256 digest is a valid P-256 scalar");
-    let pem = sk.to_pkcs8_pem(LineEnding::LF).expect("pem").to_string();
-    let spki = sk
-        .public_key()
-        .to_public_key_der()
-        .expect("der")
-        .as_bytes()
-        .to_vec();
-    let spki_pem = sk
-        .public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .expect("pem");
-    (pem, spki, spki_pem)
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
-}
-
 /// A scan root with planted secrets, a findings file and an inventory.
 pub struct Root {
     /// The temporary directory (scan root).
@@ -546,12 +507,6 @@ pub fn run(mut cmd: std::process::Command) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// A FAKE GitHub classic token (`ghp_`) with a valid CRC-32/base62 checksum, generated now, never committed.
-pub fn fake_ghp(seed: &str) -> String {
-    keysweep::rules::generate::generate("github-ghp", seed)
-        .expect("the github-ghp generator exists")
 }
 
 /// `keysweep ARGS…` run in `dir` against the fake (clean environment, loopback only).
