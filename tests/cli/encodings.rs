@@ -10,7 +10,8 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::support::fakekeys::{ghp, p256_pem};
-use crate::support::{keysweep, program};
+use crate::support::keysweep;
+use crate::support::repo::TestRepo;
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -49,19 +50,6 @@ fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     gz.write_all(&b.into_inner().expect("tar finish"))
         .expect("gzip write");
     gz.finish().expect("gzip finish")
-}
-
-/// Runs git in `dir` as a throwaway committer; panics when it fails.
-fn git_in(dir: &Path, args: &[&str]) {
-    let ok = program("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .output()
-        .expect("git runs")
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 /// Runs `keysweep scan <args>` in `dir` and returns the exit code and the JSON report.
@@ -131,20 +119,16 @@ fn utf16_files_are_matched_as_text_with_their_lines_and_columns() {
 
 #[test]
 fn utf16_files_in_history_are_matched() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let git = |args: &[&str]| git_in(dir.path(), args);
-    git(&["init", "-q"]);
+    let repo = TestRepo::new();
     let t = ghp("utf16-history");
-    std::fs::write(
-        dir.path().join("deploy.ps1"),
+    repo.write(
+        "deploy.ps1",
         utf16le_with_bom(&format!("$t = '{t}' # FAKE\r\n")),
-    )
-    .expect("write");
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "add"]);
-    git(&["rm", "-q", "deploy.ps1"]);
-    git(&["commit", "-q", "-m", "remove"]);
-    let (code, report) = scan(dir.path(), &["--history", "--show-secrets", "."]);
+    );
+    repo.commit(0, "add");
+    repo.remove("deploy.ps1");
+    repo.commit(1, "remove");
+    let (code, report) = scan(repo.path(), &["--history", "--show-secrets", "."]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(
         locations_of(&report, "github.pat", &t),
@@ -429,13 +413,11 @@ fn a_corrupt_archive_is_not_an_error_and_a_committed_one_is_found_in_history() {
         "{report:#}"
     );
     std::fs::remove_file(dir.path().join("broken.zip")).expect("remove");
-    let git = |args: &[&str]| git_in(dir.path(), args);
-    git(&["init", "-q"]);
-    std::fs::write(dir.path().join("backup.zip"), &good).expect("write");
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "add a backup"]);
-    git(&["rm", "-q", "backup.zip"]);
-    git(&["commit", "-q", "-m", "remove it"]);
+    let repo = TestRepo::init(dir.path());
+    repo.write("backup.zip", &good);
+    repo.commit(0, "add a backup");
+    repo.remove("backup.zip");
+    repo.commit(1, "remove it");
     let (code, report) = scan(dir.path(), &["--history", "."]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(

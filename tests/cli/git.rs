@@ -3,129 +3,15 @@
 //! CLI is run with `--history`, `--staged` or `--diff`. Assertions are on paths, commits, authors, dates and
 //! `in_head`, not on exact rule ids (the private-key rules are evolving).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use git2::{IndexAddOption, Oid, Repository, Signature, Time};
+use git2::Oid;
 use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::support::fakekeys::p256_pem;
-use crate::support::{keysweep, program};
-
-/// 2023-11-14T22:13:20Z plus `n` hours.
-fn at(n: i64) -> i64 {
-    1_700_000_000 + n * 3600
-}
-
-struct TestRepo {
-    dir: TempDir,
-    repo: Repository,
-}
-
-impl TestRepo {
-    fn new() -> TestRepo {
-        let dir = TempDir::new().expect("temp dir");
-        let mut opts = git2::RepositoryInitOptions::new();
-        opts.initial_head("master");
-        let repo = Repository::init_opts(dir.path(), &opts).expect("git init");
-        {
-            let mut cfg = repo.config().expect("config");
-            cfg.set_str("user.name", "Test").expect("config");
-            cfg.set_str("user.email", "test@example.com")
-                .expect("config");
-        }
-        TestRepo { dir, repo }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, path: &str, content: &str) {
-        let p = self.path().join(path);
-        std::fs::create_dir_all(p.parent().expect("has a parent")).expect("mkdir");
-        std::fs::write(p, content).expect("write");
-    }
-
-    fn remove(&self, path: &str) {
-        std::fs::remove_file(self.path().join(path)).expect("rm");
-    }
-
-    /// Stages the whole work tree (additions and deletions).
-    fn stage_all(&self) {
-        let mut index = self.repo.index().expect("index");
-        index
-            .add_all(["*"].iter(), IndexAddOption::DEFAULT, None)
-            .expect("add");
-        index
-            .update_all(["*"].iter(), None)
-            .expect("update deletions");
-        index.write().expect("write index");
-    }
-
-    /// Commits the work tree onto HEAD (or onto `parents` when given), as `author` at hour `hour`.
-    fn commit_as(&self, author: &str, hour: i64, msg: &str) -> Oid {
-        self.stage_all();
-        let mut index = self.repo.index().expect("index");
-        let tree_id = index.write_tree().expect("write tree");
-        let tree = self.repo.find_tree(tree_id).expect("tree");
-        let email = format!("{}@example.com", author.to_lowercase());
-        let sig = Signature::new(author, &email, &Time::new(at(hour), 0)).expect("signature");
-        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        self.repo
-            .commit(Some("HEAD"), &sig, &sig, msg, &tree, &parents)
-            .expect("commit")
-    }
-
-    fn commit(&self, hour: i64, msg: &str) -> Oid {
-        self.commit_as("Alice", hour, msg)
-    }
-
-    fn checkout_new_branch(&self, name: &str, at: Oid) {
-        let commit = self.repo.find_commit(at).expect("commit");
-        self.repo.branch(name, &commit, true).expect("branch");
-        self.checkout(name);
-    }
-
-    fn checkout(&self, branch: &str) {
-        let refname = format!("refs/heads/{branch}");
-        let obj = self.repo.revparse_single(&refname).expect("branch exists");
-        self.repo
-            .checkout_tree(
-                &obj,
-                Some(
-                    git2::build::CheckoutBuilder::new()
-                        .force()
-                        .remove_untracked(true),
-                ),
-            )
-            .expect("checkout");
-        self.repo.set_head(&refname).expect("set head");
-    }
-
-    fn loose_object_path(&self, oid: Oid) -> PathBuf {
-        let hex = oid.to_string();
-        self.repo
-            .path()
-            .join("objects")
-            .join(&hex[..2])
-            .join(&hex[2..])
-    }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = program("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::support::keysweep;
+use crate::support::repo::{TestRepo, git, git_commit, signature};
 
 /// Runs `keysweep scan PATH ARGS --format json`; returns the exit code and the report.
 fn scan(path: &Path, args: &[&str]) -> (i32, Value) {
@@ -244,7 +130,7 @@ fn a_key_only_in_a_tag_is_found() {
     t.checkout_new_branch("release", base);
     t.write("release/key.pem", &p256_pem("tag"));
     let leak = t.commit(1, "release build");
-    let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(1), 0)).expect("sig");
+    let sig = signature("Alice", 1);
     let obj = t.repo.find_object(leak, None).expect("commit object");
     t.repo
         .tag("v1.0", &obj, &sig, "release", false)
@@ -268,7 +154,7 @@ fn a_key_only_in_the_stash_is_found() {
     t.write("README.md", "# app\n");
     t.commit(0, "initial");
     t.write("README.md", &format!("# app\n{}", p256_pem("stash")));
-    let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(1), 0)).expect("sig");
+    let sig = signature("Alice", 1);
     t.repo.stash_save(&sig, "wip", None).expect("stash");
     // A newer stash on top: the key is only in stash@{1}, reachable from the stash reflog alone.
     t.write("README.md", "# app\nnewer work\n");
@@ -339,7 +225,7 @@ fn a_key_introduced_by_a_merge_commit_names_the_merge() {
         .repo
         .find_tree(index.write_tree().expect("tree"))
         .expect("tree");
-    let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(3), 0)).expect("sig");
+    let sig = signature("Alice", 3);
     let p1 = t.repo.find_commit(main).expect("main");
     let p2 = t.repo.find_commit(side).expect("side");
     let merge = t
@@ -660,7 +546,7 @@ fn history_dedupes_blobs_and_skips_submodules() {
         .repo
         .find_tree(index.write_tree().expect("tree"))
         .expect("tree");
-    let sig = Signature::new("Alice", "alice@example.com", &Time::new(at(2), 0)).expect("sig");
+    let sig = signature("Alice", 2);
     let parent = t
         .repo
         .head()
@@ -689,27 +575,7 @@ fn add_submodule(t: &TestRepo, sub: &TestRepo, path: &str) {
             path,
         ],
     );
-    git_commit(t.path(), "add submodule");
-}
-
-/// `git commit` of what is staged, by Alice; returns the commit.
-fn git_commit(dir: &Path, msg: &str) -> Oid {
-    git(
-        dir,
-        &[
-            "-c",
-            "user.name=Alice",
-            "-c",
-            "user.email=alice@example.com",
-            "commit",
-            "-q",
-            "-m",
-            msg,
-        ],
-    );
-    Repository::open(dir)
-        .and_then(|r| r.head()?.peel_to_commit().map(|c| c.id()))
-        .expect("HEAD after commit")
+    git_commit(t.path(), 2, "add submodule");
 }
 
 #[test]
@@ -753,7 +619,7 @@ fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule
     );
     git(&checkout, &["checkout", "-q", &leak.to_string()]);
     git(t.path(), &["add", "vendor/sub"]);
-    git_commit(t.path(), "bump submodule");
+    git_commit(t.path(), 3, "bump submodule");
     let range = format!("{base}..HEAD");
 
     let (code, report) = scan(t.path(), &["--diff", &range]);
@@ -803,7 +669,7 @@ fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule
     );
     t.write("app.pem", &p256_pem("in-the-superproject"));
     git(t.path(), &["add", "app.pem"]);
-    git_commit(t.path(), "unfetched submodule commit");
+    git_commit(t.path(), 4, "unfetched submodule commit");
     let (code, report) = scan(
         t.path(),
         &["--diff", &format!("{base}..HEAD"), "--recurse-submodules"],
@@ -887,19 +753,7 @@ fn a_linked_worktree_is_scanned_staged_and_in_history() {
     // The main work tree's index does not have it.
     let (code, report) = scan(t.path(), &["--staged"]);
     assert_eq!(code, 0, "{report}");
-    git(
-        &wt,
-        &[
-            "-c",
-            "user.name=Alice",
-            "-c",
-            "user.email=alice@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "topic",
-        ],
-    );
+    git_commit(&wt, 1, "topic");
     // History from either work tree sees every branch.
     let (code, report) = scan(t.path(), &["--history"]);
     assert_eq!(code, 1, "{report}");

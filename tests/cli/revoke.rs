@@ -4,9 +4,10 @@
 use std::time::{Duration, Instant};
 
 use crate::support::program;
+use crate::support::repo::TestRepo;
 
 use crate::support::fake_provider::{
-    AscKey, Fake, Fault, Root, commit_all, finding_at, keysweep_cmd, keysweep_in, read_json, run,
+    AscKey, Fake, Fault, Root, finding_at, keysweep_cmd, keysweep_in, read_json, run,
 };
 use crate::support::fakekeys;
 
@@ -578,11 +579,7 @@ fn a_secret_deleted_from_the_tree_is_re_read_from_its_git_blob() {
     root.plant_token("old.env", "gitlab.pat", "gitlab", &gl);
     root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
     // Commit the file, then delete it from the work tree: only the blob remains.
-    commit_all(
-        &git2::Repository::init(root.path()).expect("init"),
-        "add fake credentials",
-        1_700_000_000,
-    );
+    TestRepo::init(root.path()).commit(0, "add fake credentials");
     std::fs::remove_file(root.path().join("old.env")).expect("rm");
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
     assert_eq!(code, 0, "{out}{err}");
@@ -863,18 +860,13 @@ fn an_escaped_p8_inside_json_is_re_read_and_revoked_through_the_http_provider() 
 fn a_key_only_in_git_history_is_re_read_from_its_blob_and_revoked_through_the_http_provider() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = git2::Repository::init(dir.path()).expect("init");
+    let repo = TestRepo::init(dir.path());
     let (pem, spki, _) = fakekeys::p256("history-only");
-    std::fs::create_dir_all(dir.path().join("deploy")).expect("mkdir");
-    std::fs::write(dir.path().join("deploy/signing.pem"), &pem).expect("plant");
-    std::fs::write(
-        dir.path().join("README.md"),
-        "fake repository for a keysweep test\n",
-    )
-    .expect("readme");
-    let introduced = commit_all(&repo, "add deploy key (fake)", 1_700_000_000);
-    std::fs::remove_file(dir.path().join("deploy/signing.pem")).expect("rm");
-    commit_all(&repo, "remove deploy key", 1_700_000_600);
+    repo.write("deploy/signing.pem", &pem);
+    repo.write("README.md", "fake repository for a keysweep test\n");
+    let introduced = repo.commit(0, "add deploy key (fake)").to_string();
+    repo.remove("deploy/signing.pem");
+    repo.commit(1, "remove deploy key");
     // Config and inventory are written after the commits, untracked, like an operator's local files.
     acme_keys_config(dir.path(), &fake);
     fake.state
@@ -1081,11 +1073,7 @@ fn revoke_from_a_sweep_report_re_reads_each_secret_in_its_own_repository() {
             format!("# fake token for a keysweep test\nGITLAB_TOKEN={token}\n"),
         )
         .expect("plant");
-        commit_all(
-            &git2::Repository::init(&repo).expect("init"),
-            "add fake credentials",
-            1_700_000_000,
-        );
+        TestRepo::init(&repo).commit(0, "add fake credentials");
         inventory.push_str(&format!(
             "[[key]]\n{}\n",
             secret_entry("gitlab", name, &token)
@@ -1166,11 +1154,7 @@ fn revoke_from_a_sweep_report_re_reads_many_locations_in_one_repository() {
     for (path, text) in &files {
         std::fs::write(repo.join(path), text).expect("plant");
     }
-    commit_all(
-        &git2::Repository::init(&repo).expect("init"),
-        "add fake credentials",
-        1_700_000_000,
-    );
+    TestRepo::init(&repo).commit(0, "add fake credentials");
     std::fs::remove_file(repo.join("old.env")).expect("rm");
     let mut inventory = String::new();
     for (i, token) in tokens.iter().enumerate() {
@@ -1219,11 +1203,7 @@ fn revoke_from_a_sweep_of_clone_urls_reads_the_mirrors_in_the_cache() {
         format!("# fake token for a keysweep test\nGITLAB_TOKEN={token}\n"),
     )
     .expect("plant");
-    commit_all(
-        &git2::Repository::init(&origin).expect("init"),
-        "add fake credentials",
-        1_700_000_000,
-    );
+    TestRepo::init(&origin).commit(0, "add fake credentials");
     let url = format!("file://{}", origin.display());
     std::fs::write(dir.path().join("repos.txt"), format!("{url}\n")).expect("list");
     std::fs::write(

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::support::command::bin;
 use crate::support::fakekeys::{kstest_token, p256_pem};
+use crate::support::repo::TestRepo;
 use crate::support::{keysweep, keysweep_std, program};
 
 /// The test-only rules (a medium token and a low one), loaded through `--config`.
@@ -191,16 +192,6 @@ fn key_body(pem: &str) -> Vec<&str> {
 fn stable(mut v: Value) -> Value {
     v["summary"]["elapsed_ms"] = Value::from(0);
     v
-}
-
-fn git_init(dir: &Path) {
-    let ok = program("git")
-        .args(["init", "-q"])
-        .current_dir(dir)
-        .status()
-        .expect("git runs")
-        .success();
-    assert!(ok, "git init");
 }
 
 #[test]
@@ -548,7 +539,7 @@ fn gitignore_only_inside_a_git_work_tree_keysweepignore_always() {
         "no git: .gitignore is not honoured"
     );
 
-    git_init(&f.tree());
+    TestRepo::init(&f.tree());
     let (v, _) = f.scan_json(&[]);
     assert_eq!(
         paths(&v),

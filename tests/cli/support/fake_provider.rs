@@ -532,29 +532,3 @@ pub fn finding_at<'a>(report: &'a Value, path: &str) -> &'a Value {
         .find(|f| f["locations"][0]["path"] == path)
         .unwrap_or_else(|| panic!("no finding at {path}: {report:#}"))
 }
-
-/// Stages every file under the repository's work tree (removals included) and commits with a fixed author
-/// and date; returns the commit id.
-pub fn commit_all(repo: &git2::Repository, message: &str, when: i64) -> String {
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.update_all(["*"], None).expect("update");
-    index.write().expect("write index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let sig = git2::Signature::new("Fake Dev", "dev@example.invalid", &git2::Time::new(when, 0))
-        .expect("signature");
-    let parents: Vec<git2::Commit<'_>> = repo
-        .head()
-        .ok()
-        .and_then(|h| h.peel_to_commit().ok())
-        .into_iter()
-        .collect();
-    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .expect("commit")
-        .to_string()
-}
