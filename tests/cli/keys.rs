@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::fakekeys::{example_key, sha256_hex};
-use crate::support::{keysweep, program};
+use crate::support::{KeyParse, keysweep, parse_private_key, program, seeded_bytes};
 
 const KEY_ID: &str = "2X9R4HXF34";
 const ISSUER_ID: &str = "57246542-96fe-1a63-e053-0824d011072a";
@@ -53,8 +53,8 @@ fn openssl_public_key_sha256(pem_file: &Path) -> Option<String> {
 }
 
 fn library_public_key_sha256(candidate: &str) -> String {
-    match keysweep::keys::parse_private_key(candidate.as_bytes()) {
-        keysweep::keys::KeyParse::Parsed(k) => k.public_key_sha256,
+    match parse_private_key(candidate.as_bytes()) {
+        KeyParse::Parsed(k) => k.public_key_sha256,
         other => panic!("not a key: {other:?}"),
     }
 }
@@ -205,10 +205,8 @@ fn placeholders_public_keys_and_certificates_are_clean() {
     )
     .expect("write");
     // The public half of a generated key, and a certificate-shaped block of the same bytes.
-    let spki = match keysweep::keys::parse_private_key(
-        example_key("key-p256-pkcs8-pem", "pub").as_bytes(),
-    ) {
-        keysweep::keys::KeyParse::Parsed(k) => k.spki_der,
+    let spki = match parse_private_key(example_key("key-p256-pkcs8-pem", "pub").as_bytes()) {
+        KeyParse::Parsed(k) => k.spki_der,
         other => panic!("not a key: {other:?}"),
     };
     let body = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &spki);
@@ -298,7 +296,7 @@ fn megabytes_of_base64_between_markers_are_not_keys() {
     let dir = tempfile::tempdir().expect("temp dir");
     let blob = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
-        keysweep::rules::generate::seeded_bytes("large", 6_000_000),
+        seeded_bytes("large", 6_000_000),
     );
     let wrapped: String = blob
         .as_bytes()

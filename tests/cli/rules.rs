@@ -6,14 +6,10 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use keysweep::rules::RuleSet;
-use keysweep::rules::check::check;
-use keysweep::scan::Scanner;
-use keysweep::source::BlobId;
 use serde_json::Value;
 
 use crate::support::fakekeys::generated;
-use crate::support::keysweep;
+use crate::support::{BlobId, RuleSet, Scanner, check_rules, keysweep};
 
 fn builtin() -> Arc<RuleSet> {
     Arc::new(RuleSet::builtin().expect("built-in rules load"))
@@ -39,7 +35,7 @@ fn scan(text: &str) -> Vec<(String, String, bool, Option<String>)> {
 
 #[test]
 fn every_builtin_rule_passes_check() {
-    let problems = check(builtin(), None).expect("check runs");
+    let problems = check_rules(builtin(), None).expect("check runs");
     assert!(problems.is_empty(), "rule problems: {problems:#?}");
 }
 

@@ -14,11 +14,10 @@ use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use keysweep::finding::{fingerprint_key, fingerprint_token, redact};
-use keysweep::source::BlobId;
 use serde_json::{Value, json};
 
 use super::fakekeys::sha256_hex;
+use super::{BlobId, fingerprint_key, fingerprint_token, redact};
 
 /// A scripted answer, consumed by the next matching request.
 #[derive(Clone, Debug)]

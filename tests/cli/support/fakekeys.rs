@@ -58,8 +58,7 @@ pub fn kstest_token(seed: &str) -> String {
 /// A token from the crate's example generator `generator` (e.g. `github-ghp`, `npm`, `base62-32`), valid
 /// checksum included.
 pub fn generated(generator: &str, seed: &str) -> String {
-    keysweep::rules::generate::generate(generator, seed)
-        .unwrap_or_else(|| panic!("unknown generator {generator}"))
+    super::generate(generator, seed).unwrap_or_else(|| panic!("unknown generator {generator}"))
 }
 
 /// A FAKE GitHub classic token (`ghp_`) with a valid CRC-32/base62 checksum.
@@ -70,7 +69,7 @@ pub fn ghp(seed: &str) -> String {
 /// A private key from the crate's key example generator `generator` (e.g. `key-p256-pkcs8-pem`,
 /// `key-rsa-pkcs1-pem`, `key-b64-p256-pkcs8-pem`).
 pub fn example_key(generator: &str, seed: &str) -> String {
-    keysweep::keys::generate_example(generator, seed)
+    super::generate_example(generator, seed)
         .unwrap_or_else(|| panic!("unknown key generator {generator}"))
 }
 
