@@ -16,7 +16,7 @@ fn a_deleted_p8_is_still_found_with_the_commit_that_introduced_it() {
     let t = TestRepo::new();
     t.write("README.md", "# app\n");
     t.commit(0, "initial");
-    t.write("ios/AuthKey_2X9R4HXF34.p8", &p256_pem("deleted-p8"));
+    t.write("ios/AuthKey_2X9R4HXF34.p8", p256_pem("deleted-p8"));
     let leak = t.commit_as("Mallory", 1, "add signing key");
     t.remove("ios/AuthKey_2X9R4HXF34.p8");
     t.commit(2, "remove key");
@@ -72,7 +72,7 @@ fn a_key_only_on_another_branch_is_found() {
     t.write("README.md", "# app\n");
     let base = t.commit(0, "initial");
     t.checkout_new_branch("feature", base);
-    t.write("deploy/key.pem", &p256_pem("branch"));
+    t.write("deploy/key.pem", p256_pem("branch"));
     let leak = t.commit(1, "wip");
     t.checkout("master");
     let (code, report) = scan(t.path(), &["--history"]);
@@ -89,7 +89,7 @@ fn a_key_only_in_a_tag_is_found() {
     t.write("README.md", "# app\n");
     let base = t.commit(0, "initial");
     t.checkout_new_branch("release", base);
-    t.write("release/key.pem", &p256_pem("tag"));
+    t.write("release/key.pem", p256_pem("tag"));
     let leak = t.commit(1, "release build");
     let sig = signature("Alice", 1);
     let obj = t.repo.find_object(leak, None).expect("commit object");
@@ -114,7 +114,7 @@ fn a_key_only_in_the_stash_is_found() {
     let mut t = TestRepo::new();
     t.write("README.md", "# app\n");
     t.commit(0, "initial");
-    t.write("README.md", &format!("# app\n{}", p256_pem("stash")));
+    t.write("README.md", format!("# app\n{}", p256_pem("stash")));
     let sig = signature("Alice", 1);
     t.repo.stash_save(&sig, "wip", None).expect("stash");
     // A newer stash on top: the key is only in stash@{1}, reachable from the stash reflog alone.
@@ -130,7 +130,7 @@ fn a_key_only_in_the_stash_is_found() {
 #[test]
 fn a_renamed_key_file_is_one_finding_with_its_occurrences() {
     let t = TestRepo::new();
-    t.write("old/key.pem", &p256_pem("renamed"));
+    t.write("old/key.pem", p256_pem("renamed"));
     let first = t.commit(0, "add key");
     std::fs::create_dir_all(t.path().join("new")).expect("mkdir");
     std::fs::rename(t.path().join("old/key.pem"), t.path().join("new/key.pem")).expect("mv");
@@ -151,7 +151,7 @@ fn a_renamed_key_file_is_one_finding_with_its_occurrences() {
 #[test]
 fn a_key_overwritten_by_a_placeholder_is_still_exposed() {
     let t = TestRepo::new();
-    t.write("config/signing.pem", &p256_pem("overwritten"));
+    t.write("config/signing.pem", p256_pem("overwritten"));
     let leak = t.commit(0, "config");
     t.write(
         "config/signing.pem",
@@ -179,7 +179,7 @@ fn a_key_introduced_by_a_merge_commit_names_the_merge() {
     let main = t.commit(2, "main work");
     // The merge resolution adds a key neither parent had.
     t.write("side.txt", "side\n");
-    t.write("merge/key.pem", &p256_pem("merge"));
+    t.write("merge/key.pem", p256_pem("merge"));
     t.stage_all();
     let mut index = t.repo.index().expect("index");
     let tree = t
@@ -205,11 +205,11 @@ fn a_key_introduced_by_a_merge_commit_names_the_merge() {
 #[test]
 fn a_diff_range_reports_only_what_it_introduced() {
     let t = TestRepo::new();
-    t.write("old.pem", &p256_pem("old-leak"));
+    t.write("old.pem", p256_pem("old-leak"));
     let old = t.commit(0, "old leak");
     t.write("README.md", "# app\n");
     let base = t.commit(1, "docs");
-    t.write("src/new.pem", &p256_pem("new-leak"));
+    t.write("src/new.pem", p256_pem("new-leak"));
     let leak = t.commit_as("Bob", 2, "new leak");
     t.write("README.md", "# app\nv2\n");
     t.commit(3, "more docs");
@@ -340,8 +340,8 @@ fn lfs_pointers_are_counted_not_scanned() {
 #[test]
 fn binary_blobs_are_skipped_unless_key_files() {
     let t = TestRepo::new();
-    t.write("blob.bin", &format!("\0binary\n{}", p256_pem("binary")));
-    t.write("key.p8", &format!("\0{}", p256_pem("binary-key-file")));
+    t.write("blob.bin", format!("\0binary\n{}", p256_pem("binary")));
+    t.write("key.p8", format!("\0{}", p256_pem("binary-key-file")));
     t.commit(0, "binaries");
     let (_, report) = scan(t.path(), &["--history"]);
     assert_eq!(report["summary"]["skipped"]["binary"], 1, "{report}");
@@ -352,7 +352,7 @@ fn binary_blobs_are_skipped_unless_key_files() {
 #[test]
 fn too_large_blobs_are_skipped_and_counted() {
     let t = TestRepo::new();
-    t.write("big.txt", &"x".repeat(4096));
+    t.write("big.txt", "x".repeat(4096));
     t.write("small.txt", "small\n");
     t.commit(0, "sizes");
     let (code, report) = scan(t.path(), &["--history", "--max-file-size", "1KiB"]);
@@ -363,8 +363,8 @@ fn too_large_blobs_are_skipped_and_counted() {
 #[test]
 fn include_and_exclude_globs_apply_to_history_paths() {
     let t = TestRepo::new();
-    t.write("app/key.pem", &p256_pem("app"));
-    t.write("vendor/lib/key.pem", &p256_pem("vendored"));
+    t.write("app/key.pem", p256_pem("app"));
+    t.write("vendor/lib/key.pem", p256_pem("vendored"));
     t.commit(0, "add keys");
     let (code, report) = scan(t.path(), &["--history", "--exclude", "vendor/**"]);
     assert_eq!(code, 1, "{report}");

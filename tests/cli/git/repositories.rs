@@ -11,7 +11,7 @@ use crate::support::repo::{TestRepo, git};
 #[test]
 fn a_bare_repository_is_scanned() {
     let t = TestRepo::new();
-    t.write("key.pem", &p256_pem("bare"));
+    t.write("key.pem", p256_pem("bare"));
     let leak = t.commit(0, "add");
     t.remove("key.pem");
     t.commit(1, "rm");
@@ -38,10 +38,10 @@ fn a_bare_repository_is_scanned() {
 #[test]
 fn a_shallow_clone_scans_what_exists_and_says_so() {
     let t = TestRepo::new();
-    t.write("gone.pem", &p256_pem("before-boundary"));
+    t.write("gone.pem", p256_pem("before-boundary"));
     t.commit(0, "old");
     t.remove("gone.pem");
-    t.write("here.pem", &p256_pem("after-boundary"));
+    t.write("here.pem", p256_pem("after-boundary"));
     t.commit(1, "new");
     let dir = TempDir::new().expect("temp");
     git(
@@ -66,7 +66,7 @@ fn a_shallow_clone_scans_what_exists_and_says_so() {
 fn a_partial_clone_counts_missing_objects_and_exits_by_findings() {
     let t = TestRepo::new();
     t.write("notes.txt", "hello\n");
-    t.write("key.pem", &p256_pem("partial"));
+    t.write("key.pem", p256_pem("partial"));
     t.commit(0, "add");
     let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
     std::fs::remove_file(t.loose_object_path(blob)).expect("rm object");
@@ -88,7 +88,7 @@ fn a_partial_clone_counts_missing_objects_and_exits_by_findings() {
 #[test]
 fn a_real_blobless_clone_is_scanned_without_errors() {
     let t = TestRepo::new();
-    t.write("old.pem", &p256_pem("blobless-old"));
+    t.write("old.pem", p256_pem("blobless-old"));
     t.commit(0, "old");
     t.remove("old.pem");
     t.write("README.md", "# app\n");
@@ -118,7 +118,7 @@ fn a_real_blobless_clone_is_scanned_without_errors() {
 fn a_corrupt_object_is_an_error_naming_it_and_the_scan_goes_on() {
     let t = TestRepo::new();
     t.write("notes.txt", "hello\n");
-    t.write("key.pem", &p256_pem("survives-corruption"));
+    t.write("key.pem", p256_pem("survives-corruption"));
     t.commit(0, "add");
     let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
     let file = t.loose_object_path(blob);
@@ -145,7 +145,7 @@ fn a_corrupt_object_is_an_error_naming_it_and_the_scan_goes_on() {
 fn a_missing_object_in_a_full_repository_is_an_error() {
     let t = TestRepo::new();
     t.write("notes.txt", "hello\n");
-    t.write("key.pem", &p256_pem("survives-missing"));
+    t.write("key.pem", p256_pem("survives-missing"));
     t.commit(0, "add");
     let blob = t.repo.revparse_single("HEAD:notes.txt").expect("blob").id();
     std::fs::remove_file(t.loose_object_path(blob)).expect("rm object");
@@ -173,7 +173,7 @@ fn a_missing_object_in_a_full_repository_is_an_error() {
 fn a_missing_tree_in_a_full_repository_is_an_error_naming_it() {
     let t = TestRepo::new();
     t.write("docs/notes.txt", "hello\n");
-    t.write("key.pem", &p256_pem("missing-tree"));
+    t.write("key.pem", p256_pem("missing-tree"));
     let commit = t.commit(0, "add");
     let tree = t.repo.revparse_single("HEAD:docs").expect("tree").id();
     std::fs::remove_file(t.loose_object_path(tree)).expect("rm tree");

@@ -13,13 +13,13 @@ use crate::support::repo::{TestRepo, git, git_commit};
 fn staged_scans_the_index_not_the_work_tree() {
     let t = TestRepo::new();
     t.write("README.md", "# app\n");
-    t.write("old.pem", &p256_pem("committed"));
+    t.write("old.pem", p256_pem("committed"));
     t.commit(0, "initial");
-    t.write("staged.pem", &p256_pem("staged"));
+    t.write("staged.pem", p256_pem("staged"));
     let mut index = t.repo.index().expect("index");
     index.add_path(Path::new("staged.pem")).expect("add");
     index.write().expect("write");
-    t.write("unstaged.pem", &p256_pem("unstaged"));
+    t.write("unstaged.pem", p256_pem("unstaged"));
     let (code, report) = scan(t.path(), &["--staged"]);
     assert_eq!(code, 1, "{report}");
     assert_eq!(findings(&report).len(), 1, "{report}");
@@ -30,7 +30,7 @@ fn staged_scans_the_index_not_the_work_tree() {
 #[test]
 fn staged_works_before_the_first_commit() {
     let t = TestRepo::new();
-    t.write("key.pem", &p256_pem("no-head"));
+    t.write("key.pem", p256_pem("no-head"));
     t.write("README.md", "# new\n");
     t.stage_all();
     let (code, report) = scan(t.path(), &["--staged"]);

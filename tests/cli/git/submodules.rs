@@ -25,7 +25,7 @@ fn add_submodule(t: &TestRepo, sub: &TestRepo, path: &str) {
 #[test]
 fn submodules_are_followed_only_when_asked() {
     let sub = TestRepo::new();
-    sub.write("key.pem", &p256_pem("submodule"));
+    sub.write("key.pem", p256_pem("submodule"));
     let leak = sub.commit_as("Carol", 0, "vendored key");
     let t = TestRepo::new();
     t.write("README.md", "# app\n");
@@ -46,7 +46,7 @@ fn submodules_are_followed_only_when_asked() {
 #[test]
 fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule() {
     let sub = TestRepo::new();
-    sub.write("old.pem", &p256_pem("already-vendored"));
+    sub.write("old.pem", p256_pem("already-vendored"));
     sub.commit_as("Carol", 0, "vendored key");
     let t = TestRepo::new();
     t.write("README.md", "# app\n");
@@ -54,7 +54,7 @@ fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule
     add_submodule(&t, &sub, "vendor/sub");
     let base = t.repo.head().expect("head").target().expect("a commit");
     // Upstream the submodule gains a key; the superproject moves its gitlink there.
-    sub.write("new.pem", &p256_pem("newly-vendored"));
+    sub.write("new.pem", p256_pem("newly-vendored"));
     let leak = sub.commit_as("Dave", 2, "another key");
     let checkout = t.path().join("vendor/sub");
     git(
@@ -111,7 +111,7 @@ fn diff_with_recurse_submodules_scans_what_a_moved_gitlink_adds_in_the_submodule
             &format!("160000,{unfetched},vendor/sub"),
         ],
     );
-    t.write("app.pem", &p256_pem("in-the-superproject"));
+    t.write("app.pem", p256_pem("in-the-superproject"));
     git(t.path(), &["add", "app.pem"]);
     git_commit(t.path(), 4, "unfetched submodule commit");
     let (code, report) = scan(
