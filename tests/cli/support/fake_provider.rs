@@ -14,11 +14,10 @@ use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use keysweep::model::BlobId;
-use keysweep::model::{fingerprint_key, fingerprint_token, redact};
-use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+
+use super::fakekeys::sha256_hex;
+use super::{BlobId, fingerprint_key, fingerprint_token, redact};
 
 /// A scripted answer, consumed by the next matching request.
 #[derive(Clone, Debug)]
@@ -374,45 +373,6 @@ fn asc(st: &State, jwt: &str) -> Response {
     reply_with(200, rate, json!({"data": []}).to_string())
 }
 
-/// A FAKE token: `prefix` + `len` characters derived from `seed` (never a real credential).
-pub fn fake_token(prefix: &str, seed: &str, len: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
-    let mut out = prefix.to_string();
-    let mut block = Sha256::digest(format!("fake-token:{seed}").as_bytes()).to_vec();
-    while out.len() < prefix.len() + len {
-        for b in &block {
-            if out.len() < prefix.len() + len {
-                out.push(ALPHABET[*b as usize % ALPHABET.len()] as char);
-            }
-        }
-        block = Sha256::digest(&block).to_vec();
-    }
-    out
-}
-
-/// A FAKE P-256 key generated from a seed: (PKCS#8 PEM, SPKI DER, SPKI PEM).
-pub fn fake_p256(seed: &str) -> (String, Vec<u8>, String) {
-    let sk = p256::SecretKey::from_slice(&Sha256::digest(format!("fake-key:{seed}").as_bytes()))
-        .expect("a SHA-256 digest is a valid P-256 scalar");
-    let pem = sk.to_pkcs8_pem(LineEnding::LF).expect("pem").to_string();
-    let spki = sk
-        .public_key()
-        .to_public_key_der()
-        .expect("der")
-        .as_bytes()
-        .to_vec();
-    let spki_pem = sk
-        .public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .expect("pem");
-    (pem, spki, spki_pem)
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
-}
-
 /// A scan root with planted secrets, a findings file and an inventory.
 pub struct Root {
     /// The temporary directory (scan root).
@@ -523,12 +483,11 @@ impl Root {
     }
 }
 
-/// The real binary with a clean environment pointing every provider at the fake.
+/// The real binary under the test environment policy, every provider pointed at the fake, retries and
+/// timeouts short, and `NO_COLOR` (some of these runs are on a terminal).
 pub fn keysweep_cmd(fake: &Fake) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keysweep"));
-    cmd.env_clear()
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
-        .env("KEYSWEEP_RETRY_BASE_MS", "5")
+    let mut cmd = super::keysweep_std();
+    cmd.env("KEYSWEEP_RETRY_BASE_MS", "5")
         .env("KEYSWEEP_RETRY_MAX_MS", "50")
         .env("KEYSWEEP_HTTP_TIMEOUT_MS", "3000")
         .env("NO_COLOR", "1");
@@ -547,12 +506,6 @@ pub fn run(mut cmd: std::process::Command) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// A FAKE GitHub classic token (`ghp_`) with a valid CRC-32/base62 checksum, generated now, never committed.
-pub fn fake_ghp(seed: &str) -> String {
-    keysweep::rules::generate::generate("github-ghp", seed)
-        .expect("the github-ghp generator exists")
 }
 
 /// `keysweep ARGS…` run in `dir` against the fake (clean environment, loopback only).
@@ -577,30 +530,4 @@ pub fn finding_at<'a>(report: &'a Value, path: &str) -> &'a Value {
         .iter()
         .find(|f| f["locations"][0]["path"] == path)
         .unwrap_or_else(|| panic!("no finding at {path}: {report:#}"))
-}
-
-/// Stages every file under the repository's work tree (removals included) and commits with a fixed author
-/// and date; returns the commit id.
-pub fn commit_all(repo: &git2::Repository, message: &str, when: i64) -> String {
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.update_all(["*"], None).expect("update");
-    index.write().expect("write index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let sig = git2::Signature::new("Fake Dev", "dev@example.invalid", &git2::Time::new(when, 0))
-        .expect("signature");
-    let parents: Vec<git2::Commit<'_>> = repo
-        .head()
-        .ok()
-        .and_then(|h| h.peel_to_commit().ok())
-        .into_iter()
-        .collect();
-    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .expect("commit")
-        .to_string()
 }

@@ -5,18 +5,13 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Command as Std;
 
-use assert_cmd::Command;
 use base64::Engine as _;
-use keysweep::rules::generate::generate;
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-fn ghp(seed: &str) -> String {
-    generate("github-ghp", seed).expect("the github-ghp generator")
-}
+use crate::support::fakekeys::{ghp, p256_pem};
+use crate::support::keysweep;
+use crate::support::repo::TestRepo;
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -30,15 +25,6 @@ fn utf16le_with_bom(s: &str) -> Vec<u8> {
 
 fn utf16be(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_be_bytes).collect()
-}
-
-/// A fake P-256 private key (PKCS#8 PEM), the same for the same seed.
-fn fake_p8(seed: &str) -> String {
-    let scalar = Sha256::digest(format!("keysweep fake archive key {seed}").as_bytes());
-    let key = p256::SecretKey::from_slice(&scalar).expect("a SHA-256 is a valid P-256 scalar");
-    key.to_pkcs8_pem(LineEnding::LF)
-        .expect("PKCS#8 encoding")
-        .to_string()
 }
 
 fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
@@ -66,26 +52,10 @@ fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     gz.finish().expect("gzip finish")
 }
 
-/// Runs git in `dir` as a throwaway committer; panics when it fails.
-fn git_in(dir: &Path, args: &[&str]) {
-    let ok = Std::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs")
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
 /// Runs `keysweep scan <args>` in `dir` and returns the exit code and the JSON report.
 fn scan(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("keysweep")
-        .expect("the binary")
+    let out = keysweep()
         .current_dir(dir)
-        .env_clear()
         .args(["scan", "-f", "json"])
         .args(args)
         .output()
@@ -149,20 +119,16 @@ fn utf16_files_are_matched_as_text_with_their_lines_and_columns() {
 
 #[test]
 fn utf16_files_in_history_are_matched() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let git = |args: &[&str]| git_in(dir.path(), args);
-    git(&["init", "-q"]);
+    let repo = TestRepo::new();
     let t = ghp("utf16-history");
-    std::fs::write(
-        dir.path().join("deploy.ps1"),
+    repo.write(
+        "deploy.ps1",
         utf16le_with_bom(&format!("$t = '{t}' # FAKE\r\n")),
-    )
-    .expect("write");
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "add"]);
-    git(&["rm", "-q", "deploy.ps1"]);
-    git(&["commit", "-q", "-m", "remove"]);
-    let (code, report) = scan(dir.path(), &["--history", "--show-secrets", "."]);
+    );
+    repo.commit(0, "add");
+    repo.remove("deploy.ps1");
+    repo.commit(1, "remove");
+    let (code, report) = scan(repo.path(), &["--history", "--show-secrets", "."]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(
         locations_of(&report, "github.pat", &t),
@@ -207,10 +173,8 @@ fn base64_values_near_a_trigger_are_decoded_and_placed_where_written() {
         ]
     );
     // Human output says how the secret is written, and never shows it.
-    let out = Command::cargo_bin("keysweep")
-        .expect("the binary")
+    let out = keysweep()
         .current_dir(dir.path())
-        .env_clear()
         .args(["scan", "ci.env"])
         .output()
         .expect("keysweep runs");
@@ -322,7 +286,7 @@ fn sightings(report: &Value) -> Vec<(String, String, u64)> {
 #[test]
 fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let key = fake_p8("zip");
+    let key = p256_pem("zip");
     let (t1, t2, t3) = (ghp("arch-jar"), ghp("arch-tgz"), ghp("arch-gz"));
     std::fs::write(
         dir.path().join("AppStoreKeys.zip"),
@@ -391,9 +355,7 @@ fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
     );
     assert_eq!(report["summary"]["skipped"]["binary"], 0);
     // From standard input the archive is `-`.
-    let out = Command::cargo_bin("keysweep")
-        .expect("the binary")
-        .env_clear()
+    let out = keysweep()
         .args(["scan", "-", "-f", "jsonl"])
         .write_stdin(std::fs::read(dir.path().join("AppStoreKeys.zip")).expect("read"))
         .output()
@@ -403,10 +365,8 @@ fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
     assert_eq!(line["locations"][0]["member"], "keys/AuthKey_ZX9R4HXF34.p8");
     // Annotations and SARIF point at the archive as a whole (its lines are the member's) and name the member.
     let run = |format: &str| {
-        let out = Command::cargo_bin("keysweep")
-            .expect("the binary")
+        let out = keysweep()
             .current_dir(dir.path())
-            .env_clear()
             .args(["scan", "release.zip", "-f", format])
             .output()
             .expect("keysweep runs");
@@ -453,13 +413,11 @@ fn a_corrupt_archive_is_not_an_error_and_a_committed_one_is_found_in_history() {
         "{report:#}"
     );
     std::fs::remove_file(dir.path().join("broken.zip")).expect("remove");
-    let git = |args: &[&str]| git_in(dir.path(), args);
-    git(&["init", "-q"]);
-    std::fs::write(dir.path().join("backup.zip"), &good).expect("write");
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "add a backup"]);
-    git(&["rm", "-q", "backup.zip"]);
-    git(&["commit", "-q", "-m", "remove it"]);
+    let repo = TestRepo::init(dir.path());
+    repo.write("backup.zip", &good);
+    repo.commit(0, "add a backup");
+    repo.remove("backup.zip");
+    repo.commit(1, "remove it");
     let (code, report) = scan(dir.path(), &["--history", "."]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(

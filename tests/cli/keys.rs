@@ -4,26 +4,14 @@
 //! time (deterministic example generators), never committed.
 
 use std::path::Path;
-use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+
+use crate::support::fakekeys::{example_key, sha256_hex};
+use crate::support::{KeyParse, keysweep, parse_private_key, program, seeded_bytes};
 
 const KEY_ID: &str = "2X9R4HXF34";
 const ISSUER_ID: &str = "57246542-96fe-1a63-e053-0824d011072a";
-
-fn gen_key(name: &str, seed: &str) -> String {
-    keysweep::keys::generate_example(name, seed).expect("known generator")
-}
-
-fn keysweep() -> Command {
-    let mut cmd = Command::cargo_bin("keysweep").expect("binary built");
-    cmd.env_clear()
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
-        .env("NO_COLOR", "1");
-    cmd
-}
 
 /// `scan DIR --format json`, parsed; asserts the exit code.
 fn scan_json(dir: &Path, code: i32) -> Value {
@@ -56,19 +44,17 @@ fn paths(finding: &Value) -> Vec<&str> {
 
 /// `openssl pkey -pubout -outform DER | sha256sum` of a PEM file, when openssl is installed.
 fn openssl_public_key_sha256(pem_file: &Path) -> Option<String> {
-    let out = StdCommand::new("openssl")
+    let out = program("openssl")
         .args(["pkey", "-pubout", "-outform", "DER", "-in"])
         .arg(pem_file)
         .output()
         .ok()?;
-    out.status
-        .success()
-        .then(|| hex::encode(Sha256::digest(&out.stdout)))
+    out.status.success().then(|| sha256_hex(&out.stdout))
 }
 
 fn library_public_key_sha256(candidate: &str) -> String {
-    match keysweep::keys::parse_private_key(candidate.as_bytes()) {
-        keysweep::keys::KeyParse::Parsed(k) => k.public_key_sha256,
+    match parse_private_key(candidate.as_bytes()) {
+        KeyParse::Parsed(k) => k.public_key_sha256,
         other => panic!("not a key: {other:?}"),
     }
 }
@@ -76,7 +62,7 @@ fn library_public_key_sha256(candidate: &str) -> String {
 #[test]
 fn auth_key_file_is_one_validated_finding_with_its_key_id() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let pem = gen_key("key-p256-pkcs8-pem", "story");
+    let pem = example_key("key-p256-pkcs8-pem", "story");
     let file = dir.path().join(format!("AuthKey_{KEY_ID}.p8"));
     std::fs::write(&file, &pem).expect("write key");
 
@@ -117,10 +103,10 @@ fn the_same_key_escaped_in_json_and_base64_in_env_is_the_same_finding() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         dir.path().join(format!("AuthKey_{KEY_ID}.p8")),
-        gen_key("key-p256-pkcs8-pem", "story"),
+        example_key("key-p256-pkcs8-pem", "story"),
     )
     .expect("write key");
-    let escaped = gen_key("key-p256-pkcs8-escaped", "story");
+    let escaped = example_key("key-p256-pkcs8-escaped", "story");
     std::fs::write(
         dir.path().join("api_key.json"),
         format!(
@@ -128,7 +114,7 @@ fn the_same_key_escaped_in_json_and_base64_in_env_is_the_same_finding() {
         ),
     )
     .expect("write json");
-    let b64 = gen_key("key-b64-p256-pkcs8-pem", "story");
+    let b64 = example_key("key-b64-p256-pkcs8-pem", "story");
     std::fs::write(
         dir.path().join(".env"),
         format!("ASC_ISSUER_ID={ISSUER_ID}\nASC_PRIVATE_KEY_B64={b64}\nOTHER=1\n"),
@@ -155,7 +141,7 @@ fn the_same_key_escaped_in_json_and_base64_in_env_is_the_same_finding() {
 #[test]
 fn json_alone_takes_key_id_and_issuer_from_the_neighbouring_lines() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let escaped = gen_key("key-p256-pkcs8-escaped-crlf", "json");
+    let escaped = example_key("key-p256-pkcs8-escaped-crlf", "json");
     std::fs::write(
         dir.path().join("fastlane.json"),
         format!(
@@ -169,7 +155,7 @@ fn json_alone_takes_key_id_and_issuer_from_the_neighbouring_lines() {
     assert_eq!(f["key"]["issuer_id"], ISSUER_ID);
     assert_eq!(
         f["key"]["public_key_sha256"],
-        library_public_key_sha256(&gen_key("key-p256-pkcs8-pem", "json")).as_str()
+        library_public_key_sha256(&example_key("key-p256-pkcs8-pem", "json")).as_str()
     );
 }
 
@@ -178,17 +164,17 @@ fn other_private_keys_are_private_key_findings_not_app_store_connect() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         dir.path().join("rsa.pem"),
-        gen_key("key-rsa-pkcs8-pem", "o"),
+        example_key("key-rsa-pkcs8-pem", "o"),
     )
     .expect("write");
     std::fs::write(
         dir.path().join("id_ed25519"),
-        gen_key("key-ed25519-openssh", "o"),
+        example_key("key-ed25519-openssh", "o"),
     )
     .expect("write");
     std::fs::write(
         dir.path().join("enc.pem"),
-        gen_key("key-encrypted-pkcs8-pem", "o"),
+        example_key("key-encrypted-pkcs8-pem", "o"),
     )
     .expect("write");
     let report = scan_json(dir.path(), 1);
@@ -219,11 +205,10 @@ fn placeholders_public_keys_and_certificates_are_clean() {
     )
     .expect("write");
     // The public half of a generated key, and a certificate-shaped block of the same bytes.
-    let spki =
-        match keysweep::keys::parse_private_key(gen_key("key-p256-pkcs8-pem", "pub").as_bytes()) {
-            keysweep::keys::KeyParse::Parsed(k) => k.spki_der,
-            other => panic!("not a key: {other:?}"),
-        };
+    let spki = match parse_private_key(example_key("key-p256-pkcs8-pem", "pub").as_bytes()) {
+        KeyParse::Parsed(k) => k.spki_der,
+        other => panic!("not a key: {other:?}"),
+    };
     let body = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &spki);
     std::fs::write(
         dir.path().join("cert.pem"),
@@ -238,17 +223,17 @@ fn placeholders_public_keys_and_certificates_are_clean() {
 fn keys_fingerprint_prints_path_key_id_and_public_key_sha256() {
     let dir = tempfile::tempdir().expect("temp dir");
     let p8 = dir.path().join(format!("AuthKey_{KEY_ID}.p8"));
-    std::fs::write(&p8, gen_key("key-p256-pkcs8-pem", "fp")).expect("write");
+    std::fs::write(&p8, example_key("key-p256-pkcs8-pem", "fp")).expect("write");
     let env = dir.path().join("ci.env");
     std::fs::write(
         &env,
         format!(
             "ASC_PRIVATE_KEY_B64={}\n",
-            gen_key("key-b64-p256-pkcs8-pem", "fp")
+            example_key("key-b64-p256-pkcs8-pem", "fp")
         ),
     )
     .expect("write");
-    let want = library_public_key_sha256(&gen_key("key-p256-pkcs8-pem", "fp"));
+    let want = library_public_key_sha256(&example_key("key-p256-pkcs8-pem", "fp"));
     keysweep()
         .args(["keys", "fingerprint"])
         .arg(&p8)
@@ -285,8 +270,8 @@ fn keys_fingerprint_prints_path_key_id_and_public_key_sha256() {
 #[test]
 fn context_lines_never_show_a_neighbouring_key() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let ec = gen_key("key-p256-sec1-pem", "near");
-    let rsa = gen_key("key-rsa-pkcs1-pem", "near");
+    let ec = example_key("key-p256-sec1-pem", "near");
+    let rsa = example_key("key-rsa-pkcs1-pem", "near");
     std::fs::write(dir.path().join("both.pem"), format!("{ec}{rsa}")).expect("write");
     let out = keysweep()
         .arg("scan")
@@ -311,7 +296,7 @@ fn megabytes_of_base64_between_markers_are_not_keys() {
     let dir = tempfile::tempdir().expect("temp dir");
     let blob = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
-        keysweep::rules::generate::seeded_bytes("large", 6_000_000),
+        seeded_bytes("large", 6_000_000),
     );
     let wrapped: String = blob
         .as_bytes()

@@ -1,12 +1,10 @@
 //! `keysweep inventory check` and inventory matching in `scan` (with `--verify` against a fake App Store
 //! Connect on 127.0.0.1), through the real binary. Keys are generated FAKE keys.
 
-mod common;
-
-use common::{
-    AscKey, Fake, fake_p256, fake_token, finding_at, keysweep_cmd, keysweep_in, read_json, run,
-    sha256_hex,
+use crate::support::fake_provider::{
+    AscKey, Fake, finding_at, keysweep_cmd, keysweep_in, read_json, run,
 };
+use crate::support::fakekeys;
 
 fn check(dir: &std::path::Path, file: &str, contents: &str) -> (i32, String, String) {
     std::fs::write(dir.join(file), contents).expect("write inventory");
@@ -18,7 +16,7 @@ fn check(dir: &std::path::Path, file: &str, contents: &str) -> (i32, String, Str
 #[test]
 fn a_clean_inventory_passes_in_toml_and_json() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let hash = sha256_hex(b"fake");
+    let hash = fakekeys::sha256_hex(b"fake");
     let (code, out, err) = check(
         dir.path(),
         "keys.toml",
@@ -104,7 +102,7 @@ fn http_providers_from_the_config_are_known() {
 fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let (pem, _spki, spki_pem) = fake_p256("scan-verify");
+    let (pem, _spki, spki_pem) = fakekeys::p256("scan-verify");
     std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
     std::fs::write(dir.path().join("src/renamed-key.txt.pem"), &pem).expect("plant");
     let issuer = "57246542-96fe-1a63-e053-0824d011072a";
@@ -113,7 +111,7 @@ fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
         format!(
             "[{{\"provider\": \"app-store-connect\", \"key_id\": \"ABCDE12345\", \"issuer_id\": \"{issuer}\", \
              \"secret_sha256\": \"{}\", \"owner\": \"ios\"}}]",
-            sha256_hex(pem.trim_end().as_bytes())
+            fakekeys::sha256_hex(pem.trim_end().as_bytes())
         ),
     )
     .expect("inventory");
@@ -180,11 +178,11 @@ fn a_p8_key_id_from_its_file_name_matches_weakly_and_with_its_issuer_strongly() 
     std::fs::create_dir_all(src.join("ios")).expect("mkdir");
     std::fs::create_dir_all(src.join("fastlane")).expect("mkdir");
     // None of these keys' fingerprints is in the inventory: only key ids (and issuers) can match.
-    let (by_name, _, _) = fake_p256("id-from-file-name");
-    let (with_issuer, _, _) = fake_p256("id-and-issuer");
-    let (other_team, _, _) = fake_p256("same-id-other-issuer");
-    let (replaced, _, _) = fake_p256("same-id-other-key");
-    let (_, inventoried_spki, _) = fake_p256("the-inventoried-key");
+    let (by_name, _, _) = fakekeys::p256("id-from-file-name");
+    let (with_issuer, _, _) = fakekeys::p256("id-and-issuer");
+    let (other_team, _, _) = fakekeys::p256("same-id-other-issuer");
+    let (replaced, _, _) = fakekeys::p256("same-id-other-key");
+    let (_, inventoried_spki, _) = fakekeys::p256("the-inventoried-key");
     std::fs::write(src.join("ios/AuthKey_2X9R4HXF34.p8"), &by_name).expect("plant");
     std::fs::write(
         src.join("fastlane/api_key.json"),
@@ -204,7 +202,7 @@ fn a_p8_key_id_from_its_file_name_matches_weakly_and_with_its_issuer_strongly() 
              [[key]]\nprovider = \"app-store-connect\"\nkey_id = \"3Y8Q5JKL21\"\nissuer_id = \"{ISSUER}\"\nowner = \"fastlane\"\n\
              [[key]]\nprovider = \"app-store-connect\"\nkey_id = \"7TEAM7ID77\"\nissuer_id = \"{ISSUER}\"\n\
              [[key]]\nprovider = \"app-store-connect\"\nkey_id = \"4K3Y1D0NLY\"\npublic_key_sha256 = \"{}\"\n",
-            sha256_hex(&inventoried_spki)
+            fakekeys::sha256_hex(&inventoried_spki)
         ),
     )
     .expect("inventory");
@@ -271,7 +269,7 @@ fn a_p8_key_id_from_its_file_name_matches_weakly_and_with_its_issuer_strongly() 
 fn a_renamed_p8_matches_by_the_fingerprint_keys_fingerprint_printed() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let (pem, spki, _) = fake_p256("renamed-p8");
+    let (pem, spki, _) = fakekeys::p256("renamed-p8");
     std::fs::write(dir.path().join("AuthKey_9Z8Y7X6W5V.p8"), &pem).expect("key");
     // The operator fingerprints the downloaded key once, for the inventory.
     let (code, out, err) = keysweep_in(
@@ -286,7 +284,7 @@ fn a_renamed_p8_matches_by_the_fingerprint_keys_fingerprint_printed() {
         [
             "AuthKey_9Z8Y7X6W5V.p8",
             "9Z8Y7X6W5V",
-            sha256_hex(&spki).as_str()
+            fakekeys::sha256_hex(&spki).as_str()
         ],
         "{out}"
     );
@@ -322,8 +320,8 @@ fn a_renamed_p8_matches_by_the_fingerprint_keys_fingerprint_printed() {
 fn userplane_tokens_match_by_secret_hash_verify_fills_liveness_and_only_live_keeps_live_keys() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let live = fake_token("uspl_", "inv-live", 32);
-    let dead = fake_token("uspl_", "inv-dead", 32);
+    let live = fakekeys::token("uspl_", "inv-live", 32);
+    let dead = fakekeys::token("uspl_", "inv-dead", 32);
     fake.live(&live);
     std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
     std::fs::write(
@@ -340,7 +338,7 @@ fn userplane_tokens_match_by_secret_hash_verify_fills_liveness_and_only_live_kee
         dir.path().join("keys.toml"),
         format!(
             "[[key]]\nprovider = \"userplane\"\nkey_id = \"up-prod\"\nsecret_sha256 = \"{}\"\nowner = \"growth\"\n",
-            sha256_hex(live.as_bytes())
+            fakekeys::sha256_hex(live.as_bytes())
         ),
     )
     .expect("inventory");

@@ -6,20 +6,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use assert_cmd::Command;
-use keysweep::cmd::rules::check;
-use keysweep::model::BlobId;
-use keysweep::rules::RuleSet;
-use keysweep::rules::generate::generate;
-use keysweep::scan::Scanner;
 use serde_json::Value;
+
+use crate::support::fakekeys::generated;
+use crate::support::{BlobId, RuleSet, Scanner, check_rules, keysweep};
 
 fn builtin() -> Arc<RuleSet> {
     Arc::new(RuleSet::builtin().expect("built-in rules load"))
-}
-
-fn gen_token(name: &str, seed: &str) -> String {
-    generate(name, seed).unwrap_or_else(|| panic!("unknown generator {name}"))
 }
 
 /// `(rule id, secret, validated, key id)` of every match in `text`.
@@ -42,7 +35,7 @@ fn scan(text: &str) -> Vec<(String, String, bool, Option<String>)> {
 
 #[test]
 fn every_builtin_rule_passes_check() {
-    let problems = check(builtin(), None).expect("check runs");
+    let problems = check_rules(builtin(), None).expect("check runs");
     assert!(problems.is_empty(), "rule problems: {problems:#?}");
 }
 
@@ -76,7 +69,7 @@ fn at_least_sixty_rules_with_unique_well_formed_ids() {
 
 #[test]
 fn github_token_with_valid_checksum_is_found_and_validated() {
-    let token = gen_token("github-ghp", "integration");
+    let token = generated("github-ghp", "integration");
     let found = scan(&format!("GITHUB_TOKEN={token}\n"));
     assert!(
         found
@@ -88,7 +81,7 @@ fn github_token_with_valid_checksum_is_found_and_validated() {
 
 #[test]
 fn github_token_with_one_changed_checksum_character_is_not_found() {
-    let token = gen_token("github-ghp", "integration");
+    let token = generated("github-ghp", "integration");
     let last = token.chars().last().expect("non-empty");
     let changed = if last == 'a' { 'b' } else { 'a' };
     let broken = format!("{}{changed}", &token[..token.len() - 1]);
@@ -104,7 +97,7 @@ fn npm_pypi_gitlab_and_age_tokens_validate_offline() {
         ("gitlab-routable-glpat", "gitlab.pat-routable"),
         ("age-secret-key", "age.secret-key"),
     ] {
-        let token = gen_token(generator, "offline");
+        let token = generated(generator, "offline");
         let found = scan(&format!("value = \"{token}\"\n"));
         assert!(
             found
@@ -117,8 +110,8 @@ fn npm_pypi_gitlab_and_age_tokens_validate_offline() {
 
 #[test]
 fn aws_secret_access_key_is_reported_with_its_access_key_id() {
-    let key_id = format!("AKIA{}", gen_token("base32-16", "aws-id"));
-    let secret = gen_token("b64-40", "aws-secret");
+    let key_id = format!("AKIA{}", generated("base32-16", "aws-id"));
+    let secret = generated("b64-40", "aws-secret");
     let text = format!(
         "[default]\nregion = eu-west-1\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
     );
@@ -141,7 +134,7 @@ fn stripe_test_keys_are_low_and_live_keys_high() {
     assert_eq!(sev("stripe.test-restricted-key"), "low");
     assert_eq!(sev("stripe.secret-key"), "high");
     assert_eq!(sev("stripe.restricted-key"), "high");
-    let key = format!("sk_test_{}", gen_token("base62-99", "stripe"));
+    let key = format!("sk_test_{}", generated("base62-99", "stripe"));
     let found = scan(&format!("STRIPE_SECRET_KEY={key}\n"));
     assert!(
         found
@@ -152,7 +145,7 @@ fn stripe_test_keys_are_low_and_live_keys_high() {
 
 #[test]
 fn a_provider_rule_outranks_the_generic_rules_on_the_same_value() {
-    let key = format!("sk_live_{}", gen_token("base62-32", "outrank"));
+    let key = format!("sk_live_{}", generated("base62-32", "outrank"));
     let found = scan(&format!("stripe_api_key = \"{key}\"\n"));
     let ids: Vec<&str> = found.iter().map(|(id, ..)| id.as_str()).collect();
     assert_eq!(ids, ["stripe.secret-key"]);
@@ -160,10 +153,8 @@ fn a_provider_rule_outranks_the_generic_rules_on_the_same_value() {
 
 #[test]
 fn rules_list_prints_id_provider_severity_name_without_header() {
-    let out = Command::cargo_bin("keysweep")
-        .expect("binary built")
+    let out = keysweep()
         .args(["rules", "list"])
-        .env_clear()
         .current_dir(std::env::temp_dir())
         .output()
         .expect("runs");
@@ -196,11 +187,8 @@ struct Expect {
 }
 
 fn run_scan(dir: &std::path::Path, show_secrets: bool) -> Value {
-    let mut cmd = Command::cargo_bin("keysweep").expect("binary built");
-    cmd.env_clear()
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
-        .args(["scan", "--format", "json"])
-        .arg(dir);
+    let mut cmd = keysweep();
+    cmd.args(["scan", "--format", "json"]).arg(dir);
     if show_secrets {
         cmd.arg("--show-secrets");
     }
@@ -217,18 +205,18 @@ fn run_scan(dir: &std::path::Path, show_secrets: bool) -> Value {
 #[test]
 fn scan_of_a_realistic_project_reports_every_planted_token() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let ghp = gen_token("github-ghp", "e2e");
+    let ghp = generated("github-ghp", "e2e");
     let slack = format!(
         "xoxb-{}-{}-{}",
-        gen_token("digits-12", "e2e-s1"),
-        gen_token("digits-13", "e2e-s2"),
-        gen_token("base62-24", "e2e-s3")
+        generated("digits-12", "e2e-s1"),
+        generated("digits-13", "e2e-s2"),
+        generated("base62-24", "e2e-s3")
     );
-    let userplane = format!("uspl_{}", gen_token("base62-32", "e2e-u"));
-    let stripe_test = format!("sk_test_{}", gen_token("base62-24", "e2e-st"));
-    let npm = gen_token("npm", "e2e");
-    let pg_password = gen_token("base62-20", "e2e-pg");
-    let openai = format!("sk-proj-{}", gen_token("b64url-64", "e2e-oa"));
+    let userplane = format!("uspl_{}", generated("base62-32", "e2e-u"));
+    let stripe_test = format!("sk_test_{}", generated("base62-24", "e2e-st"));
+    let npm = generated("npm", "e2e");
+    let pg_password = generated("base62-20", "e2e-pg");
+    let openai = format!("sk-proj-{}", generated("b64url-64", "e2e-oa"));
 
     // .env with Windows line ends; the secret's column is 1-based in code points.
     std::fs::write(
@@ -361,7 +349,7 @@ fn the_public_azure_storage_emulator_key_is_not_reported() {
     assert!(scan(&text).is_empty(), "{:?}", scan(&text));
     let real = format!(
         "DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={}==;\n",
-        gen_token("b64-86", "azure")
+        generated("b64-86", "azure")
     );
     let found = scan(&real);
     assert!(
@@ -389,7 +377,7 @@ DATABASE_URL=postgres://user:password@localhost:5432/app
 
 #[test]
 fn tokens_are_found_in_every_common_placement() {
-    let t = format!("sk_live_{}", gen_token("base62-32", "placements"));
+    let t = format!("sk_live_{}", generated("base62-32", "placements"));
     for text in [
         format!("STRIPE_KEY={t}\n"),
         format!("STRIPE_KEY=\"{t}\"\r\n"),

@@ -6,98 +6,24 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin;
-use git2::{Repository, Signature, Time};
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-/// A fake P-256 private key in PKCS#8 PEM, derived from a seed (never used anywhere).
-fn fake_key_pem(seed: &str) -> String {
-    let scalar = Sha256::digest(seed.as_bytes());
-    let key =
-        p256::SecretKey::from_slice(&scalar).expect("a SHA-256 digest is a valid P-256 scalar");
-    key.to_pkcs8_pem(LineEnding::LF)
-        .expect("PEM encoding")
-        .to_string()
-}
-
-fn keysweep() -> Command {
-    let mut c = Command::cargo_bin("keysweep").expect("binary built");
-    c.env_remove("KEYSWEEP_CONFIG")
-        .env("NO_COLOR", "1")
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1");
-    c
-}
-
-/// Commits `files` (path, content; `None` deletes) on HEAD with a fixed author and date; returns the commit id.
-fn commit(
-    repo: &Repository,
-    files: &[(&str, Option<&str>)],
-    message: &str,
-    when: i64,
-) -> git2::Oid {
-    let workdir = repo.workdir().expect("a work tree").to_path_buf();
-    let mut index = repo.index().expect("index");
-    for (path, content) in files {
-        let full = workdir.join(path);
-        match content {
-            Some(text) => {
-                std::fs::create_dir_all(full.parent().expect("a parent")).expect("mkdir");
-                std::fs::write(&full, text).expect("write");
-                index.add_path(Path::new(path)).expect("add");
-            }
-            None => {
-                std::fs::remove_file(&full).expect("remove");
-                index
-                    .remove_path(Path::new(path))
-                    .expect("remove from index");
-            }
-        }
-    }
-    index.write().expect("write index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("find tree");
-    let sig = Signature::new("Test Author", "author@example.com", &Time::new(when, 0))
-        .expect("signature");
-    let parents: Vec<git2::Commit<'_>> = repo
-        .head()
-        .ok()
-        .and_then(|h| h.peel_to_commit().ok())
-        .into_iter()
-        .collect();
-    let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parent_refs)
-        .expect("commit")
-}
+use crate::support::command::bin;
+use crate::support::fakekeys::p256_pem;
+use crate::support::repo::{TestRepo, git};
+use crate::support::{keysweep, keysweep_std, program};
 
 /// A repository at `dir` whose history leaks key `seed` (committed, then deleted when `delete`).
-fn leaky_repo(dir: &Path, seed: &str, delete: bool) -> Repository {
-    let repo = Repository::init(dir).expect("init");
-    commit(
-        &repo,
-        &[("README.md", Some("# fake project for tests\n"))],
-        "init",
-        1_700_000_000,
-    );
-    let key = fake_key_pem(seed);
-    commit(
-        &repo,
-        &[("deploy/key.pem", Some(&key))],
-        "add deploy key (fake)",
-        1_700_000_100,
-    );
+fn leaky_repo(dir: &Path, seed: &str, delete: bool) {
+    let repo = TestRepo::init(dir);
+    repo.write("README.md", "# fake project for tests\n");
+    repo.commit(0, "init");
+    repo.write("deploy/key.pem", p256_pem(seed));
+    repo.commit(1, "add deploy key (fake)");
     if delete {
-        commit(
-            &repo,
-            &[("deploy/key.pem", None)],
-            "remove key",
-            1_700_000_200,
-        );
+        repo.remove("deploy/key.pem");
+        repo.commit(2, "remove key");
     }
-    repo
 }
 
 fn json_of(out: &std::process::Output) -> Value {
@@ -139,13 +65,9 @@ fn sweep_dir_shards_merge_to_the_unsharded_result() {
         );
     }
     // One clean repository and one plain directory that is not a repository.
-    let clean = Repository::init(root.join("clean")).expect("init");
-    commit(
-        &clean,
-        &[("main.rs", Some("fn main() {}\n"))],
-        "init",
-        1_700_000_000,
-    );
+    let clean = TestRepo::init(&root.join("clean"));
+    clean.write("main.rs", "fn main() {}\n");
+    clean.commit(0, "init");
     std::fs::create_dir_all(root.join("not-a-repo")).expect("mkdir");
     let cache = tmp.path().join("cache");
 
@@ -250,15 +172,11 @@ fn sweep_github_org_mirrors_clone_urls_and_reports_a_broken_one() {
         let work = tmp.path().join(format!("src-{i}"));
         leaky_repo(&work, &format!("org-key-{i}"), true);
         let bare = tmp.path().join(format!("remote-{i}.git"));
-        Repository::init_bare(&bare).expect("bare");
-        let status = std::process::Command::new("git")
-            .arg("-C")
-            .arg(&work)
-            .args(["push", "--quiet", "--all"])
-            .arg(&bare)
-            .status()
-            .expect("git push");
-        assert!(status.success());
+        git2::Repository::init_bare(&bare).expect("bare");
+        git(
+            &work,
+            &["push", "--quiet", "--all", &bare.display().to_string()],
+        );
         urls.push(format!("file://{}", bare.display()));
     }
     urls.insert(
@@ -270,7 +188,6 @@ fn sweep_github_org_mirrors_clone_urls_and_reports_a_broken_one() {
     let run = || {
         keysweep()
             .env("KEYSWEEP_GITHUB_URL", &base)
-            .env_remove("GITHUB_TOKEN")
             .args(["sweep", "--github-org", "acme", "--cache-dir"])
             .arg(&cache)
             .args(["-f", "json"])
@@ -325,8 +242,7 @@ fn interrupted_sweep_resumes_without_rescanning_done_repositories() {
     let list = tmp.path().join("repos.txt");
     std::fs::write(&list, format!("{}\n{hang}\n", lines.join("\n"))).expect("write list");
     let cache = tmp.path().join("cache");
-    let mut child = std::process::Command::new(cargo_bin("keysweep"))
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
+    let mut child = keysweep_std()
         .args(["sweep", "--repos"])
         .arg(&list)
         .arg("--cache-dir")
@@ -378,22 +294,9 @@ fn interrupted_sweep_resumes_without_rescanning_done_repositories() {
     assert_eq!(saved(&cache), 0, "a completed sweep forgets its state");
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
-
 /// Runs scripts/action.sh as the composite action does, with keysweep on PATH.
 fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String, PathBuf) {
-    let bin_dir = cargo_bin("keysweep")
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
+    let bin_dir = bin().parent().expect("bin dir").to_path_buf();
     let path = format!(
         "{}:{}",
         bin_dir.display(),
@@ -404,11 +307,10 @@ fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String
     let summary = runner.join("summary.md");
     let outputs = runner.join("outputs");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action.sh");
-    let mut cmd = std::process::Command::new("bash");
+    let mut cmd = program("bash");
     cmd.arg(script)
         .current_dir(repo)
         .env("PATH", path)
-        .env("KEYSWEEP_LOOPBACK_ONLY", "1")
         .env("NO_COLOR", "1")
         .env("GITHUB_EVENT_NAME", "pull_request")
         .env("GITHUB_EVENT_PATH", event)
@@ -433,29 +335,18 @@ fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String
 fn action_on_a_pull_request_reports_only_what_it_adds_and_cannot_allowlist_itself() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("repo");
-    let repo = Repository::init(&dir).expect("init");
-    let old = fake_key_pem("already-in-base");
-    let base = commit(
-        &repo,
-        &[
-            ("old/key.pem", Some(&old)),
-            ("README.md", Some("# fake project\n")),
-        ],
-        "base",
-        1_700_000_000,
-    );
+    let repo = TestRepo::init(&dir);
+    repo.write("old/key.pem", p256_pem("already-in-base"));
+    repo.write("README.md", "# fake project\n");
+    let base = repo.commit(0, "base");
     // The pull request adds a key, and tries to silence it: a config allowlisting everything and an inline
     // allow comment. Neither may count, since policy comes from the base commit.
-    let new = format!("# keysweep:allow\n{}", fake_key_pem("added-by-pr"));
-    let head = commit(
-        &repo,
-        &[
-            ("app/new.pem", Some(&new)),
-            (".keysweep.toml", Some("[allowlist]\npaths = [\"**\"]\n")),
-        ],
-        "pr",
-        1_700_000_100,
+    repo.write(
+        "app/new.pem",
+        format!("# keysweep:allow\n{}", p256_pem("added-by-pr")),
     );
+    repo.write(".keysweep.toml", "[allowlist]\npaths = [\"**\"]\n");
+    let head = repo.commit(1, "pr");
     git(&dir, &["status", "--short"]);
     let event = tmp.path().join("event.json");
     let payload = serde_json::json!({
@@ -499,22 +390,14 @@ fn action_on_a_pull_request_reports_only_what_it_adds_and_cannot_allowlist_itsel
 fn action_on_a_clean_pull_request_passes() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("repo");
-    let repo = Repository::init(&dir).expect("init");
-    let base = commit(
-        &repo,
-        &[("README.md", Some("# fake project\n"))],
-        "base",
-        1_700_000_000,
+    let repo = TestRepo::init(&dir);
+    repo.write("README.md", "# fake project\n");
+    let base = repo.commit(0, "base");
+    repo.write(
+        "src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 { a + b }\n",
     );
-    let head = commit(
-        &repo,
-        &[(
-            "src/lib.rs",
-            Some("pub fn add(a: i32, b: i32) -> i32 { a + b }\n"),
-        )],
-        "pr",
-        1_700_000_100,
-    );
+    let head = repo.commit(1, "pr");
     let event = tmp.path().join("event.json");
     let payload = serde_json::json!({ "pull_request": { "base": { "sha": base.to_string() }, "head": { "sha": head.to_string() } } });
     std::fs::write(&event, payload.to_string()).expect("write event");

@@ -3,26 +3,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-/// A fake P-256 private key in PKCS#8 PEM, derived from a seed (never used anywhere).
-fn fake_key_pem(seed: &str) -> String {
-    let scalar = Sha256::digest(seed.as_bytes());
-    let key =
-        p256::SecretKey::from_slice(&scalar).expect("a SHA-256 digest is a valid P-256 scalar");
-    key.to_pkcs8_pem(LineEnding::LF)
-        .expect("PEM encoding")
-        .to_string()
-}
-
-fn keysweep() -> Command {
-    let mut c = Command::cargo_bin("keysweep").expect("binary built");
-    c.env_remove("KEYSWEEP_CONFIG").env("NO_COLOR", "1");
-    c
-}
+use crate::support::fakekeys::p256_pem;
+use crate::support::keysweep;
 
 fn scan_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
     let out = keysweep()
@@ -48,12 +32,12 @@ fn inline_allow_comment_suppresses_that_key_only() {
     let dir = tempfile::tempdir().expect("temp dir");
     let allowed = format!(
         "# keysweep:allow (fake test key)\nKEY = \"\"\"\n{}\"\"\"\n",
-        fake_key_pem("allowed")
+        p256_pem("allowed")
     );
     // The allow comment must be on the line of the secret or the line before: here it is before the PEM.
     let allowed = allowed.replace("KEY = \"\"\"\n", "KEY = \"\"\"");
     std::fs::write(dir.path().join("allowed.py"), allowed).expect("write");
-    std::fs::write(dir.path().join("leak.pem"), fake_key_pem("leaked")).expect("write");
+    std::fs::write(dir.path().join("leak.pem"), p256_pem("leaked")).expect("write");
     let (code, v) = scan_json(dir.path(), &[]);
     assert_eq!(code, 1);
     let findings = v["findings"].as_array().expect("findings array");
@@ -66,11 +50,7 @@ fn inline_allow_comment_suppresses_that_key_only() {
 fn config_allowlist_paths_and_regexes() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("testdata")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("testdata/fixture.pem"),
-        fake_key_pem("fixture"),
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("testdata/fixture.pem"), p256_pem("fixture")).expect("write");
     std::fs::write(
         dir.path().join(".keysweep.toml"),
         "[allowlist]\npaths = [\"testdata/**\"]\nregexes = ['NEVER-MATCHES']\n",
@@ -107,7 +87,7 @@ fn baseline_suppresses_known_findings_even_when_moved() {
     let baseline = dir.path().join("baseline.json");
     let tree = dir.path().join("tree");
     std::fs::create_dir(&tree).expect("mkdir");
-    std::fs::write(tree.join("old.pem"), fake_key_pem("old")).expect("write");
+    std::fs::write(tree.join("old.pem"), p256_pem("old")).expect("write");
     keysweep()
         .args(["baseline", "create"])
         .arg(&tree)
@@ -121,7 +101,7 @@ fn baseline_suppresses_known_findings_even_when_moved() {
 
     // The old key moves to another file; a new key appears.
     std::fs::rename(tree.join("old.pem"), tree.join("moved.pem")).expect("rename");
-    std::fs::write(tree.join("new.pem"), fake_key_pem("new")).expect("write");
+    std::fs::write(tree.join("new.pem"), p256_pem("new")).expect("write");
     let (code, v) = scan_json(
         &tree,
         &["--baseline", baseline.to_str().expect("utf-8 path")],
@@ -151,9 +131,9 @@ fn merge_dedupes_by_fingerprint_and_unions_locations() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     std::fs::create_dir(&a).expect("mkdir");
     std::fs::create_dir(&b).expect("mkdir");
-    std::fs::write(a.join("shared.pem"), fake_key_pem("shared")).expect("write");
-    std::fs::write(b.join("copy.pem"), fake_key_pem("shared")).expect("write");
-    std::fs::write(b.join("only-b.pem"), fake_key_pem("only-b")).expect("write");
+    std::fs::write(a.join("shared.pem"), p256_pem("shared")).expect("write");
+    std::fs::write(b.join("copy.pem"), p256_pem("shared")).expect("write");
+    std::fs::write(b.join("only-b.pem"), p256_pem("only-b")).expect("write");
     let (ra, rb) = (dir.path().join("a.json"), dir.path().join("b.json"));
     keysweep()
         .arg("scan")

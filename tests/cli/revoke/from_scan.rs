@@ -1,0 +1,263 @@
+//! Revoking what a scan found: `scan -o findings.json` then `revoke --findings` for a scanned GitHub token
+//! (only with `--include-unlisted` when no inventory lists it), and `scan --revoke` in one step (the plan from
+//! the scan itself, `--yes` to carry it out, each key probed once with `--verify` and not revoked when found
+//! dead).
+
+use super::{acme_config, github_revocations, secret_entry};
+use crate::support::fake_provider::{
+    Fake, Root, finding_at, keysweep_cmd, keysweep_in, read_json, run,
+};
+use crate::support::fakekeys;
+
+#[test]
+fn a_scanned_github_token_is_revoked_end_to_end_only_with_include_unlisted() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = fakekeys::ghp("e2e-unlisted");
+    fake.live(&token);
+    std::fs::write(
+        dir.path().join("deploy.sh"),
+        format!("#!/bin/sh\n# fake token for a keysweep test\nexport GITHUB_TOKEN={token}\n"),
+    )
+    .expect("plant");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &["scan", ".", "-f", "json", "-o", "findings.json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.path().join("findings.json"));
+    let f = finding_at(&report, "deploy.sh");
+    assert_eq!(f["rule_id"], "github.pat");
+    assert_eq!(f["validated"], true, "the generated checksum is valid");
+    let text = report.to_string();
+    assert!(
+        !text.contains(&token),
+        "the findings file holds the raw token"
+    );
+    // Not in any inventory: reported, not revoked.
+    let revoke = |extra: &[&str]| {
+        let mut args = vec!["revoke", "--findings", "findings.json", "--yes"];
+        args.extend_from_slice(extra);
+        keysweep_in(&fake, dir.path(), &args)
+    };
+    let (code, out, err) = revoke(&[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("manual  github"), "{out}");
+    assert!(out.contains("--include-unlisted"), "{out}");
+    assert!(fake.seen().is_empty(), "called {:?}", fake.seen());
+    assert!(fake.is_live(&token));
+    // With --include-unlisted: the token is re-read from deploy.sh and sent once, alone.
+    let (code, out, err) = revoke(&["--include-unlisted"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("revoked          github"), "{out}");
+    assert_eq!(github_revocations(&fake, &token), vec![vec![token.clone()]]);
+    assert_eq!(fake.seen().len(), 1, "{:?}", fake.seen());
+    assert!(!fake.is_live(&token));
+    let log = std::fs::read_to_string(dir.path().join(".keysweep-audit.jsonl"))
+        .expect("the default audit log in the current directory");
+    assert!(!log.contains(&token), "audit log holds the token");
+    assert!(log.contains(f["fingerprint"].as_str().expect("fingerprint")));
+    // Run again: the audit log says done, nothing is called.
+    let (code, out, err) = revoke(&["--include-unlisted"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(fake.seen().len(), 1);
+}
+
+#[test]
+fn scan_revoke_plans_from_the_scan_itself_and_yes_carries_it_out() {
+    let fake = Fake::start();
+    *fake.state.acme_token.lock().expect("lock") = "org-secret-fake".into();
+    fake.state
+        .acme_live
+        .lock()
+        .expect("lock")
+        .insert("deploy-key".into());
+    let root = Root::new();
+    let (pem, _, _) = fakekeys::p256("scan-revoke");
+    root.write("src/deploy.pem", &pem);
+    let cfg = acme_config(&root, &fake);
+    let secret = pem.trim_end();
+    std::fs::write(
+        root.path().join("inventory.toml"),
+        format!(
+            "[[key]]\nprovider = \"acme-keys\"\nkey_id = \"deploy-key\"\nsecret_sha256 = \"{}\"\n",
+            fakekeys::sha256_hex(secret.as_bytes())
+        ),
+    )
+    .expect("inventory");
+    let scan = |yes: bool| {
+        let mut cmd = keysweep_cmd(&fake);
+        cmd.current_dir(root.path())
+            .args([
+                "scan",
+                "src",
+                "--format",
+                "json",
+                "--inventory",
+                "inventory.toml",
+                "--config",
+            ])
+            .arg(&cfg)
+            .args(["--revoke", "--audit-log", "audit.jsonl"])
+            .env("ACME_KEYS_TOKEN", "org-secret-fake");
+        if yes {
+            cmd.arg("--yes");
+        }
+        run(cmd)
+    };
+    let (code, out, err) = scan(false);
+    assert_eq!(code, 1, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report on stdout");
+    assert_eq!(
+        report["findings"][0]["inventory"]["matched_by"],
+        "secret_hash"
+    );
+    assert_eq!(report["findings"][0]["inventory"]["key_id"], "deploy-key");
+    assert!(err.contains("revoke  acme-keys"), "{err}");
+    assert!(fake.seen().is_empty());
+    let (code, _, err) = scan(true);
+    assert_eq!(code, 1, "findings still count: {err}");
+    assert!(err.contains("revoked          acme-keys"), "{err}");
+    assert_eq!(fake.count("DELETE", "/keys/deploy-key"), 1);
+}
+
+#[test]
+fn scan_revoke_yes_revokes_a_listed_github_token_in_one_step_and_leaves_unlisted_ones() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listed = fakekeys::ghp("one-step-listed");
+    let unlisted = fakekeys::ghp("one-step-unlisted");
+    fake.live(&listed);
+    fake.live(&unlisted);
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("src/ci.env"),
+        format!("# fake tokens for a keysweep test\nGH_CI={listed}\nGH_OTHER={unlisted}\n"),
+    )
+    .expect("plant");
+    std::fs::write(
+        dir.path().join("inventory.toml"),
+        format!(
+            "[[key]]\nprovider = \"github\"\nkey_id = \"ci-bot\"\nsecret_sha256 = \"{}\"\nowner = \"platform\"\n",
+            fakekeys::sha256_hex(listed.as_bytes())
+        ),
+    )
+    .expect("inventory");
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "src",
+            "-f",
+            "json",
+            "--inventory",
+            "inventory.toml",
+            "--revoke",
+            "--audit-log",
+            "audit.jsonl",
+        ];
+        args.extend_from_slice(extra);
+        keysweep_in(&fake, dir.path(), &args)
+    };
+    // Without --yes: the plan on stderr, the report on stdout, nothing called.
+    let (code, out, err) = scan(&[]);
+    assert_eq!(code, 1, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report on stdout");
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+    assert!(err.contains("dry-run, nothing will be called"), "{err}");
+    assert!(
+        err.contains("revoke  github             key_id=ci-bot"),
+        "{err}"
+    );
+    assert!(fake.seen().is_empty());
+    // With --yes: the listed token is revoked once; the unlisted one is only reported.
+    let (code, out, err) = scan(&["--yes"]);
+    assert_eq!(code, 1, "findings still count: {out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report on stdout");
+    let hits: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["inventory"]["key_id"].clone())
+        .collect();
+    assert!(hits.contains(&serde_json::json!("ci-bot")), "{report:#}");
+    assert!(
+        err.contains("revoked          github             key_id=ci-bot"),
+        "{err}"
+    );
+    assert!(err.contains("keysweep revoke --include-unlisted"), "{err}");
+    assert_eq!(
+        github_revocations(&fake, &listed),
+        vec![vec![listed.clone()]]
+    );
+    assert!(github_revocations(&fake, &unlisted).is_empty());
+    assert!(!fake.is_live(&listed));
+    assert!(fake.is_live(&unlisted));
+    let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).expect("audit log");
+    assert!(
+        !log.contains(&listed) && !log.contains(&unlisted),
+        "audit log holds a token"
+    );
+}
+
+#[test]
+fn scan_verify_revoke_probes_each_key_once_and_skips_keys_found_dead() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = fakekeys::token("glpat-", "verify-once-live", 20);
+    let dead = fakekeys::token("glpat-", "verify-once-dead", 20);
+    fake.live(&live);
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("src/ci.env"),
+        format!("# fake tokens for a keysweep test\nGL_A={live}\nGL_B={dead}\n"),
+    )
+    .expect("plant");
+    std::fs::write(
+        dir.path().join("inventory.toml"),
+        format!(
+            "[[key]]\n{}\n[[key]]\n{}\n",
+            secret_entry("gitlab", "gl-live", &live),
+            secret_entry("gitlab", "gl-dead", &dead)
+        ),
+    )
+    .expect("inventory");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &[
+            "scan",
+            "src",
+            "-f",
+            "json",
+            "--inventory",
+            "inventory.toml",
+            "--verify",
+            "--revoke",
+            "--yes",
+            "--audit-log",
+            "audit.jsonl",
+        ],
+    );
+    assert_eq!(code, 1, "findings still count: {out}{err}");
+    let probes = |token: &str| fake.count_with("GET", "/api/v4/personal_access_tokens/self", token);
+    assert_eq!(probes(&live), 1, "the scan's probe is the only one: {err}");
+    assert_eq!(probes(&dead), 1, "{err}");
+    let deletes =
+        |token: &str| fake.count_with("DELETE", "/api/v4/personal_access_tokens/self", token);
+    assert_eq!(deletes(&live), 1, "{err}");
+    assert_eq!(
+        deletes(&dead),
+        0,
+        "a key the scan found dead is not revoked: {err}"
+    );
+    assert!(!fake.is_live(&live));
+    assert!(
+        err.contains("already_revoked") || err.contains("already revoked"),
+        "{err}"
+    );
+}

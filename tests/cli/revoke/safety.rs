@@ -1,0 +1,219 @@
+//! What `keysweep revoke` will not do on its own: a dry run by default, a prompt that only `REVOKE` typed at a
+//! terminal carries out, no unlisted key without `--include-unlisted`, nothing trusted from the findings file
+//! (each secret is re-read and checked against its fingerprint), and after a run killed mid-call, a resume
+//! that probes the key in doubt before revoking anything twice.
+
+use std::time::{Duration, Instant};
+
+use super::secret_entry;
+use crate::support::fake_provider::{Fake, Root, run};
+use crate::support::fakekeys;
+use crate::support::program;
+
+#[test]
+fn dry_run_prints_the_plan_and_calls_nothing() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let gl = fakekeys::token("glpat-", "dry-gl", 20);
+    let gh = fakekeys::token("ghp_", "dry-gh", 36);
+    fake.live(&gl);
+    fake.live(&gh);
+    let fp = root.plant_token("ci/.env", "gitlab.pat", "gitlab", &gl);
+    root.plant_token("deploy.sh", "github.pat", "github", &gh);
+    root.inventory_entry(&secret_entry("gitlab", "gl-ci", &gl));
+    root.inventory_entry(&secret_entry("github", "gh-deploy", &gh));
+    let (code, out, err) = run(root.revoke(&fake, &[]));
+    assert_eq!(code, 1, "a dry-run leaves keys exposed: {out}{err}");
+    assert!(out.contains("dry-run, nothing will be called"), "{out}");
+    assert!(out.contains(&format!("revoke  gitlab             key_id=gl-ci fingerprint={fp} matched_by=secret_hash (strong)")), "{out}");
+    assert!(out.contains("key_id=gh-deploy"), "{out}");
+    assert!(fake.seen().is_empty(), "dry-run called {:?}", fake.seen());
+    assert!(fake.is_live(&gl) && fake.is_live(&gh));
+    assert!(
+        !out.contains(&gl) && !out.contains(&gh),
+        "plan printed a secret"
+    );
+}
+
+#[test]
+fn unlisted_tokens_are_revoked_only_with_include_unlisted() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let gl = fakekeys::token("glpat-", "unlisted", 20);
+    fake.live(&gl);
+    root.plant_token("x.env", "gitlab.pat", "gitlab", &gl);
+    let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("--include-unlisted"), "{out}");
+    assert!(fake.seen().is_empty(), "an unlisted key was acted on");
+    assert!(fake.is_live(&gl));
+    let (code, out, err) = run(root.revoke(&fake, &["--yes", "--include-unlisted"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!fake.is_live(&gl));
+}
+
+#[test]
+fn a_findings_file_is_never_trusted() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let gl = fakekeys::token("glpat-", "tamper", 20);
+    fake.live(&gl);
+    root.plant_token("a.env", "gitlab.pat", "gitlab", &gl);
+    root.inventory_entry(&secret_entry("gitlab", "gl", &gl));
+    // The file now holds another token: the recorded fingerprint no longer matches anything there.
+    root.write(
+        "a.env",
+        &format!("TOKEN = \"{}\"\n", fakekeys::token("glpat-", "other", 20)),
+    );
+    // And a key id written into the findings file selects no inventory key: ids are re-derived on re-read.
+    let other = fakekeys::token("glpat-", "forged-id", 20);
+    fake.live(&other);
+    root.plant_token("b.env", "gitlab.pat", "gitlab", &other);
+    root.findings[1]["key"] = serde_json::json!({"key_id": "gl-org", "issuer_id": null,
+                                                 "public_key_sha256": null});
+    root.inventory_entry("provider = \"gitlab\"\nkey_id = \"gl-org\"");
+    let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("could not be re-read and checked against the fingerprint"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("key_id=gl-org"),
+        "a forged key id matched: {out}"
+    );
+    assert!(
+        out.contains("not in the inventory (`keysweep revoke --include-unlisted` revokes it)"),
+        "{out}"
+    );
+    assert!(fake.seen().is_empty());
+}
+
+/// Shell-quotes one word.
+fn sh_quote(s: &std::ffi::OsStr) -> String {
+    format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"))
+}
+
+/// Runs `cmd` on a pseudo-terminal (util-linux `script`), typing `input`; `None` when `script` is missing.
+fn run_on_terminal(cmd: &std::process::Command, input: &str) -> Option<(i32, String)> {
+    use std::io::Write;
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let line: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(sh_quote)
+        .collect();
+    let mut term = program(script);
+    term.args(["-qec", &line.join(" "), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            term.env(k, v);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        term.current_dir(dir);
+    }
+    let mut child = term.spawn().ok()?;
+    child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+#[test]
+fn typing_revoke_at_the_terminal_prompt_carries_out_the_plan_and_anything_else_does_not() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let gl = fakekeys::token("glpat-", "prompt-gl", 20);
+    fake.live(&gl);
+    root.plant_token("ci/.env", "gitlab.pat", "gitlab", &gl);
+    root.inventory_entry(&secret_entry("gitlab", "gl-prompt", &gl));
+
+    let Some((code, out)) = run_on_terminal(&root.revoke(&fake, &[]), "no\n") else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert!(out.contains("Type REVOKE to continue"), "{out}");
+    assert_eq!(code, 1, "declined: the key stays exposed: {out}");
+    assert!(fake.seen().is_empty(), "declining called {:?}", fake.seen());
+    assert!(fake.is_live(&gl));
+
+    let (code, out) =
+        run_on_terminal(&root.revoke(&fake, &[]), "REVOKE\n").expect("script ran before");
+    assert_eq!(code, 0, "{out}");
+    assert!(!fake.is_live(&gl), "typing REVOKE revoked nothing: {out}");
+    assert!(!out.contains(&gl), "the terminal showed the secret");
+}
+
+#[test]
+fn a_run_killed_after_its_intent_resumes_and_revokes_each_key_once() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let stuck = fakekeys::token("glpat-", "kill-stuck", 20);
+    let fine = fakekeys::token("glpat-", "kill-fine", 20);
+    fake.live(&stuck);
+    fake.live(&fine);
+    fake.state
+        .stall_revoke
+        .lock()
+        .expect("lock")
+        .insert(stuck.clone());
+    let fp_stuck = root.plant_token("a.env", "gitlab.pat", "gitlab", &stuck);
+    let fp_fine = root.plant_token("b.env", "gitlab.pat", "gitlab", &fine);
+    root.inventory_entry(&secret_entry("gitlab", "stuck", &stuck));
+    root.inventory_entry(&secret_entry("gitlab", "fine", &fine));
+    let mut cmd = root.revoke(&fake, &["--yes"]);
+    cmd.env("KEYSWEEP_HTTP_TIMEOUT_MS", "600000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("spawn keysweep");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let log = std::fs::read_to_string(root.audit()).unwrap_or_default();
+        let stuck_intent = log
+            .lines()
+            .any(|l| l.contains(&fp_stuck) && l.contains("\"event\":\"intent\""));
+        let fine_done = log
+            .lines()
+            .any(|l| l.contains(&fp_fine) && l.contains("\"outcome\":\"revoked\""));
+        if stuck_intent && fine_done && fake.count_with("DELETE", "/api/v4", &stuck) == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the first run never reached its stalled call: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("kill keysweep");
+    let _ = child.wait();
+    fake.state.stall_revoke.lock().expect("lock").clear();
+    let (code, out, err) = run(root.revoke(&fake, &["--yes", "--resume"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("1 in doubt"), "{err}");
+    assert!(
+        out.contains("in doubt after an interrupted run; probe"),
+        "{out}"
+    );
+    assert_eq!(
+        fake.count_with("DELETE", "/api/v4", &stuck),
+        1,
+        "in-doubt key revoked twice"
+    );
+    assert_eq!(
+        fake.count_with("DELETE", "/api/v4", &fine),
+        1,
+        "done key revoked twice"
+    );
+    assert_eq!(
+        fake.count_with("GET", "/api/v4", &stuck),
+        1,
+        "in-doubt key not probed first"
+    );
+}
