@@ -8,6 +8,7 @@ mod support;
 
 mod encodings;
 mod git;
+mod hostile;
 mod integrations;
 mod inventory;
 mod keys;

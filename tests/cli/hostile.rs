@@ -1,0 +1,137 @@
+//! Hostile input, end to end: what a repository, a path or a config can do to the user's terminal, to the exit
+//! code, or to the time a scan takes. One regression test per defect, named after it.
+
+use std::time::{Duration, Instant};
+
+use crate::support::fakekeys::ghp;
+use crate::support::repo::TestRepo;
+use crate::support::{keysweep, keysweep_std, program};
+
+/// Makes a FIFO at `path`; false where `mkfifo` is missing.
+fn mkfifo(path: &std::path::Path) -> bool {
+    program("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn escape_sequences_in_file_names_do_not_reach_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = "x\u{1b}]0;owned\u{7}\r.env";
+    std::fs::write(
+        dir.path().join(name),
+        format!("GITHUB_TOKEN={}\n", ghp("escape")),
+    )
+    .expect("write");
+    let out = keysweep()
+        .args(["scan", "--format", "human"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}') && !stdout.contains('\r'));
+    assert!(
+        stdout.contains("x\\u{1b}]0;owned\\u{7}\\u{d}.env"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn scanning_a_fifo_or_a_device_is_an_error_not_a_clean_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("pipe");
+    let mut paths = vec![std::path::PathBuf::from("/dev/zero")];
+    if mkfifo(&fifo) {
+        paths.push(fifo);
+    }
+    for path in paths {
+        let out = keysweep()
+            .arg("scan")
+            .arg(&path)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not a directory or a regular file"), "{err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_named_as_such_not_as_a_missing_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    std::os::unix::fs::symlink(&b, &a).expect("link a");
+    std::os::unix::fs::symlink(&a, &b).expect("link b");
+    let out = keysweep().arg("scan").arg(&a).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("no such file"), "{err}");
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn human_format_writes_errors_to_stderr() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("rules")).expect("mkdir");
+    std::fs::write(dir.path().join("rules/bad.toml"), "[[rule]]\nid = 1\n").expect("write");
+    std::fs::write(
+        dir.path().join(".keysweep.toml"),
+        "[rules]\npaths = [\"rules\"]\n",
+    )
+    .expect("write");
+    let out = keysweep()
+        .args(["scan", "--format", "human"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(err.contains("keysweep: error: rules:"), "{err}");
+    assert!(!stdout.contains("bad.toml"), "{stdout}");
+    assert!(stdout.contains("1 error(s)"), "{stdout}");
+}
+
+#[cfg(unix)]
+#[test]
+fn git_config_include_naming_a_fifo_does_not_block_the_history_scan() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "hello\n");
+    repo.stage_all();
+    repo.commit(1, "first");
+    let fifo = repo.path().join("pipe");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let config = repo.path().join(".git/config");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str(&format!("[include]\n\tpath = {}\n", fifo.display()));
+    std::fs::write(&config, text).expect("write config");
+    for mode in ["--history", "--staged"] {
+        let mut cmd = keysweep_std();
+        cmd.args(["scan", mode])
+            .arg(repo.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break Some(s);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let status = status.unwrap_or_else(|| panic!("scan {mode} blocked on a FIFO include"));
+        assert_eq!(status.code(), Some(2), "{mode}");
+    }
+}
