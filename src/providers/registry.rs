@@ -129,19 +129,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_unique_canonical_and_listed() {
+    fn ids_are_unique_and_canonical() {
         let mut ids: Vec<&str> = PROVIDERS.iter().map(|p| p.id).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), PROVIDERS.len(), "duplicate provider id");
         for id in ids {
             assert!(
-                crate::model::provider::CANONICAL_PROVIDERS.contains(&id),
-                "{id} is not a canonical provider id"
-            );
-            assert!(
                 id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
                 "{id} is not lowercase and dash-separated"
+            );
+        }
+    }
+
+    /// A provider's record and its rule file are all it takes: the inventory knows a provider by its rules.
+    #[test]
+    fn every_provider_with_a_record_has_rules() {
+        let rules = crate::rules::RuleSet::builtin().expect("built-in rules load");
+        for p in PROVIDERS {
+            assert!(
+                rules.rules.iter().any(|r| r.provider == p.id),
+                "provider {} has a record but no rule",
+                p.id
             );
         }
     }
