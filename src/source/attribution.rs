@@ -1,20 +1,20 @@
 //! Attribution of history findings, computed after the scan and only for blobs that had matches, so clean
 //! repositories never pay for it. For each such blob: every commit that introduced it at a path (it is in
 //! the commit's tree at that path and in no parent's), that commit's author and date, and whether HEAD still
-//! contains it. Each tree is read once (results are memoised by tree id), so the cost is one pass over the
-//! unique trees, not commits × files.
+//! contains it. Each tree is read once (results are memoised by tree id, `tree_hits.rs`), so the cost is one
+//! pass over the unique trees, not commits × files.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::rc::Rc;
 
 use anyhow::{Context, Result};
-use git2::{ObjectType, Oid, Repository, Time};
+use git2::{Oid, Repository, Time};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use super::diff::RangeRepo;
 use super::git::{self, ScannedRepo, oid_of};
+use super::tree_hits::{NodeId, TreeHits};
 use crate::model::{BlobId, Finding, Origin, ScannedBlob, sort_findings};
 
 /// Author and date of a commit.
@@ -32,113 +32,7 @@ pub struct Attribution {
     in_head: HashSet<String>,
 }
 
-/// The part of one tree that leads to target blobs: the targets directly in it (by name) and the subtrees that
-/// contain some. Nodes are memoised by tree id, so a subtree shared by many commits is one node and two
-/// commits can be compared by skipping pointer-equal subtrees; memory grows with the trees that contain
-/// targets, not with commits × targets.
-#[derive(Debug, Default)]
-struct Node {
-    blobs: Vec<(String, usize)>,
-    subtrees: Vec<(String, Rc<Node>)>,
-}
-
-type NodeRef = Option<Rc<Node>>;
-
-impl Node {
-    /// Every target under this node, with its path.
-    fn collect(&self, prefix: &str, out: &mut Vec<(usize, String)>) {
-        for (name, i) in &self.blobs {
-            out.push((*i, format!("{prefix}{name}")));
-        }
-        for (name, sub) in &self.subtrees {
-            sub.collect(&format!("{prefix}{name}/"), out);
-        }
-    }
-
-    fn subtree(&self, name: &str) -> Option<&Rc<Node>> {
-        self.subtrees
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, s)| s)
-    }
-
-    /// The (target, path) pairs under this node that no parent node has at the same path.
-    fn new_in(&self, parents: &[Option<&Rc<Node>>], prefix: &str, out: &mut Vec<(usize, String)>) {
-        for (name, i) in &self.blobs {
-            let before = parents
-                .iter()
-                .flatten()
-                .any(|p| p.blobs.iter().any(|(n, j)| n == name && j == i));
-            if !before {
-                out.push((*i, format!("{prefix}{name}")));
-            }
-        }
-        for (name, sub) in &self.subtrees {
-            let subs: Vec<Option<&Rc<Node>>> = parents
-                .iter()
-                .map(|p| p.and_then(|p| p.subtree(name)))
-                .collect();
-            if subs.iter().flatten().any(|p| Rc::ptr_eq(p, sub)) {
-                continue;
-            }
-            sub.new_in(&subs, &format!("{prefix}{name}/"), out);
-        }
-    }
-}
-
-/// Builds and memoises [`Node`]s.
-struct TreeHits<'r> {
-    repo: &'r Repository,
-    targets: &'r HashMap<Oid, usize>,
-    memo: HashMap<Oid, NodeRef>,
-}
-
-impl<'r> TreeHits<'r> {
-    fn new(repo: &'r Repository, targets: &'r HashMap<Oid, usize>) -> TreeHits<'r> {
-        TreeHits {
-            repo,
-            targets,
-            memo: HashMap::new(),
-        }
-    }
-
-    fn node(&mut self, tree_id: Oid) -> NodeRef {
-        if let Some(n) = self.memo.get(&tree_id) {
-            return n.clone();
-        }
-        // A missing tree (partial or shallow clone) contains nothing we can attribute.
-        let repo = self.repo;
-        let mut node = Node::default();
-        if let Ok(tree) = repo.find_tree(tree_id) {
-            for entry in tree.iter() {
-                match entry.kind() {
-                    Some(ObjectType::Blob) => {
-                        if let Some(&i) = self.targets.get(&entry.id()) {
-                            let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
-                            node.blobs.push((name, i));
-                        }
-                    }
-                    Some(ObjectType::Tree) => {
-                        if let Some(sub) = self.node(entry.id()) {
-                            let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
-                            node.subtrees.push((name, sub));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let n = (!node.blobs.is_empty() || !node.subtrees.is_empty()).then(|| Rc::new(node));
-        self.memo.insert(tree_id, n.clone());
-        n
-    }
-
-    fn commit_node(&mut self, commit: Oid) -> NodeRef {
-        let tree = self.repo.find_commit(commit).ok()?.tree_id();
-        self.node(tree)
-    }
-}
-
+/// A commit time as RFC 3339 in the committer's offset.
 fn format_time(t: Time) -> String {
     let utc =
         OffsetDateTime::from_unix_timestamp(t.seconds()).unwrap_or(OffsetDateTime::UNIX_EPOCH);
@@ -148,6 +42,7 @@ fn format_time(t: Time) -> String {
         .unwrap_or_else(|_| t.seconds().to_string())
 }
 
+/// A commit's author (`name <email>`) and date.
 fn commit_info(repo: &Repository, oid: Oid) -> Option<CommitInfo> {
     let commit = repo.find_commit(oid).ok()?;
     let author = commit.author();
@@ -160,6 +55,7 @@ fn commit_info(repo: &Repository, oid: Oid) -> Option<CommitInfo> {
     })
 }
 
+/// The hex ids of the targets that `head` (default: the repository's HEAD) still contains.
 fn head_blobs(
     repo: &Repository,
     head: Option<Oid>,
@@ -174,9 +70,7 @@ fn head_blobs(
     });
     let mut out = HashSet::new();
     if let Some(node) = head.and_then(|h| trees.commit_node(h)) {
-        let mut all = Vec::new();
-        node.collect("", &mut all);
-        for (i, _) in all {
+        for i in trees.targets_under(node) {
             out.insert(ids[i].to_hex());
         }
     }
@@ -230,18 +124,17 @@ fn attribute_repo(
         let Some(here) = trees.node(*tree) else {
             continue;
         };
-        let parent_nodes: Vec<NodeRef> = parents
+        let parent_nodes: Vec<Option<NodeId>> = parents
             .iter()
             .filter_map(|p| tree_of.get(p))
             .map(|t| trees.node(*t))
             .collect();
-        let refs: Vec<Option<&Rc<Node>>> = parent_nodes.iter().map(Option::as_ref).collect();
         // Fast path: a parent with the very same tree content (for our targets) means nothing new here.
-        if refs.iter().flatten().any(|p| Rc::ptr_eq(p, &here)) {
+        if parent_nodes.iter().flatten().any(|p| *p == here) {
             continue;
         }
         let mut new = Vec::new();
-        here.new_in(&refs, "", &mut new);
+        trees.new_in(here, &parent_nodes, &mut new);
         if new.is_empty() {
             continue;
         }
@@ -392,5 +285,102 @@ impl Attribution {
             });
         }
         sort_findings(findings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::diff::scan_diff;
+    use crate::source::git::{HistoryOptions, blob_id, scan_history};
+    use crate::source::testing::{DEPTH, DeepRepo, LoopRepo, RecordingSink, on_small_stack};
+
+    /// A hit for the blob `id`, with the origins the scan recorded for it.
+    fn hit(sink: &RecordingSink, id: Oid) -> ScannedBlob {
+        ScannedBlob {
+            id: blob_id(id),
+            origins: sink.origins_of(id),
+            matches: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn deep_tree_in_history_attribution_does_not_overflow_the_stack() {
+        let deep = DeepRepo::new(DEPTH);
+        on_small_stack(move || {
+            let sink = RecordingSink::default();
+            let opts = HistoryOptions {
+                all_objects: false,
+                max_file_size: 1 << 20,
+                recurse_submodules: false,
+            };
+            let repos = scan_history(deep.path(), &opts, &sink).expect("history scan");
+            assert_eq!(sink.errors(), Vec::new());
+            let (note, note_path) = DeepRepo::note(DEPTH / 2);
+            let mut hits = vec![hit(&sink, deep.secret), hit(&sink, note)];
+            assert_eq!(hits[0].origins.len(), 1, "history reads each blob once");
+            let attribution = GitScan::History(repos)
+                .attribute(&mut hits)
+                .expect("attribution");
+            let introduced = |path: &str| {
+                vec![Origin::GitBlob {
+                    path: Some(path.to_string()),
+                    commit: Some(deep.deep.to_string()),
+                }]
+            };
+            assert_eq!(hits[0].origins, introduced(&deep.secret_path));
+            assert_eq!(hits[1].origins, introduced(&note_path));
+            let info = &attribution.commits[&deep.deep.to_string()];
+            assert_eq!(info.author, "Deep Tester <deep@example.com>");
+            assert_eq!(attribution.commits.len(), 1, "{:?}", attribution.commits);
+            assert!(attribution.in_head.contains(&blob_id(deep.secret).to_hex()));
+            assert!(attribution.in_head.contains(&blob_id(note).to_hex()));
+        });
+    }
+
+    #[test]
+    fn deep_tree_in_range_attribution_does_not_overflow_the_stack() {
+        let deep = DeepRepo::new(DEPTH);
+        on_small_stack(move || {
+            let sink = RecordingSink::default();
+            let base = deep.base.to_string();
+            let repos =
+                scan_diff(deep.path(), &base, "HEAD", 1 << 20, false, &sink).expect("diff scan");
+            let mut hits = vec![hit(&sink, deep.secret)];
+            let attribution = GitScan::Range(repos)
+                .attribute(&mut hits)
+                .expect("attribution");
+            assert!(attribution.in_head.contains(&blob_id(deep.secret).to_hex()));
+            assert!(attribution.commits.contains_key(&deep.deep.to_string()));
+        });
+    }
+
+    #[test]
+    fn tree_that_contains_itself_in_history_attribution_is_attributed_without_an_endless_walk() {
+        let looping = LoopRepo::new();
+        on_small_stack(move || {
+            let sink = RecordingSink::default();
+            let opts = HistoryOptions {
+                all_objects: false,
+                max_file_size: 1 << 20,
+                recurse_submodules: false,
+            };
+            let repos = scan_history(looping.path(), &opts, &sink).expect("history scan");
+            assert_eq!(sink.errors(), Vec::new());
+            let mut hits = vec![hit(&sink, looping.secret)];
+            let attribution = GitScan::History(repos)
+                .attribute(&mut hits)
+                .expect("attribution");
+            let introduced = vec![Origin::GitBlob {
+                path: Some("loop/secret.txt".into()),
+                commit: Some(looping.head.to_string()),
+            }];
+            assert_eq!(hits[0].origins, introduced);
+            assert!(
+                attribution
+                    .in_head
+                    .contains(&blob_id(looping.secret).to_hex())
+            );
+        });
     }
 }

@@ -9,7 +9,7 @@
 //! to, reported under the submodule's path. A submodule that is not checked out has nothing local to read and
 //! is left out, as in `--history`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -40,61 +40,119 @@ impl Changes {
     }
 }
 
+/// A pair of trees still to compare in [`changed_entries`]: the tree at one path and what the parent had there.
+struct Pending {
+    /// The parent's tree at this path, if it had a tree there.
+    old: Option<Oid>,
+    /// The tree at this path.
+    new: Oid,
+    /// The entry name of this tree in its parent (empty for the root).
+    name: String,
+    /// How long the parent's path is: the shared path buffer is cut back to it before `name` is added.
+    parent_len: usize,
+    /// How many trees are above this one.
+    depth: usize,
+}
+
 /// The blobs and gitlinks (with paths) `tree` has where `parent` (`None`: a root commit) has not the same
 /// object at the same path. Identical subtrees are skipped by id, so a commit costs in proportion to what it
 /// changed.
+///
+/// Iterative, depth first with an explicit stack, so a tree nested 100k levels deep costs heap, not call
+/// stack; subtrees are visited in the order a recursion would visit them. The current path lives in one buffer
+/// cut back to the parent's length at each step (a path per pending tree would be O(depth²) bytes); a path is
+/// copied out only for a blob or gitlink that is reported. A tree that contains itself (possible only in a
+/// corrupt object database, since hashes are not re-checked) is an error, not an endless walk.
 fn changed_entries(
     repo: &Repository,
     parent: Option<Oid>,
     tree: Oid,
-    prefix: &str,
     out: &mut Changes,
 ) -> Result<()> {
-    if parent == Some(tree) {
-        return Ok(());
-    }
-    let new = repo
-        .find_tree(tree)
-        .with_context(|| format!("reading tree {tree} ({prefix})"))?;
-    let old: HashMap<Vec<u8>, (Oid, Option<ObjectType>)> = match parent {
-        Some(p) => repo
-            .find_tree(p)
-            .with_context(|| format!("reading tree {p} ({prefix})"))?
-            .iter()
-            .map(|e| (e.name_bytes().to_vec(), (e.id(), e.kind())))
-            .collect(),
-        None => HashMap::new(),
-    };
-    for entry in new.iter() {
-        let before = old.get(entry.name_bytes());
-        if before.is_some_and(|(id, _)| *id == entry.id()) {
+    let mut stack = vec![Pending {
+        old: parent,
+        new: tree,
+        name: String::new(),
+        parent_len: 0,
+        depth: 0,
+    }];
+    let mut path = String::new();
+    // The trees from the root down to the current one, to notice a tree that contains itself.
+    let mut ancestors: Vec<Oid> = Vec::new();
+    let mut on_path: HashSet<Oid> = HashSet::new();
+    while let Some(dir) = stack.pop() {
+        path.truncate(dir.parent_len);
+        push_name(&mut path, &dir.name);
+        for gone in ancestors.drain(dir.depth..) {
+            on_path.remove(&gone);
+        }
+        if dir.old == Some(dir.new) {
             continue;
         }
-        let name = String::from_utf8_lossy(entry.name_bytes());
-        let path = if prefix.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        match entry.kind() {
-            Some(ObjectType::Blob) => {
-                out.blobs.insert((path, entry.id()));
-            }
-            Some(ObjectType::Tree) => {
-                let old_tree = before
-                    .filter(|(_, kind)| *kind == Some(ObjectType::Tree))
-                    .map(|(id, _)| *id);
-                changed_entries(repo, old_tree, entry.id(), &path, out)?;
-            }
-            // A gitlink names a commit of the submodule's repository; followed only with
-            // --recurse-submodules (see `scan_submodules`).
-            Some(ObjectType::Commit) => {
-                out.gitlinks.insert((path, entry.id()));
-            }
-            _ => {}
+        if !on_path.insert(dir.new) {
+            anyhow::bail!("tree {} ({path}) contains itself", dir.new);
         }
+        ancestors.push(dir.new);
+        let new = repo
+            .find_tree(dir.new)
+            .with_context(|| format!("reading tree {} ({path})", dir.new))?;
+        let old: HashMap<Vec<u8>, (Oid, Option<ObjectType>)> = match dir.old {
+            Some(p) => repo
+                .find_tree(p)
+                .with_context(|| format!("reading tree {p} ({path})"))?
+                .iter()
+                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.kind())))
+                .collect(),
+            None => HashMap::new(),
+        };
+        let first_child = stack.len();
+        for entry in new.iter() {
+            let before = old.get(entry.name_bytes());
+            if before.is_some_and(|(id, _)| *id == entry.id()) {
+                continue;
+            }
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let joined = || {
+                let mut p = path.clone();
+                push_name(&mut p, &name);
+                p
+            };
+            match entry.kind() {
+                Some(ObjectType::Blob) => {
+                    out.blobs.insert((joined(), entry.id()));
+                }
+                Some(ObjectType::Tree) => {
+                    let old_tree = before
+                        .filter(|(_, kind)| *kind == Some(ObjectType::Tree))
+                        .map(|(id, _)| *id);
+                    stack.push(Pending {
+                        old: old_tree,
+                        new: entry.id(),
+                        name: name.into_owned(),
+                        parent_len: path.len(),
+                        depth: dir.depth + 1,
+                    });
+                }
+                // A gitlink names a commit of the submodule's repository; followed only with
+                // --recurse-submodules (see `scan_submodules`).
+                Some(ObjectType::Commit) => {
+                    out.gitlinks.insert((joined(), entry.id()));
+                }
+                _ => {}
+            }
+        }
+        // Popped first to last, as the entries are ordered.
+        stack[first_child..].reverse();
     }
     Ok(())
+}
+
+/// Appends `name` to the `/`-separated `path` (an empty path takes no separator).
+fn push_name(path: &mut String, name: &str) {
+    if !path.is_empty() {
+        path.push('/');
+    }
+    path.push_str(name);
 }
 
 /// Resolves a revision to a commit id, naming the revision on failure.
@@ -306,13 +364,13 @@ fn scan_range(
             let tree = commit.tree_id();
             if commit.parent_count() == 0 {
                 let mut set = Changes::default();
-                changed_entries(repo, None, tree, "", &mut set)?;
+                changed_entries(repo, None, tree, &mut set)?;
                 return Ok(set);
             }
             let mut acc: Option<Changes> = None;
             for parent in commit.parents() {
                 let mut set = Changes::default();
-                changed_entries(repo, Some(parent.tree_id()), tree, "", &mut set)?;
+                changed_entries(repo, Some(parent.tree_id()), tree, &mut set)?;
                 acc = Some(match acc {
                     None => set,
                     Some(a) => a.intersection(&set),
@@ -376,4 +434,47 @@ fn scan_range(
         }
     }
     Ok(gitlinks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::testing::{DEPTH, DeepRepo, LoopRepo, RecordingSink, on_small_stack};
+
+    #[test]
+    fn deep_tree_in_a_diff_range_does_not_overflow_the_stack() {
+        let deep = DeepRepo::new(DEPTH);
+        on_small_stack(move || {
+            let sink = RecordingSink::default();
+            let (base, head) = (deep.base.to_string(), deep.head.to_string());
+            scan_diff(deep.path(), &base, &head, 1 << 20, false, &sink).expect("diff scan");
+            assert_eq!(sink.errors(), Vec::new());
+            let introduced = |path: &str| {
+                vec![Origin::GitBlob {
+                    path: Some(path.to_string()),
+                    commit: Some(deep.deep.to_string()),
+                }]
+            };
+            assert_eq!(sink.origins_of(deep.secret), introduced(&deep.secret_path));
+            let (note, note_path) = DeepRepo::note(DEPTH / 2);
+            assert_eq!(sink.origins_of(note), introduced(&note_path));
+        });
+    }
+
+    #[test]
+    fn tree_that_contains_itself_in_a_diff_range_is_an_error_not_an_endless_walk() {
+        let looping = LoopRepo::new();
+        on_small_stack(move || {
+            let sink = RecordingSink::default();
+            let (base, head) = (looping.base.to_string(), looping.head.to_string());
+            scan_diff(looping.path(), &base, &head, 1 << 20, false, &sink).expect("diff scan");
+            let errors = sink.errors();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].0, format!("commit {head}"));
+            assert!(
+                errors[0].1.ends_with("(loop/loop) contains itself"),
+                "{errors:?}"
+            );
+        });
+    }
 }

@@ -383,13 +383,24 @@ impl Enumerator<'_, '_> {
         }
     }
 
-    /// Walks one tree and every subtree not seen before.
+    /// Walks one tree and every subtree not seen before, depth first with an explicit stack (a tree nested
+    /// 100k levels deep costs heap, not call stack). A pending subtree holds its name and its parent's path
+    /// length, not its path: the current directory lives in one buffer, cut back to the parent's length when
+    /// a subtree is popped (depth first, the parent of the tree popped is the last directory read or one of
+    /// its ancestors), so paths cost O(depth) bytes, not O(depth²), and are copied out only for blobs sent.
     fn walk_tree(&mut self, root: Oid, commit: Option<Oid>) -> bool {
         if !self.seen_trees.insert(root) {
             return true;
         }
-        let mut stack: Vec<(Oid, String)> = vec![(root, self.prefix.clone())];
-        while let Some((tree_id, prefix)) = stack.pop() {
+        // (tree, its name in its parent — the whole prefix for the root —, its parent's path length).
+        let mut stack: Vec<(Oid, String, usize)> = vec![(root, self.prefix.clone(), 0)];
+        let mut prefix = String::new();
+        while let Some((tree_id, name, parent_len)) = stack.pop() {
+            prefix.truncate(parent_len);
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(&name);
             let tree = match self.repo.find_tree(tree_id) {
                 Ok(t) => t,
                 Err(e) => {
@@ -405,22 +416,21 @@ impl Enumerator<'_, '_> {
                 }
             };
             for entry in tree.iter() {
-                // Build a path only for objects not seen before: most entries of most trees are repeats.
-                let path = |e: &git2::TreeEntry<'_>| {
-                    let name = String::from_utf8_lossy(e.name_bytes());
-                    if prefix.is_empty() {
+                let kind = entry.kind();
+                if kind == Some(ObjectType::Blob) && !self.seen_blobs.contains(&entry.id()) {
+                    // Build a path only for objects not seen before: most entries of most trees are repeats.
+                    let name = String::from_utf8_lossy(entry.name_bytes());
+                    let path = if prefix.is_empty() {
                         name.into_owned()
                     } else {
                         format!("{prefix}/{name}")
-                    }
-                };
-                let kind = entry.kind();
-                if kind == Some(ObjectType::Blob) && !self.seen_blobs.contains(&entry.id()) {
-                    if !self.send(entry.id(), Some(path(&entry)), commit) {
+                    };
+                    if !self.send(entry.id(), Some(path), commit) {
                         return false;
                     }
                 } else if kind == Some(ObjectType::Tree) && self.seen_trees.insert(entry.id()) {
-                    stack.push((entry.id(), path(&entry)));
+                    let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+                    stack.push((entry.id(), name, prefix.len()));
                 }
                 // Submodules (gitlinks) name commits of another repository: not followed.
             }

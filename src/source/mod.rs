@@ -10,6 +10,9 @@ pub mod git;
 pub mod mirror;
 pub mod repos;
 pub mod staged;
+#[cfg(test)]
+mod testing;
+mod tree_hits;
 
 use crate::model::{Blob, BlobId, Origin, Skip};
 
