@@ -3,8 +3,6 @@
 //! request, and can be scripted to answer 429/500, stall, or send malformed bodies. Plus helpers that build a
 //! scan root with planted FAKE secrets, an inventory and a findings file, and run the real binary.
 
-#![allow(dead_code)]
-
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
