@@ -19,6 +19,20 @@ pub enum ArchiveKind {
     Tar,
 }
 
+impl ArchiveKind {
+    /// The format's name in messages (`zip`, `gzip`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArchiveKind::Zip => "zip",
+            ArchiveKind::Gzip => "gzip",
+            ArchiveKind::Xz => "xz",
+            ArchiveKind::Zstd => "zstd",
+            ArchiveKind::Bzip2 => "bzip2",
+            ArchiveKind::Tar => "tar",
+        }
+    }
+}
+
 /// The archive format `bytes` start with, by magic number.
 pub fn archive_kind(bytes: &[u8]) -> Option<ArchiveKind> {
     if bytes.starts_with(b"PK\x03\x04") {

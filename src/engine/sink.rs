@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::model::{Blob, BlobId, Match, Origin, ScanError, ScannedBlob, Skip, Skipped, Summary};
-use crate::scan::{Candidates, Scanner};
+use crate::scan::{Candidates, Scanner, Unread};
 use crate::source::BlobSink;
 
 /// Identifies content within one scan without the cost of SHA-1: its length and 128-bit XXH3.
@@ -55,7 +55,35 @@ impl<'a> Engine<'a> {
     fn match_blob(&self, id: BlobId, bytes: &[u8], origin: Origin) {
         self.blobs.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        self.record(id, origin, self.scanner.scan(id, bytes));
+        let (matches, unread) = self.scanner.scan_with_unread(id, bytes);
+        self.note_unread(id, &origin, unread);
+        self.record(id, origin, matches);
+    }
+
+    /// Counts what an archive left unread under `too large` (each member over the member cap, and the archive
+    /// itself when its budget ran out) and records each part of it that would not open as an error. They are
+    /// named by the blob's origin (its id when it has no path), then `!` and the path inside the archive.
+    fn note_unread(&self, id: BlobId, origin: &Origin, unread: Unread) {
+        if unread.is_empty() {
+            return;
+        }
+        let name = match origin {
+            Origin::Stdin => "-".to_string(),
+            _ => origin.path().map_or_else(|| id.to_hex(), str::to_string),
+        };
+        let inside = |member: &str| match member {
+            "" => name.clone(),
+            _ => format!("{name}!{member}"),
+        };
+        for member in &unread.too_large {
+            self.skip_entry(Skip::TooLarge, inside(member));
+        }
+        if unread.budget_spent {
+            self.skip_entry(Skip::TooLarge, name.clone());
+        }
+        for (member, why) in unread.unreadable {
+            self.error(inside(&member), why);
+        }
     }
 
     /// Keeps a blob's matches, if any.
@@ -191,7 +219,12 @@ impl BlobSink for Engine<'_> {
             Some(candidates) => self
                 .scanner
                 .scan_candidates(BlobId([0; 20]), &text, candidates),
-            None => self.scanner.scan(BlobId([0; 20]), bytes),
+            None => {
+                let (matches, unread) = self.scanner.scan_with_unread(BlobId([0; 20]), bytes);
+                // Tree content has a path (or is standard input): the id is not needed to name it.
+                self.note_unread(BlobId([0; 20]), &origin, unread);
+                matches
+            }
         };
         if matches.is_empty() {
             return;

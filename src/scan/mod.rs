@@ -28,6 +28,7 @@ use keep::{BlobScan, dedup_overlaps, redact_neighbours};
 use prefilter::KeywordTable;
 
 use crate::sniff::is_archive;
+pub use archive::Unread;
 pub use decode::as_text;
 
 /// Comments that suppress a finding on their line or the next one.
@@ -367,10 +368,16 @@ impl Scanner {
     /// UTF-16 content is matched as the text it holds (see [`as_text`]), an archive member by member (see
     /// [`is_archive`]).
     pub fn scan(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
+        self.scan_with_unread(blob, bytes).0
+    }
+
+    /// [`Scanner::scan`], also telling what of an archive was not read (nothing for other content): the caller
+    /// knows the blob's name, and counts or reports it.
+    pub fn scan_with_unread(&self, blob: BlobId, bytes: &[u8]) -> (Vec<Match>, Unread) {
         if is_archive(bytes) {
             self.scan_archive(blob, bytes)
         } else {
-            self.scan_text(blob, bytes)
+            (self.scan_text(blob, bytes), Unread::default())
         }
     }
 
@@ -381,15 +388,14 @@ impl Scanner {
         self.scan_candidates(blob, &text, candidates)
     }
 
-    /// Every match in each member of an archive, named by the member's path inside it. Members are skipped as
-    /// binary files are (NUL in the first 8 KiB, unless a key file by name).
-    fn scan_archive(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
+    /// Every match in each member of an archive, named by the member's path inside it, and what was not read.
+    /// Members are skipped as binary files are (NUL in the first 8 KiB, unless a key file by name). Content the
+    /// archive reader could not open (an archive nested too deep, or bytes with an archive's magic that are no
+    /// such archive, the blob itself included) is matched as text.
+    fn scan_archive(&self, blob: BlobId, bytes: &[u8]) -> (Vec<Match>, Unread) {
         let mut out = Vec::new();
-        archive::members(bytes, &mut |path, data| {
-            // An archive nested deeper than archives are opened is left closed.
-            if is_archive(data)
-                || crate::sniff::looks_binary(data) && !crate::sniff::is_key_file(path)
-            {
+        let unread = archive::members(bytes, &mut |path, data| {
+            if crate::sniff::looks_binary(data) && !crate::sniff::is_key_file(path) {
                 return;
             }
             for mut m in self.scan_text(blob, data) {
@@ -397,7 +403,7 @@ impl Scanner {
                 out.push(m);
             }
         });
-        out
+        (out, unread)
     }
 
     /// [`Scanner::scan`] with the candidate rules already known (from [`Scanner::candidate_rules`] over `bytes`,

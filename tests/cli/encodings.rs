@@ -397,19 +397,37 @@ fn members_of_zip_tar_gz_gzip_and_nested_archives_are_matched_and_named() {
     );
 }
 
+/// `(where, message)` of every error of the report.
+fn errors(report: &Value) -> Vec<(String, String)> {
+    report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().expect("an error field").to_string();
+            (s("where"), s("message"))
+        })
+        .collect()
+}
+
 #[test]
-fn a_corrupt_archive_is_not_an_error_and_a_committed_one_is_found_in_history() {
+fn a_corrupt_archive_is_an_error_naming_it_and_a_committed_one_is_found_in_history() {
     let dir = tempfile::tempdir().expect("temp dir");
     let t = ghp("arch-history");
     let good = zip_of(&[(
         "settings.json",
         format!("{{\"token\": \"{t}\"}} // FAKE").as_bytes(),
     )]);
+    // Cut before its central directory, the zip opens no member: an error that names it (its bytes, compressed,
+    // are matched as text and hold nothing).
     std::fs::write(dir.path().join("broken.zip"), &good[..good.len() / 3]).expect("write");
     let (code, report) = scan(dir.path(), &["."]);
-    assert!(code == 0 || code == 1, "{report:#}");
+    assert_eq!(code, 2, "{report:#}");
+    let errors = errors(&report);
+    assert_eq!(errors.len(), 1, "{report:#}");
+    assert_eq!(errors[0].0, "broken.zip");
     assert!(
-        report["errors"].as_array().expect("errors").is_empty(),
+        errors[0].1.starts_with("not a readable zip archive ("),
         "{report:#}"
     );
     std::fs::remove_file(dir.path().join("broken.zip")).expect("remove");
@@ -429,4 +447,89 @@ fn a_corrupt_archive_is_not_an_error_and_a_committed_one_is_found_in_history() {
         )]
     );
     assert_eq!(report["findings"][0]["locations"][0]["in_head"], false);
+}
+
+#[test]
+fn text_with_zip_magic_that_is_not_a_zip_is_still_scanned() {
+    // Two bytes of a magic number used to hide the whole file (exit 0). Its bytes are matched as text, and the
+    // archive that would not open is an error naming the file.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut tar_like = vec![b'#'; 257];
+    tar_like.extend_from_slice(b"ustar\n");
+    let heads: [(&str, &[u8]); 6] = [
+        ("zip.txt", b"PK\x03\x04"),
+        ("gzip.txt", b"\x1f\x8b"),
+        ("xz.txt", b"\xfd7zXZ\x00"),
+        ("zstd.txt", b"\x28\xb5\x2f\xfd"),
+        ("bzip2.txt", b"BZh91AY&SY"),
+        ("tar.txt", &tar_like),
+    ];
+    for (name, head) in heads {
+        let mut bytes = head.to_vec();
+        bytes.extend_from_slice(format!("\ntoken = {}\n", ghp(name)).as_bytes());
+        std::fs::write(dir.path().join(name), bytes).expect("write");
+    }
+    let (code, report) = scan(dir.path(), &["."]);
+    assert_eq!(code, 2, "{report:#}");
+    let found: Vec<String> = sightings(&report).into_iter().map(|(_, p, _)| p).collect();
+    assert_eq!(
+        found,
+        [
+            "bzip2.txt",
+            "gzip.txt",
+            "tar.txt",
+            "xz.txt",
+            "zip.txt",
+            "zstd.txt"
+        ]
+    );
+    let errors = errors(&report);
+    let named: Vec<&str> = errors.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(named, found);
+    for ((path, message), kind) in errors
+        .iter()
+        .zip(["bzip2", "gzip", "tar", "xz", "zip", "zstd"])
+    {
+        assert!(
+            message.starts_with(&format!("not a readable {kind} archive (")),
+            "{path}: {message}"
+        );
+    }
+}
+
+/// A zstd frame of 1 GiB of zeros in 32 KiB: run-length blocks of 128 KiB, a few bytes each.
+fn zstd_bomb() -> Vec<u8> {
+    let mut out = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3];
+    let blocks = 8192u32;
+    for i in 0..blocks {
+        let header = (128u32 << 10) << 3 | 1 << 1 | u32::from(i + 1 == blocks);
+        out.extend_from_slice(&header.to_le_bytes()[..3]);
+        out.push(0);
+    }
+    out
+}
+
+#[test]
+fn a_compressed_member_over_the_cap_is_counted_too_large_in_trees_and_the_index() {
+    // A bomb is read up to the member cap (as a stream, so memory stays near the cap), then skipped and counted,
+    // in a tree scan and in `--staged` alike; `-v` names it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("dump.zst"), zstd_bomb()).expect("write");
+    let out = Command::cargo_bin("keysweep")
+        .expect("the binary")
+        .current_dir(dir.path())
+        .env_clear()
+        .args(["scan", "-f", "json", "-v", "."])
+        .output()
+        .expect("keysweep runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["summary"]["skipped"]["too_large"], 1, "{report:#}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped dump.zst: too large"), "{stderr}");
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["add", "dump.zst"]);
+    let (code, report) = scan(dir.path(), &["--staged"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["summary"]["skipped"]["too_large"], 1, "{report:#}");
 }
