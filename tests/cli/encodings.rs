@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::support::fakekeys::{ghp, p256_pem};
 use crate::support::keysweep;
-use crate::support::repo::TestRepo;
+use crate::support::repo::{TestRepo, git};
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -515,10 +515,8 @@ fn a_compressed_member_over_the_cap_is_counted_too_large_in_trees_and_the_index(
     // in a tree scan and in `--staged` alike; `-v` names it.
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("dump.zst"), zstd_bomb()).expect("write");
-    let out = Command::cargo_bin("keysweep")
-        .expect("the binary")
+    let out = keysweep()
         .current_dir(dir.path())
-        .env_clear()
         .args(["scan", "-f", "json", "-v", "."])
         .output()
         .expect("keysweep runs");
@@ -527,8 +525,8 @@ fn a_compressed_member_over_the_cap_is_counted_too_large_in_trees_and_the_index(
     assert_eq!(report["summary"]["skipped"]["too_large"], 1, "{report:#}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("skipped dump.zst: too large"), "{stderr}");
-    git_in(dir.path(), &["init", "-q"]);
-    git_in(dir.path(), &["add", "dump.zst"]);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "dump.zst"]);
     let (code, report) = scan(dir.path(), &["--staged"]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["summary"]["skipped"]["too_large"], 1, "{report:#}");
