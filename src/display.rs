@@ -34,7 +34,7 @@ pub fn short(id: &str, n: usize) -> &str {
     }
 }
 
-/// A TOML parse error as `what:LINE:COLUMN: message`, without the source line that the error's own `Display`
+/// A TOML parse error as `what: line N, column M: message`, without the source line that the error's own `Display`
 /// quotes: a token pasted into a config or inventory file must not be printed back.
 pub fn toml_error(what: &str, text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim_end_matches('\n');
@@ -44,7 +44,7 @@ pub fn toml_error(what: &str, text: &str, e: &toml::de::Error) -> String {
             let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
             let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             let column = String::from_utf8_lossy(&upto[line_start..]).chars().count() + 1;
-            format!("{what}:{line}:{column}: {message}")
+            format!("{what}: line {line}, column {column}: {message}")
         }
         None => format!("{what}: {message}"),
     }
@@ -78,6 +78,9 @@ mod tests {
         let e = toml::from_str::<toml::Value>(text).expect_err("invalid TOML");
         let shown = toml_error(".keysweep.toml", text, &e);
         assert!(!shown.contains("FAKEFAKE"), "{shown}");
-        assert!(shown.starts_with(".keysweep.toml:2:"), "{shown}");
+        assert!(
+            shown.starts_with(".keysweep.toml: line 2, column "),
+            "{shown}"
+        );
     }
 }
