@@ -130,7 +130,7 @@ impl LiveStatus {
 }
 
 /// Lines around a sighting, already redacted, for human output.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Snippet {
     /// 1-based number of the first line in `lines`.
     pub first_line: usize,
@@ -139,7 +139,7 @@ pub struct Snippet {
 }
 
 /// One sighting of a secret.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// The repository, in sweeps.
     pub repository: Option<String>,
@@ -227,11 +227,11 @@ pub fn sort_findings(findings: &mut [Finding]) {
         let ka = a
             .locations
             .first()
-            .map(|l| (l.path.clone(), l.line, l.column));
+            .map(|l| (l.path.as_str(), l.line, l.column));
         let kb = b
             .locations
             .first()
-            .map(|l| (l.path.clone(), l.line, l.column));
+            .map(|l| (l.path.as_str(), l.line, l.column));
         (ka, &a.rule_id, &a.fingerprint).cmp(&(kb, &b.rule_id, &b.fingerprint))
     });
 }

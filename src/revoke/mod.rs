@@ -4,6 +4,7 @@
 //! interrupted run resumes without revoking twice. tokio runs only here and in the providers' calls.
 
 pub mod audit;
+mod content;
 mod execute;
 pub mod plan;
 mod print;

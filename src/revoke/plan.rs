@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::reread::{Repositories, reread};
+use super::reread::{Reader, reread};
 use crate::config::{FileConfig, ProviderSection};
 use crate::inventory::Inventory;
 use crate::model::{Finding, KeyInfo, MatchedBy, RevocationOutcome, Strength};
@@ -106,8 +106,9 @@ pub fn build(
         SecretSource::Reread { rules, .. } => Some(Scanner::new(rules.clone())?),
         SecretSource::InMemory => None,
     };
-    let mut repos = match source {
-        SecretSource::Reread { root, .. } => Some(Repositories::new(root)),
+    // One reader for the whole plan: each file and blob is read and scanned once, however many findings it holds.
+    let mut reader = match source {
+        SecretSource::Reread { root, .. } => Some(Reader::new(root)),
         SecretSource::InMemory => None,
     };
     let empty = Inventory::default();
@@ -118,9 +119,9 @@ pub fn build(
         // The trusted view of the finding: the secret, public key, key id and issuer id as re-read, never as
         // the file claims (a key id written into a findings file must not select an inventory key).
         let mut trusted = f.clone();
-        let (secret, reread_error) = match (source, &scanner, repos.as_mut()) {
-            (SecretSource::Reread { cache, .. }, Some(scanner), Some(repos)) => {
-                match reread(f, repos, cache, scanner) {
+        let (secret, reread_error) = match (source, &scanner, reader.as_mut()) {
+            (SecretSource::Reread { cache, .. }, Some(scanner), Some(reader)) => {
+                match reread(f, reader, cache, scanner) {
                     Ok(r) => {
                         let pk = r.spki.as_deref().map(|s| hex::encode(Sha256::digest(s)));
                         let algorithm = f.key.as_ref().and_then(|k| k.algorithm.clone());

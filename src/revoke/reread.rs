@@ -1,10 +1,13 @@
 //! Re-reading a finding's secret for the plan: a findings file is never trusted, so each secret is read again
 //! from its recorded location (a file under the scan root, a blob of the repository there, or the mirror of a
-//! swept repository) and checked against the finding's fingerprint before anything acts on it.
+//! swept repository) and checked against the finding's fingerprint before anything acts on it. A plan reads and
+//! scans each file and blob once ([`Reader`]), however many findings are located in it.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
+use super::content::Content;
 use crate::model::{BlobId, Finding, fingerprint_key, fingerprint_token};
 use crate::scan::Scanner;
 
@@ -40,75 +43,6 @@ fn verify(f: &Finding, rule_id: &str, text: &str, spki: Option<Vec<u8>>) -> Opti
     })
 }
 
-/// A base64 key body starting at `rest`: base64 characters, `\n`/`\r` escapes, and line breaks followed by
-/// indentation (the armourless `.p8` body, wrapped or not, and base64 of a whole PEM).
-fn key_body(rest: &str) -> &str {
-    let bytes = rest.as_bytes();
-    let mut i = 0;
-    let mut end = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=' {
-            i += 1;
-            end = i;
-        } else if b == b'\\' && matches!(bytes.get(i + 1), Some(b'n' | b'r')) {
-            i += 2;
-        } else if b == b'\r' || b == b'\n' {
-            i += 1;
-            while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-                i += 1;
-            }
-        } else {
-            break;
-        }
-    }
-    &rest[..end]
-}
-
-/// The candidate secrets starting at a 1-based line and column (code points): a PEM block (also `\n`-escaped
-/// inside a string), a base64 key body, or a token. Used when no rule re-finds the secret there.
-fn at_position(bytes: &[u8], line: usize, column: usize) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
-    let Some(start_of_line) = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .try_fold(0usize, |a, b| a.checked_add(b))
-    else {
-        return Vec::new();
-    };
-    let Some(rest) = text.get(start_of_line..) else {
-        return Vec::new();
-    };
-    let Some((off, _)) = rest.char_indices().nth(column.saturating_sub(1)) else {
-        return Vec::new();
-    };
-    let rest = &rest[off..];
-    let mut out = Vec::new();
-    if rest.starts_with("-----BEGIN")
-        && let Some(end) = rest.find("-----END")
-        && let Some(close) = rest[end + 8..].find("-----")
-    {
-        out.push(rest[..end + 8 + close + 5].to_string());
-    }
-    let body = key_body(rest);
-    if body.len() >= 64 {
-        out.push(body.to_string());
-    }
-    for extra in ["", "."] {
-        let tok: String = rest
-            .chars()
-            .take_while(|c| {
-                c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || extra.contains(*c)
-            })
-            .collect();
-        if !tok.is_empty() && !out.contains(&tok) {
-            out.push(tok);
-        }
-    }
-    out
-}
-
 /// Where a sweep location's repository is: the mirror of a URL under `cache`, else a path (relative ones
 /// under `root`, as `sweep --dir` names them; never through `..`).
 fn repository_dir(name: &str, root: &Path, cache: &Path) -> Option<PathBuf> {
@@ -122,40 +56,105 @@ fn repository_dir(name: &str, root: &Path, cache: &Path) -> Option<PathBuf> {
     .then(|| root.join(path))
 }
 
-/// The repositories secrets are re-read from, each opened at most once per plan: a sweep's report names the
-/// same repository on many locations of many findings.
-pub struct Repositories<'a> {
+/// What a plan re-reads secrets from: each repository opened, and each file and blob read and scanned, at most
+/// once per plan (a report names one file on many locations of many findings, and one repository on more).
+pub struct Reader<'a> {
     root: &'a Path,
     /// The repository containing `root`, once looked for.
     root_repo: Option<Option<git2::Repository>>,
     /// Sweep repositories by directory; `None` where there is no repository.
     swept: HashMap<PathBuf, Option<git2::Repository>>,
+    /// Files by path: the content read, or why it could not be.
+    files: HashMap<PathBuf, Result<BlobId, String>>,
+    /// Blobs by repository (`None`: the root's) and id: the content, or `None` when the repository lacks it.
+    blobs: HashMap<(Option<PathBuf>, git2::Oid), Option<BlobId>>,
+    /// Every content read, scanned, by blob id (a file that is also a blob is scanned once).
+    contents: HashMap<BlobId, Content>,
+    /// How many files and blobs were read, and contents scanned.
+    #[cfg(test)]
+    counts: (usize, usize),
 }
 
-impl<'a> Repositories<'a> {
+impl<'a> Reader<'a> {
     /// Nothing opened yet; locations without a repository are read under `root`.
-    pub fn new(root: &'a Path) -> Repositories<'a> {
-        Repositories {
+    pub fn new(root: &'a Path) -> Reader<'a> {
+        Reader {
             root,
             root_repo: None,
             swept: HashMap::new(),
+            files: HashMap::new(),
+            blobs: HashMap::new(),
+            contents: HashMap::new(),
+            #[cfg(test)]
+            counts: (0, 0),
         }
     }
 
-    /// The repository containing the scan root, if any.
-    fn root(&mut self) -> Option<&git2::Repository> {
-        let root = self.root;
-        self.root_repo
-            .get_or_insert_with(|| git2::Repository::discover(root).ok())
-            .as_ref()
+    /// The repository at `dir` (a swept repository), else the one containing the scan root, if there is one.
+    fn repository(&mut self, dir: Option<&Path>) -> Option<&git2::Repository> {
+        match dir {
+            Some(dir) => self
+                .swept
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| git2::Repository::open(dir).ok())
+                .as_ref(),
+            None => {
+                let root = self.root;
+                self.root_repo
+                    .get_or_insert_with(|| git2::Repository::discover(root).ok())
+                    .as_ref()
+            }
+        }
     }
 
-    /// The repository at `dir` (a swept repository), if there is one.
-    fn swept(&mut self, dir: &Path) -> Option<&git2::Repository> {
-        self.swept
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| git2::Repository::open(dir).ok())
-            .as_ref()
+    /// The file at `path`, read and scanned once.
+    fn file(&mut self, path: &Path, scanner: &Scanner) -> Result<BlobId, String> {
+        if let Some(read) = self.files.get(path) {
+            return read.clone();
+        }
+        #[cfg(test)]
+        {
+            self.counts.0 += 1;
+        }
+        let read = match std::fs::read(path) {
+            Ok(bytes) => Ok(self.scanned(bytes, scanner)),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        };
+        self.files.insert(path.to_path_buf(), read.clone());
+        read
+    }
+
+    /// Blob `oid` of the repository at `dir` (see [`Reader::repository`]), read and scanned once; `None` when
+    /// the repository lacks it.
+    fn blob(&mut self, dir: Option<&Path>, oid: git2::Oid, scanner: &Scanner) -> Option<BlobId> {
+        let key = (dir.map(Path::to_path_buf), oid);
+        if let Some(read) = self.blobs.get(&key) {
+            return *read;
+        }
+        #[cfg(test)]
+        {
+            self.counts.0 += 1;
+        }
+        let bytes = self
+            .repository(dir)
+            .and_then(|repo| repo.find_blob(oid).ok())
+            .map(|b| b.content().to_vec());
+        let read = bytes.map(|bytes| self.scanned(bytes, scanner));
+        self.blobs.insert(key, read);
+        read
+    }
+
+    /// Scans `bytes` unless the same content was scanned before.
+    fn scanned(&mut self, bytes: Vec<u8>, scanner: &Scanner) -> BlobId {
+        let id = BlobId::of_bytes(&bytes);
+        if let Entry::Vacant(slot) = self.contents.entry(id) {
+            #[cfg(test)]
+            {
+                self.counts.1 += 1;
+            }
+            slot.insert(Content::new(&bytes, id, scanner));
+        }
+        id
     }
 }
 
@@ -163,12 +162,12 @@ impl<'a> Repositories<'a> {
 /// of a sweep is read in its own repository (see [`repository_dir`]); others under `root`.
 pub fn reread(
     f: &Finding,
-    repos: &mut Repositories<'_>,
+    reader: &mut Reader<'_>,
     cache: &Path,
     scanner: &Scanner,
 ) -> Result<Reread, String> {
     let rules = scanner.rules();
-    let root = repos.root;
+    let root = reader.root;
     let mut tried = Vec::new();
     for loc in &f.locations {
         let swept = match loc.repository.as_deref() {
@@ -182,11 +181,8 @@ pub fn reread(
             None => None,
         };
         let base = swept.as_deref().unwrap_or(root);
-        let repo = match swept.as_deref() {
-            Some(dir) => repos.swept(dir),
-            None => repos.root(),
-        };
-        let mut contents: Vec<Vec<u8>> = Vec::new();
+        let has_repo = reader.repository(swept.as_deref()).is_some();
+        let mut contents: Vec<BlobId> = Vec::new();
         if loc.path != "-" && !loc.path.is_empty() {
             let rel = Path::new(&loc.path);
             if rel.is_absolute()
@@ -196,22 +192,21 @@ pub fn reread(
             {
                 tried.push(format!("{} (outside the scan root)", loc.path));
             } else {
-                let file = base.join(rel);
-                match std::fs::read(&file) {
-                    Ok(b) => contents.push(b),
-                    Err(e) => tried.push(format!("{}: {e}", file.display())),
+                match reader.file(&base.join(rel), scanner) {
+                    Ok(id) => contents.push(id),
+                    Err(e) => tried.push(e),
                 }
             }
         }
-        if let Some(repo) = repo
-            && let Ok(oid) = git2::Oid::from_str(&loc.blob)
-        {
-            match repo.find_blob(oid) {
-                Ok(b) => contents.push(b.content().to_vec()),
-                Err(_) => tried.push(format!("blob {} not in {}", loc.blob, base.display())),
+        if has_repo && let Ok(oid) = git2::Oid::from_str(&loc.blob) {
+            match reader.blob(swept.as_deref(), oid, scanner) {
+                // The work tree's file is often this very blob: it was scanned once and is checked once.
+                Some(id) if contents.contains(&id) => {}
+                Some(id) => contents.push(id),
+                None => tried.push(format!("blob {} not in {}", loc.blob, base.display())),
             }
         } else if let Some(dir) = &swept
-            && repo.is_none()
+            && !has_repo
         {
             tried.push(format!(
                 "repository {}: no git repository at {}",
@@ -219,14 +214,13 @@ pub fn reread(
                 dir.display()
             ));
         }
-        for bytes in &contents {
-            for m in scanner.scan(BlobId::of_bytes(bytes), bytes) {
-                let Some(text) = m.secret.reveal() else {
-                    continue;
-                };
-                let spki = m.key.as_ref().map(|k| k.spki_der.clone());
+        for id in &contents {
+            let Some(content) = reader.contents.get_mut(id) else {
+                continue;
+            };
+            if let Some(m) = content.find(&f.rule_id, &f.fingerprint) {
                 let rule = &rules.rules[m.rule];
-                if let Some(mut r) = verify(f, &rule.id, text, spki) {
+                if let Some(mut r) = verify(f, &rule.id, &m.text, m.spki.clone()) {
                     r.key_id = m
                         .key_id
                         .clone()
@@ -235,7 +229,7 @@ pub fn reread(
                     return Ok(r);
                 }
             }
-            for cand in at_position(bytes, loc.line, loc.column) {
+            for cand in content.at_position(loc.line, loc.column) {
                 if let Some(mut r) = verify(f, &f.rule_id, &cand, None) {
                     r.key_id = rules
                         .get(&f.rule_id)
@@ -264,16 +258,6 @@ mod tests {
 
     use super::*;
     use crate::rules::RuleSet;
-
-    #[test]
-    fn token_at_position() {
-        let bytes = b"a = 1\ntoken = \"glpat-abcDEF_123\"\n";
-        assert_eq!(
-            at_position(bytes, 2, 10),
-            vec!["glpat-abcDEF_123".to_string()]
-        );
-        assert!(at_position(bytes, 9, 1).is_empty());
-    }
 
     /// A sweep's report names one repository on many locations of many findings: it is opened once, and the
     /// scan root's repository not at all when no location needs it.
@@ -315,7 +299,7 @@ mod tests {
         ];
         let (rules, _) = RuleSet::load(true, &[], &[]).expect("built-in rules");
         let scanner = Scanner::new(Arc::new(rules)).expect("scanner");
-        let mut repos = Repositories::new(dir.path());
+        let mut repos = Reader::new(dir.path());
         for (f, token) in findings.iter().zip(tokens) {
             let r = reread(f, &mut repos, &dir.path().join("cache"), &scanner).expect("re-read");
             assert_eq!(r.secret, token);
@@ -332,36 +316,65 @@ mod tests {
         );
     }
 
-    /// Every encoding the key rules find is re-read from its position and yields the same public key.
+    /// 2,000 findings in one file re-read and rescanned the whole file once per finding (33 s for a dry run).
+    /// However many findings a file holds, a plan reads it once, and the blob once, and scans each content once.
     #[test]
-    fn keys_at_position_in_every_encoding() {
-        use crate::keys::{KeyParse, generate_example, parse_private_key};
-        let spki_of = |text: &str| match parse_private_key(text.as_bytes()) {
-            KeyParse::Parsed(k) => Some(k.spki_der),
-            _ => None,
+    fn revoke_findings_reads_and_scans_each_blob_once_per_plan() {
+        use crate::model::{Location, Secret, Severity};
+        use crate::rules::generate::generate;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = git2::Repository::init(dir.path()).expect("init");
+        let tokens: Vec<String> = (0..200)
+            .map(|i| generate("github-ghp", &format!("reread-{i}")).expect("generator"))
+            .collect();
+        let committed: String = tokens.iter().map(|t| format!("T={t}\n")).collect();
+        let blob = repo.blob(committed.as_bytes()).expect("blob");
+        // The work tree has moved on since: the file and the blob are two contents.
+        std::fs::write(
+            dir.path().join("tokens.env"),
+            format!("{committed}# edited\n"),
+        )
+        .expect("write");
+        let finding = |(i, token): (usize, &String)| Finding {
+            rule_id: "github.pat".into(),
+            provider: "github".into(),
+            severity: Severity::High,
+            fingerprint: fingerprint_token("github.pat", token),
+            secret: Secret::new(token.as_str()),
+            validated: true,
+            key: None,
+            inventory: None,
+            liveness: None,
+            occurrences: 1,
+            locations: vec![Location {
+                path: "tokens.env".into(),
+                line: i + 1,
+                column: 3,
+                blob: blob.to_string(),
+                ..Default::default()
+            }],
         };
-        let pem = generate_example("key-p256-pkcs8-pem", "reread").expect("generator");
-        let want = spki_of(&pem).expect("the generated key parses");
-        for name in [
-            "key-p256-pkcs8-pem",
-            "key-p256-pkcs8-pem-crlf",
-            "key-p256-pkcs8-escaped",
-            "key-p256-pkcs8-escaped-crlf",
-            "key-p256-pkcs8-body",
-            "key-p256-pkcs8-body-wrapped",
-            "key-p256-pkcs8-b64pem",
-        ] {
-            let enc = generate_example(name, "reread").expect("generator");
-            // As a JSON/YAML value on line 2, column 10, indented continuation lines for wrapped bodies.
-            let file = format!(
-                "# fake key for a keysweep test\nkey: \"{}\"\nnext: 1\n",
-                enc.replace('\n', "\n  ")
-            );
-            let col = "key: \"".chars().count() + 1;
-            let found = at_position(file.as_bytes(), 2, col)
-                .iter()
-                .any(|c| spki_of(c).as_deref() == Some(want.as_slice()));
-            assert!(found, "{name}: not re-read from {file:?}");
+        let (rules, _) = RuleSet::load(true, &[], &[]).expect("built-in rules");
+        let scanner = Scanner::new(Arc::new(rules)).expect("scanner");
+        let mut reader = Reader::new(dir.path());
+        for (f, token) in tokens.iter().enumerate().map(finding).zip(&tokens) {
+            let r = reread(&f, &mut reader, &dir.path().join("cache"), &scanner).expect("re-read");
+            assert_eq!(&r.secret, token);
         }
+        // A finding whose secret is not there reads nothing more.
+        let gone = generate("github-ghp", "gone").expect("generator");
+        let err = reread(
+            &finding((0, &gone)),
+            &mut reader,
+            &dir.path().join("cache"),
+            &scanner,
+        )
+        .expect_err("not there");
+        assert!(err.contains("no secret with this fingerprint"), "{err}");
+        assert_eq!(
+            reader.counts,
+            (2, 2),
+            "one read of the file and one of the blob; one scan of each"
+        );
     }
 }

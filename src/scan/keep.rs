@@ -1,12 +1,13 @@
 //! Keeping a match: the filters a regex match passes before it counts (entropy, placeholders, the rule's allow
-//! regexes and validator), the key ids around it, its line and column, a redacted snippet, and within one blob
-//! the collapse of overlapping sightings of one secret.
+//! regexes and validator), the key ids around it, its line and column, a redacted snippet (see [`snippet`]), and
+//! within one blob the collapse of overlapping sightings of one secret.
 
 use regex_automata::util::captures::Captures;
 
 use super::lines::LineIndex;
+use super::snippet::snippet;
 use super::{INLINE_ALLOW, Scanner, decode, entropy};
-use crate::model::{BlobId, Match, Secret, Snippet};
+use crate::model::{BlobId, Match, Secret};
 use crate::rules::RuleSet;
 use crate::validate::{self, Validation};
 
@@ -128,132 +129,44 @@ fn inline_allowed(bytes: &[u8], lines: &LineIndex, line: usize) -> bool {
     check(line) || (line > 1 && check(line - 1))
 }
 
-const SNIPPET_CONTEXT: usize = 2;
-const SNIPPET_MAX_CHARS: usize = 160;
-
-/// Two lines of context either side, with the secret replaced by its redacted form.
-fn snippet(
-    bytes: &[u8],
-    lines: &LineIndex,
-    first: usize,
-    last: usize,
-    secret: &std::ops::Range<usize>,
-) -> Snippet {
-    let from = first.saturating_sub(SNIPPET_CONTEXT).max(1);
-    let to = (last + SNIPPET_CONTEXT).min(lines.line_count());
-    let mut out = Vec::new();
-    for l in from..=to {
-        let range = lines.line_range(l);
-        let text = if range.end <= secret.start || range.start >= secret.end {
-            String::from_utf8_lossy(&bytes[range]).into_owned()
-        } else {
-            // The secret covers part of this line: keep what is outside it, mark the redaction once.
-            let before = &bytes[range.start..secret.start.max(range.start)];
-            let after = &bytes[secret.end.min(range.end)..range.end];
-            let marker = if secret.start >= range.start {
-                crate::model::redact(&String::from_utf8_lossy(&bytes[secret.clone()]))
-            } else {
-                String::from("…")
-            };
-            format!(
-                "{}{}{}",
-                String::from_utf8_lossy(before),
-                marker,
-                String::from_utf8_lossy(after)
-            )
-        };
-        let text = text.trim_end_matches(['\r', '\n']);
-        let text: String = if text.chars().count() > SNIPPET_MAX_CHARS {
-            text.chars()
-                .take(SNIPPET_MAX_CHARS)
-                .chain("…".chars())
-                .collect()
-        } else {
-            text.to_string()
-        };
-        out.push(text);
-    }
-    Snippet {
-        first_line: from,
-        lines: out,
-    }
-}
-
-/// A snippet shows lines around its own secret; any other secret of the blob on those lines (a second key two
-/// lines below, two tokens on one line) is masked too, so context never prints a secret.
-pub(super) fn redact_neighbours(bytes: &[u8], lines: &LineIndex, matches: &mut [Match]) {
-    let spans: Vec<(std::ops::Range<usize>, usize, usize)> = matches
-        .iter()
-        .map(|m| (m.secret_span.clone(), m.line, m.end.0))
-        .collect();
-    for (i, m) in matches.iter_mut().enumerate() {
-        let first = m.snippet.first_line;
-        let last = first + m.snippet.lines.len();
-        for (j, (span, from, to)) in spans.iter().enumerate() {
-            if i == j || *to < first || *from >= last {
-                continue;
-            }
-            for l in (*from).max(first)..=(*to).min(last - 1) {
-                let range = lines.line_range(l);
-                let start = span.start.max(range.start);
-                let end = span.end.min(range.end);
-                if start >= end {
-                    continue;
-                }
-                let raw = String::from_utf8_lossy(&bytes[start..end]);
-                let raw = raw.trim_end_matches(['\r', '\n']);
-                let text = &mut m.snippet.lines[l - first];
-                if raw.is_empty() {
-                    continue;
-                }
-                if let Some(at) = text.find(raw) {
-                    text.replace_range(at..at + raw.len(), "…");
-                } else {
-                    // The line was cut at the snippet width inside the secret: drop everything from its start.
-                    let head: String = raw.chars().take(8).collect();
-                    if let Some(at) = text.find(&head) {
-                        text.replace_range(at.., "…");
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Within one blob: of overlapping matches with the same fingerprint keep the widest; where a catch-all rule
 /// overlaps a provider rule, keep the provider rule.
+///
+/// Only overlapping pairs are judged ([`overlapping_pairs`]), in the order of a loop over every pair (by the
+/// first match, then the second), so which matches are dropped does not depend on how the pairs were found.
 pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
-    if matches.len() < 2 {
+    let pairs = overlapping_pairs(matches);
+    if pairs.is_empty() {
         return;
     }
-    let fps: Vec<String> = matches
-        .iter()
-        .map(|m| m.fingerprint(&rules.rules[m.rule].id))
-        .collect();
-    let overlaps = |a: &Match, b: &Match| a.span.start < b.span.end && b.span.start < a.span.end;
+    let mut fps: Vec<Option<String>> = vec![None; matches.len()];
+    for &(i, _) in &pairs {
+        if fps[i].is_none() {
+            let m = &matches[i];
+            fps[i] = Some(m.fingerprint(&rules.rules[m.rule].id));
+        }
+    }
     let mut drop = vec![false; matches.len()];
-    for i in 0..matches.len() {
-        for j in 0..matches.len() {
-            if i == j || drop[j] || drop[i] || !overlaps(&matches[i], &matches[j]) {
-                continue;
-            }
-            let (a, b) = (&matches[i], &matches[j]);
-            let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
-            let a_wins = if fps[i] == fps[j] {
-                // The same secret twice (a PEM and the body inside it): a provider rule over a catch-all, then the
-                // match on the text as written over one in a decoded value, then the wider span, then the rule
-                // that names secrets (`RuleSet::rank`).
-                let key = |m: &Match| {
-                    let rank = rules.rank(m.rule);
-                    (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
-                };
-                key(a) > key(b)
-            } else {
-                ra.specificity() > rb.specificity()
+    for (i, j) in pairs {
+        if drop[j] || drop[i] {
+            continue;
+        }
+        let (a, b) = (&matches[i], &matches[j]);
+        let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
+        let a_wins = if fps[i] == fps[j] {
+            // The same secret twice (a PEM and the body inside it): a provider rule over a catch-all, then the
+            // match on the text as written over one in a decoded value, then the wider span, then the rule
+            // that names secrets (`RuleSet::rank`).
+            let key = |m: &Match| {
+                let rank = rules.rank(m.rule);
+                (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
             };
-            if a_wins {
-                drop[j] = true;
-            }
+            key(a) > key(b)
+        } else {
+            ra.specificity() > rb.specificity()
+        };
+        if a_wins {
+            drop[j] = true;
         }
     }
     let mut k = 0;
@@ -261,4 +174,29 @@ pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
         k += 1;
         !drop[k - 1]
     });
+}
+
+/// Every pair of matches whose spans overlap, as `(i, j)` and `(j, i)`, sorted. A sweep over the matches in order
+/// of their start keeps those still open there; the matches of one rule do not overlap each other, so few are
+/// open at once and the work grows with the number of matches, not with its square.
+pub(super) fn overlapping_pairs(matches: &[Match]) -> Vec<(usize, usize)> {
+    let overlaps = |a: &Match, b: &Match| a.span.start < b.span.end && b.span.start < a.span.end;
+    let mut order: Vec<usize> = (0..matches.len()).collect();
+    order.sort_unstable_by_key(|&i| (matches[i].span.start, i));
+    let mut open: Vec<usize> = Vec::new();
+    let mut pairs = Vec::new();
+    for b in order {
+        // A match that ends before this one starts overlaps neither it nor any later one.
+        let start = matches[b].span.start;
+        open.retain(|&a| matches[a].span.end > start);
+        for &a in &open {
+            if overlaps(&matches[a], &matches[b]) {
+                pairs.push((a, b));
+                pairs.push((b, a));
+            }
+        }
+        open.push(b);
+    }
+    pairs.sort_unstable();
+    pairs
 }

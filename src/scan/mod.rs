@@ -8,7 +8,10 @@ mod decode;
 pub mod entropy;
 mod keep;
 pub mod lines;
+#[cfg(test)]
+mod pairwise_tests;
 mod prefilter;
+mod snippet;
 #[cfg(test)]
 mod tests;
 
@@ -24,8 +27,9 @@ use regex_automata::{Anchored as ReAnchored, Input};
 use crate::model::{BlobId, Match};
 use crate::rules::RuleSet;
 use crate::rules::window::ScanRegex;
-use keep::{BlobScan, dedup_overlaps, redact_neighbours};
+use keep::{BlobScan, dedup_overlaps};
 use prefilter::KeywordTable;
+use snippet::redact_neighbours;
 
 use crate::sniff::is_archive;
 pub use archive::Unread;

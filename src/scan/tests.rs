@@ -51,37 +51,47 @@ const FILLER: &[&str] = &[
     "tokentokentoken=",
 ];
 
+/// Every rule's examples and negative examples, expanded.
+pub(super) fn examples(rules: &RuleSet) -> Vec<String> {
+    rules
+        .rules
+        .iter()
+        .flat_map(|r| r.def.examples.iter().chain(&r.def.negative_examples))
+        .map(|e| generate::expand(e).expect("examples expand"))
+        .collect()
+}
+
+/// Examples packed close together (their windows overlap and merge), glued to filler and to each other,
+/// sometimes cut short, in blobs large enough for several lanes.
+pub(super) fn example_blob(rng: &mut Rng, examples: &[String]) -> Vec<u8> {
+    let mut blob = Vec::new();
+    for _ in 0..rng.below(40) + 1 {
+        match rng.below(4) {
+            0 => blob.extend_from_slice(FILLER[rng.below(FILLER.len())].as_bytes()),
+            1 => {
+                let e = examples[rng.below(examples.len())].as_bytes();
+                blob.extend_from_slice(&e[..rng.below(e.len() + 1)]);
+            }
+            _ => blob.extend_from_slice(examples[rng.below(examples.len())].as_bytes()),
+        }
+        if rng.below(3) == 0 {
+            blob.push(b"\n \"';=:"[rng.below(7)]);
+        }
+    }
+    blob
+}
+
 #[test]
 fn plans_find_what_whole_blob_searches_find() {
     let rules = Arc::new(RuleSet::builtin().expect("built-in rules load"));
     let planned = Scanner::new(Arc::clone(&rules)).expect("scanner builds");
     let mut whole = Scanner::new(Arc::clone(&rules)).expect("scanner builds");
     whole.plans = false;
-    let examples: Vec<String> = rules
-        .rules
-        .iter()
-        .flat_map(|r| r.def.examples.iter().chain(&r.def.negative_examples))
-        .map(|e| generate::expand(e).expect("examples expand"))
-        .collect();
+    let examples = examples(&rules);
     let mut rng = Rng(0x0dd_ba11_5eed);
     let mut total = 0;
     for round in 0..300 {
-        // Examples packed close together (their windows overlap and merge), glued to filler and to each
-        // other, sometimes cut short, in blobs large enough for several lanes.
-        let mut blob = Vec::new();
-        for _ in 0..rng.below(40) + 1 {
-            match rng.below(4) {
-                0 => blob.extend_from_slice(FILLER[rng.below(FILLER.len())].as_bytes()),
-                1 => {
-                    let e = examples[rng.below(examples.len())].as_bytes();
-                    blob.extend_from_slice(&e[..rng.below(e.len() + 1)]);
-                }
-                _ => blob.extend_from_slice(examples[rng.below(examples.len())].as_bytes()),
-            }
-            if rng.below(3) == 0 {
-                blob.push(b"\n \"';=:"[rng.below(7)]);
-            }
-        }
+        let blob = example_blob(&mut rng, &examples);
         let id = BlobId::of_bytes(&blob);
         let want = whole.scan(id, &blob);
         let got = planned.scan(id, &blob);
