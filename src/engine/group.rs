@@ -19,9 +19,10 @@ pub struct GroupStats {
 /// location. Per-path rule filters and file-name key ids are applied per origin here.
 pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -> Vec<Finding> {
     let mut by_fp: BTreeMap<String, Finding> = BTreeMap::new();
-    // Each finding's locations by a hash of the whole location, so a sighting seen before (the same blob under
-    // two origins with one path) is found without comparing it to every location so far.
-    let mut seen: HashMap<String, HashMap<u64, Vec<usize>>> = HashMap::new();
+    // Locations by a hash of the finding's fingerprint and the whole location (to indexes in the finding's
+    // locations), so a sighting seen before (the same blob under two origins with one path) is found without
+    // comparing it to every location so far. A location equal to one at such an index is in the finding.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     let hasher = RandomState::new();
     for blob in blobs {
         for m in &blob.matches {
@@ -49,7 +50,6 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                     .key_id
                     .clone()
                     .or_else(|| path.and_then(|p| rule.key_id_from_path(p)));
-                let seen = seen.entry(fp.clone()).or_default();
                 let entry = by_fp.entry(fp.clone()).or_insert_with(|| Finding {
                     rule_id: rule.id.clone(),
                     provider: rule.provider.clone(),
@@ -61,7 +61,8 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                     inventory: None,
                     liveness: None,
                     occurrences: 0,
-                    locations: Vec::new(),
+                    // Most secrets are seen once: room for one sighting, not the four a first push makes.
+                    locations: Vec::with_capacity(1),
                 });
                 // The rule that names a secret is chosen in one place (`RuleSet::names_better`).
                 let current = rules.by_id(&entry.rule_id);
@@ -100,8 +101,12 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                     end: Some(m.end),
                     snippet: Some(m.snippet.clone()),
                 };
-                let same_hash = seen.entry(hasher.hash_one(&location)).or_default();
-                if !same_hash.iter().any(|&k| entry.locations[k] == location) {
+                let key = hasher.hash_one((&entry.fingerprint, &location));
+                let same_hash = seen.entry(key).or_default();
+                if !same_hash
+                    .iter()
+                    .any(|&k| entry.locations.get(k) == Some(&location))
+                {
                     same_hash.push(entry.locations.len());
                     entry.locations.push(location);
                 }
