@@ -56,6 +56,39 @@ fn repository_dir(name: &str, root: &Path, cache: &Path) -> Option<PathBuf> {
     .then(|| root.join(path))
 }
 
+/// The largest file a plan re-reads (scans skip files over 25 MiB by default).
+const MAX_REREAD: u64 = 256 << 20;
+
+/// Reads the file `rel` under `base`, which a findings file names and so cannot be trusted: the path must
+/// resolve, links followed, to a regular file inside `base` (a link out of the root, a FIFO that would block, a
+/// device that never ends are refused), and at most [`MAX_REREAD`] bytes are read.
+fn read_inside(base: &Path, rel: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let shown = base.join(rel).display().to_string();
+    let root = std::fs::canonicalize(base).map_err(|e| format!("{}: {e}", base.display()))?;
+    let path = std::fs::canonicalize(base.join(rel)).map_err(|e| format!("{shown}: {e}"))?;
+    if !path.starts_with(&root) {
+        return Err(format!("{shown}: resolves outside the scan root"));
+    }
+    let meta = std::fs::metadata(&path).map_err(|e| format!("{shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown}: not a regular file (a FIFO, socket or device): not read"
+        ));
+    }
+    if meta.len() > MAX_REREAD {
+        return Err(format!("{shown}: larger than {MAX_REREAD} bytes: not read"));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(MAX_REREAD + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_REREAD {
+        return Err(format!("{shown}: larger than {MAX_REREAD} bytes: not read"));
+    }
+    Ok(bytes)
+}
+
 /// What a plan re-reads secrets from: each repository opened, and each file and blob read and scanned, at most
 /// once per plan (a report names one file on many locations of many findings, and one repository on more).
 pub struct Reader<'a> {
@@ -107,20 +140,18 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The file at `path`, read and scanned once.
-    fn file(&mut self, path: &Path, scanner: &Scanner) -> Result<BlobId, String> {
-        if let Some(read) = self.files.get(path) {
+    /// The file `rel` under `base`, read and scanned once (see [`read_inside`]).
+    fn file(&mut self, base: &Path, rel: &Path, scanner: &Scanner) -> Result<BlobId, String> {
+        let path = base.join(rel);
+        if let Some(read) = self.files.get(&path) {
             return read.clone();
         }
         #[cfg(test)]
         {
             self.counts.0 += 1;
         }
-        let read = match std::fs::read(path) {
-            Ok(bytes) => Ok(self.scanned(bytes, scanner)),
-            Err(e) => Err(format!("{}: {e}", path.display())),
-        };
-        self.files.insert(path.to_path_buf(), read.clone());
+        let read = read_inside(base, rel).map(|bytes| self.scanned(bytes, scanner));
+        self.files.insert(path, read.clone());
         read
     }
 
@@ -192,7 +223,7 @@ pub fn reread(
             {
                 tried.push(format!("{} (outside the scan root)", loc.path));
             } else {
-                match reader.file(&base.join(rel), scanner) {
+                match reader.file(base, rel, scanner) {
                     Ok(id) => contents.push(id),
                     Err(e) => tried.push(e),
                 }
@@ -258,6 +289,37 @@ mod tests {
 
     use super::*;
     use crate::rules::RuleSet;
+
+    #[cfg(unix)]
+    #[test]
+    fn revoke_rereads_only_regular_files_inside_the_root() {
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::write(outside.path().join("shadow"), "secret").expect("write");
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::write(root.path().join("ok.env"), "x").expect("write");
+        std::os::unix::fs::symlink(outside.path(), root.path().join("escape")).expect("link");
+        std::os::unix::fs::symlink("/dev/zero", root.path().join("zero")).expect("link");
+        let fifo = root.path().join("pipe");
+        let fifo_made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert_eq!(
+            read_inside(root.path(), Path::new("ok.env")).as_deref(),
+            Ok(&b"x"[..])
+        );
+        let err = read_inside(root.path(), Path::new("escape/shadow")).expect_err("outside");
+        assert!(err.contains("outside the scan root"), "{err}");
+        let err = read_inside(root.path(), Path::new("zero")).expect_err("device");
+        assert!(
+            err.contains("outside the scan root") || err.contains("not a regular file"),
+            "{err}"
+        );
+        if fifo_made {
+            let err = read_inside(root.path(), Path::new("pipe")).expect_err("fifo");
+            assert!(err.contains("not a regular file"), "{err}");
+        }
+    }
 
     /// A sweep's report names one repository on many locations of many findings: it is opened once, and the
     /// scan root's repository not at all when no location needs it.
