@@ -144,6 +144,15 @@ fn decode_any(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
     }
 }
 
+/// The DER SubjectPublicKeyInfo of a candidate that parses as an unencrypted private key (any encoding
+/// [`parse_private_key`] reads); `None` for anything else.
+pub fn parsed_spki(candidate: &[u8]) -> Option<Vec<u8>> {
+    match parse_private_key(candidate) {
+        KeyParse::Parsed(k) => Some(k.spki_der),
+        _ => None,
+    }
+}
+
 /// The PKCS#8 DER of an EC P-256 private key given in any supported encoding (SEC1 and OpenSSH keys are
 /// converted), for signing ES256 JWTs; `None` for anything else.
 pub fn p256_pkcs8_der(candidate: &[u8]) -> Option<Vec<u8>> {

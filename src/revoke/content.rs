@@ -45,12 +45,11 @@ impl Content {
             let Some(text) = m.secret.reveal() else {
                 continue;
             };
-            let spki = m.key.as_ref().map(|k| k.spki_der.clone()).or_else(|| {
-                match crate::keys::parse_private_key(text.as_bytes()) {
-                    crate::keys::KeyParse::Parsed(k) => Some(k.spki_der),
-                    _ => None,
-                }
-            });
+            let spki = m
+                .key
+                .as_ref()
+                .map(|k| k.spki_der.clone())
+                .or_else(|| crate::keys::parsed_spki(text.as_bytes()));
             let i = found.len();
             by_fingerprint
                 .entry(fingerprint_token(&rules.rules[m.rule].id, text))

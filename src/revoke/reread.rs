@@ -26,10 +26,7 @@ pub struct Reread {
 
 /// Whether `text` (found by rule `rule_id`, with `spki` when it is a key) is the finding's secret.
 fn verify(f: &Finding, rule_id: &str, text: &str, spki: Option<Vec<u8>>) -> Option<Reread> {
-    let spki = spki.or_else(|| match crate::keys::parse_private_key(text.as_bytes()) {
-        crate::keys::KeyParse::Parsed(k) => Some(k.spki_der),
-        _ => None,
-    });
+    let spki = spki.or_else(|| crate::keys::parsed_spki(text.as_bytes()));
     let token_fp = fingerprint_token(&f.rule_id, text) == f.fingerprint
         || fingerprint_token(rule_id, text) == f.fingerprint;
     let key_fp = spki
