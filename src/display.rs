@@ -1,6 +1,7 @@
 //! Text for people, made safe: anything that came from scanned data or a user's file (paths, author names, snippet
-//! lines, rule names, error messages) is escaped before it reaches a terminal, ids are shortened by characters, not
-//! bytes, and TOML errors name the line and column without echoing the line, which may hold a secret.
+//! lines, rule names, error messages) is escaped before it reaches a terminal, and TOML errors name the line and
+//! column without echoing the line, which may hold a secret. (Ids are shortened by characters by
+//! `crate::model::short`.)
 
 use std::borrow::Cow;
 
@@ -24,14 +25,6 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\t')
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// The first `n` characters of an id (a commit or blob id read from a file may be anything, not only hex).
-pub fn short(id: &str, n: usize) -> &str {
-    match id.char_indices().nth(n) {
-        Some((at, _)) => &id[..at],
-        None => id,
-    }
 }
 
 /// A TOML parse error as `what: line N, column M: message`, without the source line that the error's own `Display`
@@ -63,13 +56,6 @@ mod tests {
         );
         assert_eq!(escape("x\u{202E}gpj.exe"), "x\\u{202e}gpj.exe");
         assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m");
-    }
-
-    #[test]
-    fn short_ids_cut_at_characters() {
-        assert_eq!(short("0123456789abcdef", 12), "0123456789ab");
-        assert_eq!(short("ééééééééééééééé", 12), "éééééééééééé");
-        assert_eq!(short("abc", 12), "abc");
     }
 
     #[test]

@@ -100,9 +100,24 @@ impl Blob {
     }
 }
 
+/// The first `n` characters of an id (a commit or blob id read from a file may be anything, not only hex).
+pub fn short(id: &str, n: usize) -> &str {
+    match id.char_indices().nth(n) {
+        Some((at, _)) => &id[..at],
+        None => id,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_ids_cut_at_characters() {
+        assert_eq!(short("0123456789abcdef", 12), "0123456789ab");
+        assert_eq!(short("ééééééééééééééé", 12), "éééééééééééé");
+        assert_eq!(short("abc", 12), "abc");
+    }
 
     #[test]
     fn blob_id_matches_git() {

@@ -179,10 +179,7 @@ impl Location {
     /// named by its id. A member of an archive is named after the archive: `dist.zip!conf/app.yml`.
     pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
         let outer = if self.path.is_empty() {
-            let id = match self.blob.char_indices().nth(12) {
-                Some((at, _)) => &self.blob[..at],
-                None => &self.blob,
-            };
+            let id = super::blob::short(&self.blob, 12);
             std::borrow::Cow::Owned(format!("(unreachable blob {id})"))
         } else {
             std::borrow::Cow::Borrowed(self.path.as_str())

@@ -15,7 +15,7 @@ mod revocation;
 mod secret;
 mod status;
 
-pub use blob::{Blob, BlobId, Origin};
+pub use blob::{Blob, BlobId, Origin, short};
 pub use finding::{
     Finding, InventoryHit, KeyInfo, LiveStatus, Liveness, Location, MatchedBy, Snippet, Strength,
     sort_findings,

@@ -2,7 +2,8 @@
 //! redacted context (a multi-line secret such as a PEM key is one redacted line); then a one-line summary.
 //! Colour only on a terminal and never with `NO_COLOR` (the caller decides and sets `ctx.color`).
 
-use crate::display::{escape, short};
+use crate::display::escape;
+use crate::model::short;
 use std::io::{self, Write};
 
 use super::{NOT_IN_HEAD, ReportContext, human_bytes, rule_name, shown_secret};

@@ -73,7 +73,7 @@ impl super::Sink for Markdown {
                     let mut commit = loc
                         .commit
                         .as_deref()
-                        .map(|c| format!("`{}`", crate::display::short(c, 12)))
+                        .map(|c| format!("`{}`", crate::model::short(c, 12)))
                         .unwrap_or_default();
                     if loc.in_head == Some(false) {
                         commit.push_str(" (not in HEAD: revoke it)");
