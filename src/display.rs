@@ -4,16 +4,20 @@
 //! `crate::model::short`.)
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// Escapes what could rewrite or retitle a terminal: control characters (ESC, CR, newlines, BEL, DEL, C1) and
-/// the bidirectional overrides that reorder text on screen, each written as `\u{…}`. Tabs stay.
+/// the bidirectional overrides that reorder text on screen, each written as `\u{…}`. Tabs stay. A byte of a file
+/// name that is not UTF-8 (see [`crate::model::path`]) is written `\xNN`.
 pub fn escape(s: &str) -> Cow<'_, str> {
     if !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if needs_escape(c) {
+        if let Some(b) = crate::model::path::escaped_byte(c) {
+            let _ = write!(out, "\\x{b:02x}");
+        } else if needs_escape(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
@@ -23,7 +27,8 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 }
 
 fn needs_escape(c: char) -> bool {
-    (c.is_control() && c != '\t')
+    crate::model::path::is_escaped(c)
+        || (c.is_control() && c != '\t')
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 

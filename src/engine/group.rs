@@ -88,6 +88,7 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                 }
                 let location = Location {
                     repository: None,
+                    path_bytes: crate::model::path::bytes_base64(&outer),
                     path: outer,
                     line: m.line,
                     column: m.column,

@@ -143,8 +143,13 @@ pub struct Snippet {
 pub struct Location {
     /// The repository, in sweeps.
     pub repository: Option<String>,
-    /// Path relative to the scan or repository root; `-` for stdin.
+    /// Path relative to the scan or repository root; `-` for stdin. Held in the lossless form of
+    /// [`super::path`]; written lossily (a name that is not UTF-8 is exact in `path_bytes`).
+    #[serde(serialize_with = "lossy_path")]
     pub path: String,
+    /// The exact bytes of `path`, base64, when it is not UTF-8 (see [`super::path`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<String>,
     /// 1-based line of the secret's first character.
     pub line: usize,
     /// 1-based column of the secret's first character, in Unicode code points.
@@ -174,7 +179,23 @@ pub struct Location {
     pub snippet: Option<Snippet>,
 }
 
+fn lossy_path<S: serde::Serializer>(path: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&super::path::lossy(path))
+}
+
 impl Location {
+    /// The exact bytes of the file name: `path_bytes` when a report recorded them, else `path`'s own.
+    pub fn raw_path(&self) -> std::borrow::Cow<'_, [u8]> {
+        use base64::Engine as _;
+        self.path_bytes
+            .as_deref()
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .map_or_else(
+                || super::path::to_bytes(&self.path),
+                std::borrow::Cow::Owned,
+            )
+    }
+
     /// The path for people to read: a blob that no ref reaches (found by `--all-objects`) has no path, so it is
     /// named by its id. A member of an archive is named after the archive: `dist.zip!conf/app.yml`.
     pub fn display_path(&self) -> std::borrow::Cow<'_, str> {

@@ -9,6 +9,7 @@ mod format;
 mod identity;
 mod key;
 mod matched;
+pub mod path;
 pub mod provider;
 mod report;
 mod revocation;

@@ -34,7 +34,10 @@ impl super::Sink for Github {
             for loc in &f.locations {
                 let mut props = Vec::new();
                 if loc.path != "-" && !loc.path.is_empty() {
-                    props.push(format!("file={}", escape_property(&loc.path)));
+                    props.push(format!(
+                        "file={}",
+                        escape_property(&crate::model::path::lossy(&loc.path))
+                    ));
                     // A secret inside an archive annotates the archive as a whole: its lines are the member's.
                     if loc.member.is_none() {
                         props.push(format!("line={}", loc.line));

@@ -119,9 +119,10 @@ impl super::Sink for Markdown {
     }
 }
 
-/// Makes text safe inside a table cell: no pipes, backticks or line breaks.
+/// Makes text safe inside a table cell: no pipes, backticks or line breaks, control characters and the raw bytes
+/// of a file name that is not UTF-8 escaped.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
+    crate::display::escape(&s.replace(['\r', '\n'], " "))
+        .replace('|', "\\|")
         .replace('`', "'")
-        .replace(['\r', '\n'], " ")
 }

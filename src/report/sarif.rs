@@ -127,6 +127,19 @@ fn pascal(id: &str) -> String {
         .collect()
 }
 
+/// `bytes` as a URI path: unreserved characters and `/` as they are, every other byte `%XX`.
+fn percent_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn location(loc: &Location, id: Option<i64>) -> sarif::Location {
     let (end_line, end_col) = loc.end.unwrap_or((loc.line, loc.column));
     let region = sarif::Region::builder()
@@ -135,9 +148,14 @@ fn location(loc: &Location, id: Option<i64>) -> sarif::Location {
         .end_line(end_line as i64)
         .end_column(end_col as i64)
         .build();
-    let uri = match &loc.repository {
-        Some(r) => format!("{r}/{}", loc.path),
+    // A name that is not UTF-8 has no text form: its URI percent-encodes its exact bytes.
+    let path = match &loc.path_bytes {
+        Some(_) => percent_encode(&loc.raw_path()),
         None => loc.path.clone(),
+    };
+    let uri = match &loc.repository {
+        Some(r) => format!("{r}/{path}"),
+        None => path,
     };
     // In an archive the lines are the member's, not the file's: the location is the whole archive, the member
     // a property.

@@ -3,9 +3,11 @@
 use std::io::Write;
 
 use super::plan::PlanItem;
+use crate::display::escape;
 use crate::model::{MatchedBy, RevocationOutcome};
 
-/// Prints the plan: one block per key with its action, ids and why.
+/// Prints the plan: one block per key with its action, ids and why. Everything but the action came from a
+/// findings file or a provider, so it is escaped for the terminal.
 pub fn plan(items: &[PlanItem], dry_run: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if items.is_empty() {
         return writeln!(out, "Revocation plan: nothing to revoke.");
@@ -26,9 +28,9 @@ pub fn plan(items: &[PlanItem], dry_run: bool, out: &mut dyn Write) -> std::io::
             out,
             "  {:<7} {:<18} key_id={} fingerprint={} matched_by={}{}",
             i.action.as_str(),
-            i.provider,
-            i.key_id.as_deref().unwrap_or("-"),
-            i.fingerprint,
+            escape(&i.provider),
+            escape(i.key_id.as_deref().unwrap_or("-")),
+            escape(&i.fingerprint),
             i.matched_by.map_or("-", MatchedBy::as_str),
             i.strength
                 .map(|s| format!(" ({})", s.as_str()))
@@ -37,10 +39,10 @@ pub fn plan(items: &[PlanItem], dry_run: bool, out: &mut dyn Write) -> std::io::
         writeln!(
             out,
             "          {}{}",
-            i.reason,
+            escape(&i.reason),
             i.location
                 .as_deref()
-                .map(|l| format!("; seen at {l}"))
+                .map(|l| format!("; seen at {}", escape(l)))
                 .unwrap_or_default()
         )?;
     }
@@ -67,16 +69,16 @@ pub fn outcomes(items: &[PlanItem], executed: bool, out: &mut dyn Write) -> std:
             out,
             "  {:<16} {:<18} key_id={}: {}",
             o.name(),
-            i.provider,
-            i.key_id.as_deref().unwrap_or("-"),
-            o.detail()
+            escape(&i.provider),
+            escape(i.key_id.as_deref().unwrap_or("-")),
+            escape(&o.detail())
         )?;
         if let RevocationOutcome::ManualRequired { steps, url } = o {
             for (n, s) in steps.iter().enumerate() {
-                writeln!(out, "      {}. {s}", n + 1)?;
+                writeln!(out, "      {}. {}", n + 1, escape(s))?;
             }
             if let Some(u) = url {
-                writeln!(out, "      {u}")?;
+                writeln!(out, "      {}", escape(u))?;
             }
         }
     }

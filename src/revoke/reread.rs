@@ -186,6 +186,19 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The file a report's path names: its exact bytes on Unix (a name that is not UTF-8 included).
+fn file_path(raw: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(raw))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(raw).into_owned())
+    }
+}
+
 /// Re-reads a finding's secret from its recorded locations and checks it against the fingerprint. A location
 /// of a sweep is read in its own repository (see [`repository_dir`]); others under `root`.
 pub fn reread(
@@ -212,13 +225,18 @@ pub fn reread(
         let has_repo = reader.repository(swept.as_deref()).is_some();
         let mut contents: Vec<BlobId> = Vec::new();
         if loc.path != "-" && !loc.path.is_empty() {
-            let rel = Path::new(&loc.path);
+            let raw = loc.raw_path();
+            let rel = file_path(&raw);
+            let rel = rel.as_path();
             if rel.is_absolute()
                 || rel
                     .components()
                     .any(|c| c == std::path::Component::ParentDir)
             {
-                tried.push(format!("{} (outside the scan root)", loc.path));
+                tried.push(format!(
+                    "{} (outside the scan root)",
+                    crate::display::escape(&loc.path)
+                ));
             } else {
                 match reader.file(base, rel, scanner) {
                     Ok(id) => contents.push(id),

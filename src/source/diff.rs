@@ -111,7 +111,7 @@ fn changed_entries(
             if before.is_some_and(|(id, _)| *id == entry.id()) {
                 continue;
             }
-            let name = String::from_utf8_lossy(entry.name_bytes());
+            let name = crate::model::path::from_bytes(entry.name_bytes());
             let joined = || {
                 let mut p = path.clone();
                 push_name(&mut p, &name);

@@ -30,15 +30,26 @@ pub struct WalkOptions {
 /// The ignore file keysweep always honours.
 pub const KEYSWEEP_IGNORE: &str = ".keysweepignore";
 
-/// A path relative to `root`, `/`-separated.
+/// A file name in the lossless form of [`crate::model::path`]: exact on Unix, where names are bytes.
+fn exact_name(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        crate::model::path::from_bytes(name.as_bytes()).into_owned()
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
+/// A path relative to `root`, `/`-separated, in the lossless form of [`crate::model::path`].
 pub fn relative_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let s = if rel.as_os_str().is_empty() {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        path.file_name().map(exact_name).unwrap_or_default()
     } else {
-        rel.to_string_lossy().into_owned()
+        exact_name(rel.as_os_str())
     };
     let s = s.replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)

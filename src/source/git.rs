@@ -419,7 +419,7 @@ impl Enumerator<'_, '_> {
                 let kind = entry.kind();
                 if kind == Some(ObjectType::Blob) && !self.seen_blobs.contains(&entry.id()) {
                     // Build a path only for objects not seen before: most entries of most trees are repeats.
-                    let name = String::from_utf8_lossy(entry.name_bytes());
+                    let name = crate::model::path::from_bytes(entry.name_bytes());
                     let path = if prefix.is_empty() {
                         name.into_owned()
                     } else {
@@ -429,7 +429,7 @@ impl Enumerator<'_, '_> {
                         return false;
                     }
                 } else if kind == Some(ObjectType::Tree) && self.seen_trees.insert(entry.id()) {
-                    let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+                    let name = crate::model::path::from_bytes(entry.name_bytes()).into_owned();
                     stack.push((entry.id(), name, prefix.len()));
                 }
                 // Submodules (gitlinks) name commits of another repository: not followed.

@@ -50,7 +50,7 @@ pub fn scan_staged(path: &Path, max_file_size: u64, sink: &dyn BlobSink) -> Resu
             oid: file.id(),
             commit: None,
             origin: Origin::Staged {
-                path: String::from_utf8_lossy(p).into_owned(),
+                path: crate::model::path::from_bytes(p).into_owned(),
             },
         };
         git::read_blob(&odb, job, &info, max_file_size, sink, false);

@@ -94,7 +94,8 @@ impl<'r> TreeHits<'r> {
                 match entry.kind() {
                     Some(ObjectType::Blob) => {
                         if let Some(&i) = self.targets.get(&entry.id()) {
-                            let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+                            let name =
+                                crate::model::path::from_bytes(entry.name_bytes()).into_owned();
                             frame.node.blobs.push((name, i));
                         }
                     }
@@ -124,7 +125,7 @@ impl<'r> TreeHits<'r> {
             if let Some((name, child)) = top.todo.pop() {
                 match self.memo.get(&child) {
                     Some(Some(n)) => {
-                        let name = String::from_utf8_lossy(&name).into_owned();
+                        let name = crate::model::path::from_bytes(&name).into_owned();
                         top.node.subtrees.push((name, *n));
                     }
                     Some(None) => {}
@@ -149,7 +150,7 @@ impl<'r> TreeHits<'r> {
                 return n;
             };
             if let (Some(name), Some(n)) = (parent.waiting.take(), n) {
-                let name = String::from_utf8_lossy(&name).into_owned();
+                let name = crate::model::path::from_bytes(&name).into_owned();
                 parent.node.subtrees.push((name, n));
             }
         }

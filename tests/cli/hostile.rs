@@ -135,3 +135,37 @@ fn git_config_include_naming_a_fifo_does_not_block_the_history_scan() {
         assert_eq!(status.code(), Some(2), "{mode}");
     }
 }
+
+/// History, staged and diff modes report a file name that is not UTF-8 exactly too (`path_bytes`).
+#[cfg(unix)]
+#[test]
+fn non_utf8_file_names_in_git_are_reported_exactly_in_every_mode() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = TestRepo::new();
+    repo.write("README.md", "fake repository for a keysweep test\n");
+    let base = repo.commit(0, "first").to_string();
+    let name = std::ffi::OsStr::from_bytes(b"conf-\xe9.env");
+    std::fs::write(
+        repo.path().join(name),
+        format!("GITHUB_TOKEN={}\n", ghp("non-utf8-history")),
+    )
+    .expect("write");
+    repo.stage_all();
+    let staged = |args: &[&str]| {
+        let out = keysweep()
+            .args(["scan", "-f", "json"])
+            .args(args)
+            .arg(repo.path())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let loc = v["findings"][0]["locations"][0].clone();
+        assert_eq!(loc["path"], "conf-\u{FFFD}.env", "{args:?}: {v:#}");
+        assert_eq!(loc["path_bytes"], "Y29uZi3pLmVudg==", "{args:?}: {v:#}");
+    };
+    staged(&["--staged"]);
+    repo.commit(1, "add config");
+    staged(&["--history"]);
+    staged(&["--diff", &format!("{base}..HEAD")]);
+}

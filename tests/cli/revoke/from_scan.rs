@@ -261,3 +261,55 @@ fn scan_verify_revoke_probes_each_key_once_and_skips_keys_found_dead() {
         "{err}"
     );
 }
+
+/// A file name that is not UTF-8 is reported exactly (`path_bytes`), so revoke re-reads the secret from it.
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_file_name_round_trips_from_the_report_to_revoke() {
+    use std::os::unix::ffi::OsStrExt;
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = fakekeys::ghp("non-utf8-name");
+    fake.live(&token);
+    let name = std::ffi::OsStr::from_bytes(b"deploy-\xff\xfe.sh");
+    std::fs::write(
+        dir.path().join(name),
+        format!("# fake token for a keysweep test\nexport GITHUB_TOKEN={token}\n"),
+    )
+    .expect("plant");
+    // A valid name that differs only in the bytes a lossy decoding would replace: must not be confused.
+    std::fs::write(
+        dir.path().join("deploy-\u{FFFD}\u{FFFD}.sh"),
+        "nothing here\n",
+    )
+    .expect("decoy");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &["scan", ".", "-f", "json", "-o", "findings.json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&dir.path().join("findings.json"));
+    let loc = &report["findings"][0]["locations"][0];
+    assert_eq!(loc["path"], "deploy-\u{FFFD}\u{FFFD}.sh", "{report:#}");
+    assert_eq!(loc["path_bytes"], "ZGVwbG95Lf/+LnNo", "{report:#}");
+    // Human output shows the raw bytes escaped.
+    let (_, out, _) = keysweep_in(&fake, dir.path(), &["scan", ".", "-f", "human"]);
+    assert!(out.contains("deploy-\\xff\\xfe.sh"), "{out}");
+    // SARIF names the file by its exact bytes, percent-encoded.
+    let (_, out, _) = keysweep_in(&fake, dir.path(), &["scan", ".", "-f", "sarif"]);
+    assert!(out.contains("deploy-%FF%FE.sh"), "{out}");
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &[
+            "revoke",
+            "--findings",
+            "findings.json",
+            "--yes",
+            "--include-unlisted",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(github_revocations(&fake, &token), vec![vec![token.clone()]]);
+}
