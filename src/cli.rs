@@ -38,7 +38,7 @@ pub enum Command {
     Baseline(BaselineCommand),
     /// Scan many repositories (a directory of them, a list, or a GitHub organisation).
     Sweep(SweepArgs),
-    /// Merge JSON reports (from shards) into one, deduplicated by fingerprint.
+    /// Merge JSON reports (from shards) or JSONL findings into one report, deduplicated by fingerprint.
     Merge(MergeArgs),
     /// Print one field of a GitHub Actions event payload (used by the Action's script).
     #[command(hide = true)]
@@ -307,7 +307,7 @@ pub struct SweepArgs {
 /// `keysweep merge`.
 #[derive(Clone, Debug, Args)]
 pub struct MergeArgs {
-    /// JSON reports to merge.
+    /// JSON reports (or JSON/JSONL findings) to merge; the same report given twice counts once.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Write the merged report here instead of standard output.

@@ -12,6 +12,7 @@ pub mod sweep;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use sha2::Digest;
 
 use crate::cli::{
     BaselineCommand, Cli, Command, InventoryCommand, KeysCommand, MergeArgs, RulesCommand,
@@ -50,11 +51,24 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
 
 /// `keysweep merge`: reads JSON reports and writes them as one, deduplicated by fingerprint.
 fn merge(args: &MergeArgs) -> Result<ExitStatus> {
-    let reports = args
-        .files
-        .iter()
-        .map(|f| crate::report::merge::read_report(f))
-        .collect::<Result<Vec<_>>>()?;
+    // The same report named twice (or two copies of it) is read once: its summary must not count twice.
+    let mut seen = std::collections::HashMap::new();
+    let mut reports = Vec::new();
+    for f in &args.files {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("reading report {}", f.display()))?;
+        let digest: [u8; 32] = sha2::Sha256::digest(text.as_bytes()).into();
+        if let Some(first) = seen.insert(digest, f) {
+            eprintln!(
+                "note: {} has the same content as {}; merged once",
+                crate::display::escape(&f.display().to_string()),
+                crate::display::escape(&first.display().to_string())
+            );
+            seen.insert(digest, first);
+            continue;
+        }
+        reports.push(crate::report::merge::parse_report(&text, f)?);
+    }
     let report = crate::report::merge::merge(reports);
     let rules = crate::rules::RuleSet::builtin()?;
     crate::report::write_one(

@@ -98,6 +98,19 @@ impl Skip {
 }
 
 impl ScanReport {
+    /// A report of findings alone (read from a findings file): no errors, a summary that counts only them.
+    pub fn of_findings(findings: Vec<Finding>) -> ScanReport {
+        ScanReport {
+            version: 1,
+            summary: Summary {
+                findings: findings.len() as u64,
+                ..Summary::default()
+            },
+            findings,
+            errors: Vec::new(),
+        }
+    }
+
     /// The exit status this report implies: an error beats findings beats clean.
     pub fn status(&self) -> ExitStatus {
         if !self.errors.is_empty() {

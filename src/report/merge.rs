@@ -3,20 +3,25 @@
 //! the same fingerprint become one finding with the union of their locations; errors are concatenated and
 //! the summaries added up.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::model::{Finding, ScanReport, Summary, sort_findings};
+use crate::model::{Finding, Location, ScanReport, Summary, sort_findings};
 
 /// Reads findings from a JSON report (`{"findings": […]}`), a JSON array, or JSONL.
 pub fn read_findings(path: &Path) -> Result<Vec<Finding>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading findings {}", path.display()))?;
+    parse_findings(&text, path)
+}
+
+/// Parses findings text read from `path` (see [`read_findings`]).
+pub fn parse_findings(text: &str, path: &Path) -> Result<Vec<Finding>> {
     let t = text.trim_start();
     if t.starts_with('{') || t.starts_with('[') {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
             let arr = if v.is_array() {
                 v
             } else {
@@ -46,8 +51,30 @@ pub fn read_findings(path: &Path) -> Result<Vec<Finding>> {
 pub fn read_report(path: &Path) -> Result<ScanReport> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading report {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a keysweep JSON report", path.display()))
+    parse_report(&text, path)
+}
+
+/// Parses one report read from `path`: a JSON report, or findings alone (a JSON array or JSONL, as `--format
+/// jsonl` writes), which become a report with no errors and a summary that counts only the findings.
+pub fn parse_report(text: &str, path: &Path) -> Result<ScanReport> {
+    let report = serde_json::from_str::<ScanReport>(text)
+        .with_context(|| format!("{}: not a keysweep JSON report", path.display()));
+    if report.is_ok() || !looks_like_findings(text) {
+        return report;
+    }
+    Ok(ScanReport::of_findings(parse_findings(text, path)?))
+}
+
+/// Whether text is a JSON array or JSONL (several lines, each an object) rather than one report object.
+fn looks_like_findings(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with('[')
+        || (t.starts_with('{')
+            && t.lines().filter(|l| !l.trim().is_empty()).count() > 1
+            && t.lines().all(|l| {
+                let l = l.trim();
+                l.is_empty() || (l.starts_with('{') && l.ends_with('}'))
+            }))
 }
 
 fn add(into: &mut Summary, s: &Summary) {
@@ -67,21 +94,27 @@ fn add(into: &mut Summary, s: &Summary) {
 /// Merges reports: one finding per fingerprint, locations deduplicated and sorted.
 pub fn merge(reports: Vec<ScanReport>) -> ScanReport {
     let mut by_fp: BTreeMap<String, Finding> = BTreeMap::new();
+    // The locations already held per fingerprint: a findings file is untrusted, and one finding may carry
+    // many thousands of locations.
+    let mut seen: HashMap<String, HashSet<Location>> = HashMap::new();
     let mut errors = Vec::new();
     let mut summary = Summary::default();
     for r in reports {
         add(&mut summary, &r.summary);
         errors.extend(r.errors);
         for f in r.findings {
+            let held = seen.entry(f.fingerprint.clone()).or_default();
             match by_fp.get_mut(&f.fingerprint) {
                 None => {
+                    let mut f = f;
+                    f.locations.retain(|l| held.insert(l.clone()));
                     by_fp.insert(f.fingerprint.clone(), f);
                 }
                 Some(existing) => {
                     let before = existing.locations.len();
                     let theirs = f.locations.len();
                     for l in f.locations {
-                        if !existing.locations.contains(&l) {
+                        if held.insert(l.clone()) {
                             existing.locations.push(l);
                         }
                     }

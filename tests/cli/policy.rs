@@ -166,8 +166,33 @@ fn merge_dedupes_by_fingerprint_and_unions_locations() {
         .expect("the shared key has both locations");
     assert_eq!(shared["occurrences"], 2);
     assert_eq!(v["summary"]["findings"], 2);
-    // Summaries add up per input report (a, b, a again).
-    assert_eq!(v["summary"]["blobs_scanned"], 4);
+    // Summaries add up per input report; `a` named twice counts once, with a note.
+    assert_eq!(v["summary"]["blobs_scanned"], 3);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has the same content as"), "{err}");
+    // Findings alone (JSONL, as `-f jsonl` writes, or revoke reads) merge too.
+    let jl = dir.path().join("b.jsonl");
+    keysweep()
+        .arg("scan")
+        .arg(&b)
+        .args(["-f", "jsonl", "-o"])
+        .arg(&jl)
+        .assert()
+        .code(1);
+    let out = keysweep()
+        .arg("merge")
+        .arg(&ra)
+        .arg(&jl)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(2), "{v:#}");
 }
 
 #[test]
