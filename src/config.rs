@@ -133,13 +133,18 @@ impl FileConfig {
     pub fn load(path: &Path) -> Result<FileConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config {}", path.display()))?;
-        let mut cfg: FileConfig = toml::from_str(&text).map_err(|e| {
+        FileConfig::parse(&text, path)
+    }
+
+    /// Parses config text read from `path` (which names it in errors and anchors its relative paths).
+    pub fn parse(text: &str, path: &Path) -> Result<FileConfig> {
+        let mut cfg: FileConfig = toml::from_str(text).map_err(|e| {
             anyhow::anyhow!(
                 "config {}",
-                crate::display::toml_error(&path.display().to_string(), &text, &e)
+                crate::display::toml_error(&path.display().to_string(), text, &e)
             )
         })?;
-        cfg.check_values(&text)
+        cfg.check_values(text)
             .map_err(|e| anyhow::anyhow!("config {}: {e:#}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         cfg.rules.paths = cfg.rules.paths.iter().map(|p| base.join(p)).collect();

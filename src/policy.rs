@@ -58,7 +58,12 @@ impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading baseline {}", path.display()))?;
-        let baseline: Baseline = serde_json::from_str(&text).with_context(|| {
+        Baseline::parse(&text, path)
+    }
+
+    /// Parses baseline text read from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Baseline> {
+        let baseline: Baseline = serde_json::from_str(text).with_context(|| {
             format!(
                 "baseline {}: not a keysweep baseline or JSON report",
                 path.display()

@@ -335,7 +335,8 @@ impl RuleSet {
         self.rank(a) > self.rank(b)
     }
 
-    fn push(&mut self, rule: Rule) -> Result<()> {
+    /// Adds a rule; an id already in the set is an error.
+    pub fn push(&mut self, rule: Rule) -> Result<()> {
         if let Some(&i) = self.index.get(&rule.id) {
             bail!(
                 "rule {:?} in {} has the same id as a rule in {}",
