@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::ReportContext;
@@ -18,21 +20,63 @@ pub fn finding_value(f: &Finding, show_secrets: bool) -> Value {
     v
 }
 
-/// The whole report as one JSON object.
+/// A finding as it is written: serialized straight from the finding, or with `show_secrets` through
+/// [`finding_value`].
+struct Written<'a> {
+    finding: &'a Finding,
+    show_secrets: bool,
+}
+
+impl Serialize for Written<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.show_secrets {
+            finding_value(self.finding, true).serialize(s)
+        } else {
+            self.finding.serialize(s)
+        }
+    }
+}
+
+/// The report's findings, written one by one.
+struct Findings<'a> {
+    findings: &'a [Finding],
+    show_secrets: bool,
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.findings.iter().map(|finding| Written {
+            finding,
+            show_secrets: self.show_secrets,
+        }))
+    }
+}
+
+/// The whole report as one JSON object, in the fields' order of [`ScanReport`], streamed: no copy of the
+/// report is built in memory (a blob with 100,000 matches makes a report of that many findings).
 pub fn write_json(
     report: &ScanReport,
     ctx: &ReportContext<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut v = serde_json::to_value(report).map_err(io::Error::other)?;
-    v["findings"] = Value::Array(
-        report
-            .findings
-            .iter()
-            .map(|f| finding_value(f, ctx.show_secrets))
-            .collect(),
-    );
-    serde_json::to_writer_pretty(&mut *out, &v).map_err(io::Error::other)?;
+    let mut ser = serde_json::Serializer::pretty(&mut *out);
+    let mut obj = ser
+        .serialize_struct("ScanReport", 4)
+        .map_err(io::Error::other)?;
+    obj.serialize_field("version", &report.version)
+        .and_then(|()| {
+            obj.serialize_field(
+                "findings",
+                &Findings {
+                    findings: &report.findings,
+                    show_secrets: ctx.show_secrets,
+                },
+            )
+        })
+        .and_then(|()| obj.serialize_field("errors", &report.errors))
+        .and_then(|()| obj.serialize_field("summary", &report.summary))
+        .and_then(|()| obj.end())
+        .map_err(io::Error::other)?;
     writeln!(out)
 }
 
@@ -43,8 +87,11 @@ pub fn write_jsonl(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     for f in &report.findings {
-        serde_json::to_writer(&mut *out, &finding_value(f, ctx.show_secrets))
-            .map_err(io::Error::other)?;
+        let written = Written {
+            finding: f,
+            show_secrets: ctx.show_secrets,
+        };
+        serde_json::to_writer(&mut *out, &written).map_err(io::Error::other)?;
         writeln!(out)?;
     }
     Ok(())

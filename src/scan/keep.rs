@@ -18,6 +18,9 @@ pub(super) struct BlobScan<'a> {
     pub(super) bytes: &'a [u8],
     /// Lines are indexed only once a regex has matched: most blobs with a keyword have no match.
     pub(super) lines: std::cell::OnceCell<LineIndex>,
+    /// Whether a line carries an inline allow comment, by line: asked once per line however many matches it
+    /// holds.
+    pub(super) allowed: std::collections::HashMap<usize, bool>,
     pub(super) out: Vec<Match>,
 }
 
@@ -68,7 +71,7 @@ impl BlobScan<'_> {
             caps.get_group_by_name(name)
                 .map(|m| String::from_utf8_lossy(&bytes[m.range()]).into_owned())
         };
-        let window = lines.window(line, rule.context_lines());
+        let window = clip(lines.window(line, rule.context_lines()), &secret_span);
         let key_id = capture("key_id")
             .or_else(|| context_capture(rule.key_id_context(), &bytes[window.clone()], "key_id"));
         let issuer_id = capture("issuer_id")
@@ -85,8 +88,8 @@ impl BlobScan<'_> {
             key_id,
             issuer_id,
             validated,
-            key,
-            inline_allowed: inline_allowed(bytes, lines, line),
+            key: key.map(Box::new),
+            inline_allowed: inline_allowed(bytes, lines, &mut self.allowed, line),
             snippet: snippet(bytes, lines, line, end.0, &secret_span),
             encoding: None,
             member: None,
@@ -102,7 +105,7 @@ impl BlobScan<'_> {
         m.span = value.source_range(&m.span);
         (m.line, m.column) = lines.line_col(bytes, secret_span.start);
         m.end = lines.line_col(bytes, secret_span.end);
-        m.inline_allowed = inline_allowed(bytes, lines, m.line);
+        m.inline_allowed = inline_allowed(bytes, lines, &mut self.allowed, m.line);
         m.snippet = snippet(bytes, lines, m.line, m.end.0, &secret_span);
         m.secret_span = secret_span;
         m.encoding = Some("base64");
@@ -119,12 +122,30 @@ fn context_capture(regexes: &[regex::bytes::Regex], window: &[u8], name: &str) -
     })
 }
 
-fn inline_allowed(bytes: &[u8], lines: &LineIndex, line: usize) -> bool {
-    let check = |l: usize| {
-        let text = &bytes[lines.line_range(l)];
-        INLINE_ALLOW
-            .iter()
-            .any(|a| memchr::memmem::find(text, a.as_bytes()).is_some())
+/// Bytes of context lines searched for key and issuer ids either side of a secret: lines longer than that (a
+/// minified file) are searched only near it, so the search costs the same per match however long the line.
+const CONTEXT_REACH: usize = 4096;
+
+/// `window` cut to [`CONTEXT_REACH`] bytes either side of `secret`.
+fn clip(window: std::ops::Range<usize>, secret: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    window.start.max(secret.start.saturating_sub(CONTEXT_REACH))
+        ..window.end.min(secret.end.saturating_add(CONTEXT_REACH))
+}
+
+/// Whether `line` or the line before carries an inline allow comment (each line looked at once per blob).
+fn inline_allowed(
+    bytes: &[u8],
+    lines: &LineIndex,
+    memo: &mut std::collections::HashMap<usize, bool>,
+    line: usize,
+) -> bool {
+    let mut check = |l: usize| {
+        *memo.entry(l).or_insert_with(|| {
+            let text = &bytes[lines.line_range(l)];
+            INLINE_ALLOW
+                .iter()
+                .any(|a| memchr::memmem::find(text, a.as_bytes()).is_some())
+        })
     };
     check(line) || (line > 1 && check(line - 1))
 }

@@ -437,6 +437,7 @@ impl Scanner {
             blob,
             bytes,
             lines: std::cell::OnceCell::new(),
+            allowed: std::collections::HashMap::new(),
             out: Vec::new(),
         };
         for &r in &candidates.rules {

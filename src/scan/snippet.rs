@@ -21,6 +21,91 @@ const SHOWN_BYTES: usize = 4 * SNIPPET_MAX_CHARS + 4;
 /// written; a longer one wherever it appears on a snippet line.
 const MIN_COPY_BYTES: usize = 8;
 
+/// Characters a snippet line shows before a secret that starts further along its line than [`LEAD_LIMIT`]: the
+/// line is then shown from there, after `…`, so the secret is in view however long the line.
+const LEAD_CHARS: usize = 60;
+/// Characters before a secret up to which its line is shown from the start.
+const LEAD_LIMIT: usize = 100;
+
+/// Where a snippet line starts showing the blob's bytes: the line's start, except on the line where the secret
+/// starts when that is more than [`LEAD_LIMIT`] characters along, [`LEAD_CHARS`] characters before it. Looks at
+/// a bounded number of bytes, whatever the line's length.
+fn shown_from(bytes: &[u8], range: &Range<usize>, secret: &Range<usize>) -> usize {
+    if secret.start < range.start || secret.start >= range.end {
+        return range.start;
+    }
+    let near = secret.start.saturating_sub(SHOWN_BYTES).max(range.start);
+    if near == range.start
+        && String::from_utf8_lossy(&bytes[near..secret.start])
+            .chars()
+            .count()
+            <= LEAD_LIMIT
+    {
+        return range.start;
+    }
+    let mut at = secret.start;
+    for _ in 0..LEAD_CHARS {
+        if at <= range.start {
+            break;
+        }
+        at -= 1;
+        // Back over a character's continuation bytes (at most three: a run of stray ones is cut).
+        let mut back = 0;
+        while back < 3 && at > range.start && bytes[at] & 0xC0 == 0x80 {
+            at -= 1;
+            back += 1;
+        }
+    }
+    at
+}
+
+/// The text a snippet line shows for the blob's line `range`, before the secret's own redaction or other
+/// masking: from [`shown_from`] on, at most [`SHOWN_BYTES`] bytes from there and from the secret's end, the
+/// secret replaced by its redaction (or `…` where the line holds only the secret's continuation), cut at
+/// [`SNIPPET_MAX_CHARS`]. Also returns where the redaction is in the text (empty when the line holds none).
+fn shown_line(bytes: &[u8], range: Range<usize>, secret: &Range<usize>) -> (String, Range<usize>) {
+    let from = shown_from(bytes, &range, secret);
+    let lead = if from > range.start { "…" } else { "" };
+    let upto = |start: usize| range.end.min(start.saturating_add(SHOWN_BYTES));
+    let (text, keep) = if range.end <= secret.start || range.start >= secret.end {
+        (
+            String::from_utf8_lossy(&bytes[from..upto(from)]).into_owned(),
+            0..0,
+        )
+    } else {
+        // The secret covers part of this line: keep what is outside it, mark the redaction once.
+        let before = &bytes[from..secret.start.max(from)];
+        let after = &bytes[secret.end.min(range.end)..upto(secret.end.min(range.end))];
+        let marker = if secret.start >= range.start {
+            redact(&String::from_utf8_lossy(&bytes[secret.clone()]))
+        } else {
+            String::from("…")
+        };
+        let before = format!("{lead}{}", String::from_utf8_lossy(before));
+        let keep = if secret.start >= range.start {
+            before.len()..before.len() + marker.len()
+        } else {
+            0..0
+        };
+        (
+            format!("{before}{marker}{}", String::from_utf8_lossy(after)),
+            keep,
+        )
+    };
+    let trimmed = text.trim_end_matches(['\r', '\n']);
+    let text = if trimmed.chars().count() > SNIPPET_MAX_CHARS {
+        trimmed
+            .chars()
+            .take(SNIPPET_MAX_CHARS)
+            .chain("…".chars())
+            .collect()
+    } else {
+        trimmed.to_string()
+    };
+    let keep = keep.start.min(text.len())..keep.end.min(text.len());
+    (text, keep)
+}
+
 /// Two lines of context either side, with the secret replaced by its redacted form.
 pub(super) fn snippet(
     bytes: &[u8],
@@ -31,41 +116,11 @@ pub(super) fn snippet(
 ) -> Snippet {
     let from = first.saturating_sub(SNIPPET_CONTEXT).max(1);
     let to = (last + SNIPPET_CONTEXT).min(lines.line_count());
-    let mut out = Vec::new();
-    for l in from..=to {
-        let range = lines.line_range(l);
-        let text = if range.end <= secret.start || range.start >= secret.end {
-            String::from_utf8_lossy(&bytes[range]).into_owned()
-        } else {
-            // The secret covers part of this line: keep what is outside it, mark the redaction once.
-            let before = &bytes[range.start..secret.start.max(range.start)];
-            let after = &bytes[secret.end.min(range.end)..range.end];
-            let marker = if secret.start >= range.start {
-                redact(&String::from_utf8_lossy(&bytes[secret.clone()]))
-            } else {
-                String::from("…")
-            };
-            format!(
-                "{}{}{}",
-                String::from_utf8_lossy(before),
-                marker,
-                String::from_utf8_lossy(after)
-            )
-        };
-        let text = text.trim_end_matches(['\r', '\n']);
-        let text: String = if text.chars().count() > SNIPPET_MAX_CHARS {
-            text.chars()
-                .take(SNIPPET_MAX_CHARS)
-                .chain("…".chars())
-                .collect()
-        } else {
-            text.to_string()
-        };
-        out.push(text);
-    }
     Snippet {
         first_line: from,
-        lines: out,
+        lines: (from..=to)
+            .map(|l| shown_line(bytes, lines.line_range(l), secret).0)
+            .collect(),
     }
 }
 
@@ -88,7 +143,8 @@ pub(super) fn redact_neighbours(bytes: &[u8], lines: &LineIndex, matches: &mut [
         for (k, text) in m.snippet.lines.iter_mut().enumerate() {
             let line = first + k;
             let range = lines.line_range(line);
-            let from_start = range.start..range.start.saturating_add(SHOWN_BYTES);
+            let view = shown_from(bytes, &range, &secret);
+            let from_start = view..view.saturating_add(SHOWN_BYTES);
             near.clear();
             near.extend(pieces.starting_in(line, from_start.clone()));
             if secret.start < range.end && range.start < secret.end {
@@ -103,7 +159,8 @@ pub(super) fn redact_neighbours(bytes: &[u8], lines: &LineIndex, matches: &mut [
             near.retain(|p| p.owner != i);
             near.sort_unstable_by_key(|p| p.owner);
             let keep = if line == own_line {
-                own_redaction(bytes, range, &secret, text)
+                let keep = shown_line(bytes, range, &secret).1;
+                keep.start.min(text.len())..keep.end.min(text.len())
             } else {
                 0..0
             };
@@ -308,22 +365,6 @@ fn is_armour(text: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
         })
-}
-
-/// Where a snippet line of the secret's first line (`range`) shows the secret's redaction, if it shows it.
-fn own_redaction(
-    bytes: &[u8],
-    range: Range<usize>,
-    secret: &Range<usize>,
-    text: &str,
-) -> Range<usize> {
-    // A redaction further along the line than a snippet line shows is not shown.
-    if secret.start < range.start || secret.start - range.start > SHOWN_BYTES {
-        return 0..0;
-    }
-    let before = String::from_utf8_lossy(&bytes[range.start..secret.start]).len();
-    let marker = redact(&String::from_utf8_lossy(&bytes[secret.clone()])).len();
-    before.min(text.len())..(before + marker).min(text.len())
 }
 
 /// One snippet line being masked, and where on it the own secret's redaction is: copies of secrets found inside
