@@ -324,7 +324,9 @@ impl Inventory {
     pub fn annotate(&self, findings: &mut [Finding]) {
         for f in findings {
             let raw = f.secret.reveal().map(str::to_string);
-            f.inventory = self.match_finding(f, raw.as_deref()).map(|(_, h)| h);
+            f.inventory = self
+                .match_finding(f, raw.as_deref())
+                .map(|(_, h)| Box::new(h));
         }
     }
 }
@@ -342,7 +344,7 @@ mod tests {
             fingerprint: "f".repeat(64),
             secret: Secret::new(secret),
             validated: true,
-            key,
+            key: key.map(Box::new),
             inventory: None,
             liveness: None,
             occurrences: 1,

@@ -33,7 +33,7 @@ fn keys_in(scanner: &Scanner, bytes: &[u8]) -> Result<Vec<FoundKey>> {
                 {
                     found.push(FoundKey {
                         key_id: m.key_id,
-                        key,
+                        key: *key,
                     });
                 }
             }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
 
-use crate::model::{Finding, KeyInfo, Location, Origin, ScannedBlob, sort_findings};
+use crate::model::{Finding, Location, Origin, ScannedBlob, sort_findings};
 use crate::rules::RuleSet;
 
 /// Counts what grouping dropped, for the summary.
@@ -25,9 +25,10 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     let hasher = RandomState::new();
     for blob in blobs {
-        for m in &blob.matches {
+        let last = blob.origins.len().saturating_sub(1);
+        for mut m in blob.matches {
             let rule = &rules.rules[m.rule];
-            for origin in &blob.origins {
+            for (k, origin) in blob.origins.iter().enumerate() {
                 let (outer, commit) = match origin {
                     Origin::File { path } | Origin::Staged { path } => (path.clone(), None),
                     Origin::Stdin => ("-".to_string(), None),
@@ -74,7 +75,7 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                 }
                 entry.validated |= m.validated;
                 if key_id.is_some() || m.issuer_id.is_some() || m.key.is_some() {
-                    let info = entry.key.get_or_insert_with(KeyInfo::default);
+                    let info = entry.key.get_or_insert_with(Box::default);
                     if info.key_id.is_none() {
                         info.key_id = key_id;
                     }
@@ -100,7 +101,12 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                     encoding: m.encoding.map(str::to_string),
                     member: m.member.clone(),
                     end: Some(m.end),
-                    snippet: Some(m.snippet.clone()),
+                    // The last sighting takes the snippet: a blob may hold 100,000 matches.
+                    snippet: Some(if k == last {
+                        std::mem::take(&mut m.snippet)
+                    } else {
+                        m.snippet.clone()
+                    }),
                 };
                 let key = hasher.hash_one((&entry.fingerprint, &location));
                 let same_hash = seen.entry(key).or_default();

@@ -228,11 +228,11 @@ pub struct Finding {
     /// Whether an offline validator (checksum, key parse) confirmed it.
     pub validated: bool,
     /// Key material and ids.
-    pub key: Option<KeyInfo>,
+    pub key: Option<Box<KeyInfo>>,
     /// The inventory entry it matched.
-    pub inventory: Option<InventoryHit>,
+    pub inventory: Option<Box<InventoryHit>>,
     /// The liveness probe's answer, with `--verify`.
-    pub liveness: Option<Liveness>,
+    pub liveness: Option<Box<Liveness>>,
     /// How many times it was seen (paths × commits in history modes).
     pub occurrences: usize,
     /// Where it was seen, sorted.

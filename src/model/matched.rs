@@ -35,7 +35,7 @@ pub struct Match {
     /// Whether the rule's validator confirmed it.
     pub validated: bool,
     /// Parsed key material, for private keys.
-    pub key: Option<KeyMaterial>,
+    pub key: Option<Box<KeyMaterial>>,
     /// An inline allow comment (`keysweep:allow`, …) on the line or the line before.
     pub inline_allowed: bool,
     /// Redacted context lines.

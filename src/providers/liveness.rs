@@ -84,10 +84,10 @@ pub fn verify_findings(
         if has_probe(&t.provider) {
             targets.push((i, t));
         } else {
-            f.liveness = Some(Liveness {
+            f.liveness = Some(Box::new(Liveness {
                 status: LiveStatus::Unknown,
                 detail: format!("no liveness probe for provider {}", t.provider),
-            });
+            }));
         }
     }
     if targets.is_empty() {
@@ -115,7 +115,7 @@ pub fn verify_findings(
     });
     for (i, p) in answers {
         if let Some(p) = p {
-            findings[i].liveness = Some(to_liveness(&p));
+            findings[i].liveness = Some(Box::new(to_liveness(&p)));
         }
     }
     Ok(())

@@ -126,11 +126,13 @@ pub fn build(
                         let pk = r.spki.as_deref().map(|s| hex::encode(Sha256::digest(s)));
                         let algorithm = f.key.as_ref().and_then(|k| k.algorithm.clone());
                         trusted.key = (pk.is_some() || r.key_id.is_some() || r.issuer_id.is_some())
-                            .then_some(KeyInfo {
-                                key_id: r.key_id,
-                                issuer_id: r.issuer_id,
-                                public_key_sha256: pk,
-                                algorithm,
+                            .then(|| {
+                                Box::new(KeyInfo {
+                                    key_id: r.key_id,
+                                    issuer_id: r.issuer_id,
+                                    public_key_sha256: pk,
+                                    algorithm,
+                                })
                             });
                         (Some(r.secret), None)
                     }
@@ -277,11 +279,11 @@ mod tests {
             fingerprint: "f".repeat(64),
             secret: Secret::new("glpat-fakefakefakefakefake"),
             validated: true,
-            key: Some(KeyInfo {
+            key: Some(Box::new(KeyInfo {
                 key_id: Some(key_id.into()),
                 issuer_id: issuer.map(str::to_string),
                 ..Default::default()
-            }),
+            })),
             inventory: None,
             liveness: None,
             occurrences: 1,
