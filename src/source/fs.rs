@@ -1,6 +1,7 @@
 //! Directory trees and stdin. The tree is walked in parallel with the `ignore` crate: `.gitignore` is honoured
 //! inside a git work tree, `.keysweepignore` always (unless `--no-ignore`), hidden files are scanned, symlinks
-//! are never followed, `.git/` is never walked as files. Workers read, classify and match files themselves.
+//! are never followed, `.git/` is never walked as files, an ignore file that is a FIFO or a device is never
+//! opened. Workers read, classify and match files themselves.
 
 use std::io::Read;
 use std::path::Path;
@@ -55,20 +56,131 @@ pub fn relative_path(root: &Path, path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-/// Walks `root` (a directory or one file) and submits every file to `sink`.
+/// The ignore files the walker reads in each directory, besides a repository's `.git/info/exclude`.
+const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", KEYSWEEP_IGNORE];
+/// An ignore file larger than this is not read (a real one is a few KiB).
+const MAX_IGNORE_FILE: u64 = 1 << 20;
+
+/// The ignore files of `dir` that the walker must not open: those that are not regular files once links are
+/// followed (a FIFO blocks the reader forever, `/dev/zero` never ends) or that are larger than
+/// [`MAX_IGNORE_FILE`]. The walker opens ignore files itself, with no size or type check, so a directory with
+/// such a file is walked apart, without ignore files (see [`scan_tree`]).
+fn hostile_ignore_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let exclude = dir.join(".git").join("info").join("exclude");
+    IGNORE_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .chain(dir.join(".git").is_dir().then_some(exclude))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file() || m.len() > MAX_IGNORE_FILE))
+        .collect()
+}
+
+/// Walks `root` (a directory or one file) and submits every file to `sink`. A directory holding an ignore file
+/// that cannot be read safely (see [`hostile_ignore_files`]) is reported as an error and walked on its own
+/// without any ignore files: it is scanned in full rather than not at all.
 pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &dyn BlobSink) -> anyhow::Result<()> {
-    let mut builder = WalkBuilder::new(root);
+    let report = |dir: &Path, file: &Path| {
+        sink.error(
+            relative_path(root, file),
+            format!(
+                "not a regular file, or over {} KiB: ignore files of {} not honoured, all of it scanned",
+                MAX_IGNORE_FILE >> 10,
+                if dir == root {
+                    ".".to_string()
+                } else {
+                    relative_path(root, dir)
+                }
+            ),
+        );
+    };
+    // The root and its parents up to the repository's root are read before the walk starts.
+    let mut honour = !opts.no_ignore;
+    let mut parents = honour;
+    if honour && root.is_dir() {
+        for file in hostile_ignore_files(root) {
+            report(root, &file);
+            honour = false;
+        }
+        let top = crate::config::git_root(root);
+        let mut dir = root
+            .canonicalize()
+            .ok()
+            .and_then(|r| r.parent().map(Path::to_path_buf));
+        while parents
+            && let Some(d) = dir
+            && top.as_deref().is_some_and(|t| d.starts_with(t))
+        {
+            for file in hostile_ignore_files(&d) {
+                report(&d, &file);
+                parents = false;
+            }
+            dir = d.parent().map(Path::to_path_buf);
+        }
+    }
+    let apart = Apart::default();
+    walk(
+        root,
+        root,
+        honour,
+        parents,
+        honour.then(|| apart.clone()),
+        opts,
+        sink,
+    )?;
+    let apart = std::mem::take(&mut *apart.lock().expect("hostile directories lock"));
+    for (dir, files) in apart {
+        for file in &files {
+            report(&dir, file);
+        }
+        walk(root, &dir, false, false, None, opts, sink)?;
+    }
+    Ok(())
+}
+
+/// Directories left out of a walk for a hostile ignore file, and that file.
+type Apart = std::sync::Arc<std::sync::Mutex<Vec<(std::path::PathBuf, Vec<std::path::PathBuf>)>>>;
+
+/// Walks `start` (paths reported relative to `root`), honouring ignore files when `honour`; directories with a
+/// hostile ignore file are left out and listed in `apart` for a walk of their own.
+fn walk(
+    root: &Path,
+    start: &Path,
+    honour: bool,
+    parents: bool,
+    apart: Option<Apart>,
+    opts: &WalkOptions,
+    sink: &dyn BlobSink,
+) -> anyhow::Result<()> {
+    let mut builder = WalkBuilder::new(start);
     builder
         .hidden(false)
         .follow_links(false)
-        .parents(!opts.no_ignore)
-        .ignore(!opts.no_ignore)
-        .git_ignore(!opts.no_ignore)
-        .git_global(!opts.no_ignore)
-        .git_exclude(!opts.no_ignore)
+        .parents(parents)
+        .ignore(honour)
+        .git_ignore(honour)
+        .git_global(honour)
+        .git_exclude(honour)
         .threads(opts.threads)
-        .filter_entry(|e| e.file_name() != ".git");
-    if !opts.no_ignore {
+        .filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                return false;
+            }
+            if let Some(apart) = &apart
+                && e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+            {
+                let files = hostile_ignore_files(e.path());
+                if !files.is_empty() {
+                    apart
+                        .lock()
+                        .expect("hostile directories lock")
+                        .push((e.path().to_path_buf(), files));
+                    return false;
+                }
+            }
+            true
+        });
+    if honour {
         builder.add_custom_ignore_filename(KEYSWEEP_IGNORE);
     }
     if !opts.include.is_empty() || !opts.exclude.is_empty() {

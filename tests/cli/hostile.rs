@@ -169,3 +169,62 @@ fn non_utf8_file_names_in_git_are_reported_exactly_in_every_mode() {
     staged(&["--history"]);
     staged(&["--diff", &format!("{base}..HEAD")]);
 }
+
+/// An ignore file that is a FIFO (or a link to `/dev/zero`) blocked the tree walk forever: the walker opens
+/// ignore files itself. Such a directory is now reported and scanned in full, without its ignore files; other
+/// directories keep theirs.
+#[cfg(unix)]
+#[test]
+fn ignore_files_that_are_fifos_or_devices_do_not_block_the_tree_scan() {
+    let scan = |repo: &TestRepo| {
+        let out = keysweep()
+            .args(["scan", "-f", "json"])
+            .arg(repo.path())
+            .timeout(Duration::from_secs(20))
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let paths: Vec<String> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                f["locations"][0]["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        (paths, v["errors"].to_string())
+    };
+    let token = |seed: &str| format!("GITHUB_TOKEN={}\n", ghp(seed));
+    // A FIFO in a subdirectory: that directory is scanned whole, the root's .gitignore still holds.
+    let repo = TestRepo::new();
+    repo.write(".gitignore", "ignored.env\n");
+    repo.write("ignored.env", token("fifo-ignored"));
+    repo.write("sub/ignored.env", token("fifo-sub"));
+    if !mkfifo(&repo.path().join("sub/.gitignore")) {
+        return;
+    }
+    let (paths, errors) = scan(&repo);
+    assert_eq!(paths, ["sub/ignored.env"], "{errors}");
+    assert!(errors.contains("sub/.gitignore"), "{errors}");
+    // The root's own: every hostile file named, the tree scanned without ignore files.
+    let repo = TestRepo::new();
+    repo.write("app.env", token("fifo-root"));
+    let _ = std::fs::remove_file(repo.path().join(".git/info/exclude"));
+    std::fs::create_dir_all(repo.path().join(".git/info")).expect("mkdir");
+    assert!(mkfifo(&repo.path().join(".git/info/exclude")));
+    std::os::unix::fs::symlink("/dev/zero", repo.path().join(".keysweepignore")).expect("link");
+    let (paths, errors) = scan(&repo);
+    assert_eq!(paths, ["app.env"], "{errors}");
+    for file in [".git/info/exclude", ".keysweepignore"] {
+        assert!(errors.contains(file), "{file}: {errors}");
+    }
+}
