@@ -217,3 +217,116 @@ fn a_run_killed_after_its_intent_resumes_and_revokes_each_key_once() {
         "in-doubt key not probed first"
     );
 }
+
+/// Hostile input, point 21: a run killed while its DELETE was still in flight, resumed at once, probed the key
+/// live and sent a second DELETE. The resume now lets a key in doubt settle and probes it again: the first call
+/// lands, the second probe sees the key dead, and no second DELETE is sent; the audit log says so.
+#[test]
+fn a_resume_while_the_first_delete_is_in_flight_settles_before_sending_another() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let slow = fakekeys::token("glpat-", "late-landing", 20);
+    fake.live(&slow);
+    fake.state
+        .land_after_probe
+        .lock()
+        .expect("lock")
+        .insert(slow.clone());
+    let fp = root.plant_token("a.env", "gitlab.pat", "gitlab", &slow);
+    root.inventory_entry(&secret_entry("gitlab", "slow", &slow));
+    let mut cmd = root.revoke(&fake, &["--yes"]);
+    cmd.env("KEYSWEEP_HTTP_TIMEOUT_MS", "600000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("spawn keysweep");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !fake.state.in_flight.lock().expect("lock").contains(&slow) {
+        assert!(
+            Instant::now() < deadline,
+            "the first run never sent its DELETE"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().expect("kill keysweep");
+    let _ = child.wait();
+    assert!(
+        fake.is_live(&slow),
+        "the first DELETE landed before the resume started"
+    );
+    let mut resume = root.revoke(&fake, &["--yes", "--resume"]);
+    resume.env("KEYSWEEP_SETTLE_MS", "200");
+    let (code, out, err) = run(resume);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        fake.count_with("DELETE", "/api/v4", &slow),
+        1,
+        "a second DELETE was sent while the first was in flight"
+    );
+    assert_eq!(
+        fake.count_with("GET", "/api/v4", &slow),
+        2,
+        "probed, settled, probed again"
+    );
+    assert!(!fake.is_live(&slow));
+    let log = std::fs::read_to_string(root.audit()).expect("audit log");
+    let settled = log
+        .lines()
+        .find(|l| l.contains(&fp) && l.contains("probed live") && l.contains("again after 200 ms"))
+        .unwrap_or_else(|| panic!("no settle record: {log}"));
+    assert!(settled.contains("already_revoked"), "{settled}");
+}
+
+/// Hostile input, point 12: a findings file is untrusted, and so are the locations it names. A location that
+/// is a FIFO blocked `revoke`, one linked to `/dev/zero` read until memory ran out, and a directory linked out
+/// of `--root` let it read any file. Each is now refused, named with its cause, and nothing is called.
+#[cfg(unix)]
+#[test]
+fn locations_that_are_fifos_devices_or_links_out_of_the_root_are_refused() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let tokens: Vec<String> = (0..3)
+        .map(|i| fakekeys::token("glpat-", &format!("hostile-location-{i}"), 20))
+        .collect();
+    for (i, (rel, t)) in ["pipe.env", "zero.env", "linked/secret.env"]
+        .iter()
+        .zip(&tokens)
+        .enumerate()
+    {
+        fake.live(t);
+        root.plant_token(rel, "gitlab.pat", "gitlab", t);
+        root.inventory_entry(&secret_entry("gitlab", &format!("gl-{i}"), t));
+    }
+    // Replace what was planted: a FIFO, a link to /dev/zero, and a directory link to a copy outside the root.
+    std::fs::remove_file(root.path().join("pipe.env")).expect("rm");
+    if !program("mkfifo")
+        .arg(root.path().join("pipe.env"))
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return;
+    }
+    std::fs::remove_file(root.path().join("zero.env")).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", root.path().join("zero.env")).expect("link");
+    let linked = root.path().join("linked");
+    std::fs::rename(&linked, outside.path().join("linked")).expect("move out");
+    std::os::unix::fs::symlink(outside.path().join("linked"), &linked).expect("link");
+    let started = Instant::now();
+    let mut cmd = root.revoke(&fake, &["--yes"]);
+    cmd.stdin(std::process::Stdio::null());
+    let (code, out, err) = run(cmd);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "revoke blocked"
+    );
+    assert_ne!(code, 0, "{out}{err}");
+    let text = format!("{out}{err}");
+    assert!(
+        text.contains("pipe.env") && text.contains("not a regular file"),
+        "{text}"
+    );
+    assert!(text.contains("zero.env"), "{text}");
+    assert!(text.contains("linked/secret.env"), "{text}");
+    assert!(fake.seen().is_empty(), "called {:?}", fake.seen());
+    assert!(tokens.iter().all(|t| fake.is_live(t)));
+}

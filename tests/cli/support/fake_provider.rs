@@ -61,6 +61,11 @@ pub struct State {
     pub faults: Mutex<BTreeMap<String, VecDeque<Fault>>>,
     /// Tokens whose revocation is carried out but never answered (the "provider did it, answer lost" case).
     pub stall_revoke: Mutex<HashSet<String>>,
+    /// Tokens whose revocation call is never answered and lands only after the next probe has seen the key
+    /// live (a slow provider: the call is still in flight when someone asks).
+    pub land_after_probe: Mutex<HashSet<String>>,
+    /// Such calls that have arrived and not landed yet.
+    pub in_flight: Mutex<HashSet<String>>,
     /// App Store Connect keys by key id.
     pub asc: Mutex<HashMap<String, AscKey>>,
     /// The generic key service: live key ids, and the bearer it wants.
@@ -248,11 +253,18 @@ async fn handle(st: Arc<State>, req: Request) -> Response {
                 .to_string();
             if method == Method::GET {
                 if is_live(&t) {
+                    if st.in_flight.lock().expect("lock").remove(&t) {
+                        revoke(&t);
+                    }
                     reply(200, json!({"name": "ci", "active": true, "revoked": false}))
                 } else {
                     reply(401, json!({"message": "401 Unauthorized"}))
                 }
             } else if method == Method::DELETE {
+                if st.land_after_probe.lock().expect("lock").contains(&t) && is_live(&t) {
+                    st.in_flight.lock().expect("lock").insert(t.clone());
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                }
                 if !revoke(&t) {
                     return reply(401, json!({"message": "401 Unauthorized"}));
                 }
