@@ -84,7 +84,7 @@ pub struct SourceArgs {
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Skip files larger than this (e.g. 25MiB, 10MB, 1048576) [default: 25MiB].
+    /// Skip files, and members of archives, larger than this (e.g. 25MiB, 10MB, 1048576) [default: 25MiB].
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
 }

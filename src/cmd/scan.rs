@@ -60,7 +60,9 @@ fn check_root(path: &Path) -> Result<()> {
 /// Runs the scan a config describes and returns its report.
 pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     let started = Instant::now();
-    let scanner = Scanner::new(rules.clone())?.with_stopwords(&cfg.file.allowlist.stopwords);
+    let scanner = Scanner::new(rules.clone())?
+        .with_stopwords(&cfg.file.allowlist.stopwords)
+        .with_member_cap(cfg.max_file_size);
     let sink = Engine::new(&scanner);
     let walk = WalkOptions {
         no_ignore: cfg.no_ignore,

@@ -151,6 +151,8 @@ pub struct Scanner {
     /// Whether rules may search only around their keywords (see [`Scanner::plan`]); off in tests that hold the
     /// plans to whole-blob searches.
     plans: bool,
+    /// The largest archive member read, uncompressed.
+    member_cap: u64,
 }
 
 impl Scanner {
@@ -207,7 +209,14 @@ impl Scanner {
             decode_triggers,
             stopwords: Vec::new(),
             plans: true,
+            member_cap: archive::MAX_MEMBER,
         })
+    }
+
+    /// Sets the largest archive member read (`--max-file-size`; 25 MiB by default).
+    pub fn with_member_cap(mut self, cap: u64) -> Scanner {
+        self.member_cap = cap;
+        self
     }
 
     /// Adds placeholder words (from `[allowlist] stopwords`).
@@ -397,8 +406,14 @@ impl Scanner {
     /// archive reader could not open (an archive nested too deep, or bytes with an archive's magic that are no
     /// such archive, the blob itself included) is matched as text.
     fn scan_archive(&self, blob: BlobId, bytes: &[u8]) -> (Vec<Match>, Unread) {
+        // Archives are opened one at a time in the whole process: what one holds is bounded (see
+        // `archive::budget`), and two at once on two cores would double it. They are rare among files.
+        static OPENING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = OPENING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = Vec::new();
-        let unread = archive::members(bytes, &mut |path, data| {
+        let unread = archive::members(bytes, self.member_cap, &mut |path, data| {
             if crate::sniff::looks_binary(data) && !crate::sniff::is_key_file(path) {
                 return;
             }

@@ -101,20 +101,14 @@ pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &dyn BlobSink) -> anyhow
             report(root, &file);
             honour = false;
         }
-        let top = crate::config::git_root(root);
-        let mut dir = root
-            .canonicalize()
-            .ok()
-            .and_then(|r| r.parent().map(Path::to_path_buf));
-        while parents
-            && let Some(d) = dir
-            && top.as_deref().is_some_and(|t| d.starts_with(t))
-        {
-            for file in hostile_ignore_files(&d) {
-                report(&d, &file);
-                parents = false;
+        // The walker reads the ignore files of every parent directory (`.gitignore` inside a repository).
+        if let Ok(canonical) = root.canonicalize() {
+            for d in canonical.ancestors().skip(1) {
+                for file in hostile_ignore_files(d) {
+                    report(d, &file);
+                    parents = false;
+                }
             }
-            dir = d.parent().map(Path::to_path_buf);
         }
     }
     let apart = Apart::default();

@@ -531,3 +531,34 @@ fn a_compressed_member_over_the_cap_is_counted_too_large_in_trees_and_the_index(
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["summary"]["skipped"]["too_large"], 1, "{report:#}");
 }
+
+/// Hostile input, point 15: `--max-file-size` governs archive members too, not only files: a 2 MiB member is
+/// read under the default cap and skipped (counted, named under `-v`) under `--max-file-size 1MiB`, however
+/// small the archive holding it.
+#[test]
+fn max_file_size_is_the_member_cap_of_archives() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut big = format!("GITHUB_TOKEN={}\n", ghp("member-cap")).into_bytes();
+    big.resize(2 << 20, b'\n');
+    std::fs::write(
+        dir.path().join("bundle.tar.gz"),
+        tar_gz_of(&[("conf/app.env", &big)]),
+    )
+    .expect("write");
+    let (code, report) = scan(dir.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        report["findings"][0]["locations"][0]["member"],
+        "conf/app.env"
+    );
+    let out = keysweep()
+        .current_dir(dir.path())
+        .args(["scan", "-f", "json", "-v", "--max-file-size", "1MiB", "."])
+        .output()
+        .expect("keysweep runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["summary"]["skipped"]["too_large"], 1, "{report:#}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bundle.tar.gz!conf/app.env"), "{stderr}");
+}

@@ -5,6 +5,13 @@
 
 use std::cell::Cell;
 use std::io::{self, Read};
+use std::ops::Deref;
+
+/// Most bytes one archive's walk holds at once, members of every nesting level and xz dictionaries together
+/// (with the default member cap): a member that would pass it is skipped as too large, an xz stream gets a
+/// smaller dictionary limit. Archives are opened one at a time (see `Scanner::scan_archive`), so this bounds
+/// what archives add to a scan's memory whatever their nesting.
+const MAX_HELD: u64 = 96 * 1024 * 1024;
 
 /// What one archive may still cost, shared by every layer of it (the readers that charge it and the walk).
 pub(super) struct Budget {
@@ -16,6 +23,9 @@ pub(super) struct Budget {
     spent: Cell<bool>,
     /// The largest member kept, uncompressed; larger ones are skipped after this many bytes and one more.
     pub(super) member_cap: u64,
+    /// Bytes held now (members being walked, decoder memory reserved), and the most that may be.
+    held: Cell<u64>,
+    held_cap: u64,
 }
 
 impl Budget {
@@ -26,7 +36,27 @@ impl Budget {
             members: Cell::new(members),
             spent: Cell::new(false),
             member_cap,
+            held: Cell::new(0),
+            held_cap: MAX_HELD.max(member_cap.saturating_mul(3)),
         }
+    }
+
+    /// The same budget holding at most `held_cap` bytes at once.
+    #[cfg(test)]
+    pub(super) fn with_held_cap(mut self, held_cap: u64) -> Budget {
+        self.held_cap = held_cap;
+        self
+    }
+
+    /// Bytes that may still be held.
+    pub(super) fn room(&self) -> u64 {
+        self.held_cap.saturating_sub(self.held.get())
+    }
+
+    /// Holds `n` bytes (of `room`) until the returned guard is dropped.
+    pub(super) fn hold(&self, n: u64) -> Hold<'_> {
+        self.held.set(self.held.get().saturating_add(n));
+        Hold { n, budget: self }
     }
 
     /// Whether something was refused: nothing more is read.
@@ -92,30 +122,61 @@ impl<R: Read> Read for Charged<'_, R> {
     }
 }
 
+/// Bytes held against a [`Budget`] until dropped.
+pub(super) struct Hold<'b> {
+    n: u64,
+    budget: &'b Budget,
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        self.budget
+            .held
+            .set(self.budget.held.get().saturating_sub(self.n));
+    }
+}
+
+/// A member's content, held against the budget while it is walked.
+pub(super) struct Held<'b> {
+    data: Vec<u8>,
+    _hold: Hold<'b>,
+}
+
+impl Deref for Held<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.data
+    }
+}
+
 /// A member read out of an archive.
-pub(super) enum Member {
-    /// Its content, within the member cap.
-    Data(Vec<u8>),
+pub(super) enum Member<'b> {
+    /// Its content, within the member cap and the budget's room.
+    Data(Held<'b>),
     /// Over the member cap: skipped after the cap and one more byte were read (and charged).
     TooLarge,
 }
 
 /// Reads one member from `reader` (a [`Charged`] one, or one over a charged stream), taking a member from the
-/// budget: at most the member cap and one more byte are read. An error when the member could not be read, or
-/// when the budget is spent (then [`Budget::spent`] is true).
-pub(super) fn read_member(reader: impl Read, budget: &Budget) -> Result<Member, String> {
+/// budget: at most the member cap (or the room left to hold it, when smaller: the members of the levels above
+/// are held too) and one more byte are read. An error when the member could not be read, or when the budget is
+/// spent (then [`Budget::spent`] is true).
+pub(super) fn read_member(reader: impl Read, budget: &Budget) -> Result<Member<'_>, String> {
     if !budget.take_member() {
         return Err("the archive's member budget is spent".to_string());
     }
+    let cap = budget.member_cap.min(budget.room());
     let mut data = Vec::new();
     reader
-        .take(budget.member_cap.saturating_add(1))
+        .take(cap.saturating_add(1))
         .read_to_end(&mut data)
         .map_err(|e| e.to_string())?;
-    Ok(if data.len() as u64 > budget.member_cap {
+    Ok(if data.len() as u64 > cap {
         Member::TooLarge
     } else {
-        Member::Data(data)
+        data.shrink_to_fit();
+        let hold = budget.hold(data.len() as u64);
+        Member::Data(Held { data, _hold: hold })
     })
 }
 
@@ -134,12 +195,14 @@ mod tests {
         assert_eq!(budget.bytes_left(), 14);
         // Within the cap: kept and charged.
         let got = read_member(Charged::new(&[7u8; 10][..], &budget), &budget);
-        assert!(matches!(got, Ok(Member::Data(d)) if d == [7u8; 10]));
+        assert!(matches!(got, Ok(Member::Data(ref d)) if **d == [7u8; 10]));
+        drop(got);
         assert_eq!(budget.bytes_left(), 4);
         assert!(!budget.spent());
         // A stream that ends exactly at the budget is whole.
         let got = read_member(Charged::new(&[1u8; 4][..], &budget), &budget);
-        assert!(matches!(got, Ok(Member::Data(d)) if d.len() == 4));
+        assert!(matches!(got, Ok(Member::Data(ref d)) if d.len() == 4));
+        drop(got);
         assert!(!budget.spent());
         // One byte more spends it, and nothing is read after that.
         assert!(read_member(Charged::new(&[1u8; 1][..], &budget), &budget).is_err());

@@ -19,8 +19,9 @@ use budget::{Budget, Charged, Member, read_member};
 /// How many layers are opened, a compressor and the archive it holds each counting one: `a.zip!b.tar.gz!c.txt`
 /// is three deep (zip, gzip, tar). Also bounds a compressed file that decompresses to itself.
 const MAX_DEPTH: usize = 6;
-/// Largest member read, uncompressed; larger ones are skipped (and counted).
-const MAX_MEMBER: u64 = 25 * 1024 * 1024;
+/// Largest member read, uncompressed, by default (`--max-file-size` sets it); larger ones are skipped (and
+/// counted).
+pub const MAX_MEMBER: u64 = 25 * 1024 * 1024;
 /// Most bytes decompressed or read out of one archive, nested members included, kept or not.
 const MAX_TOTAL: u64 = 256 * 1024 * 1024;
 /// Most members read out of one archive, nested members included.
@@ -55,8 +56,12 @@ impl Unread {
 /// (`lib.jar!config/app.yml`); the content of a bare compressed file is named by the name a gzip header records,
 /// else it is the empty path. Content that cannot be opened (an archive deeper than [`MAX_DEPTH`], or one that
 /// yields no member) is itself a member, to be matched as text.
-pub(super) fn members(bytes: &[u8], member: &mut dyn FnMut(&str, &[u8])) -> Unread {
-    let budget = Budget::new(MAX_MEMBER, MAX_TOTAL, MAX_MEMBERS);
+pub(super) fn members(
+    bytes: &[u8],
+    member_cap: u64,
+    member: &mut dyn FnMut(&str, &[u8]),
+) -> Unread {
+    let budget = Budget::new(member_cap, MAX_TOTAL.max(member_cap), MAX_MEMBERS);
     walk(bytes, &budget, member)
 }
 
@@ -136,7 +141,11 @@ impl Walker<'_> {
             }
             ArchiveKind::Xz => {
                 // Concatenated streams are one, as `xz -d` reads them.
-                let mut xz = lzma_rust2::XzReader::new_mem_limit(bytes, true, MAX_XZ_MEMORY_KIB);
+                // The decoder's memory is held while it decodes: nested xz streams share the room.
+                let limit = u64::from(MAX_XZ_MEMORY_KIB).min(self.budget.room() >> 10);
+                let _hold = self.budget.hold(limit << 10);
+                let limit = u32::try_from(limit).unwrap_or(MAX_XZ_MEMORY_KIB);
+                let mut xz = lzma_rust2::XzReader::new_mem_limit(bytes, true, limit);
                 self.head(&mut xz)
                     .and_then(|head| self.stream(head, &mut xz, "", prefix, depth))
             }

@@ -74,7 +74,9 @@ fn repeated(stream: &[u8], copies: usize) -> Vec<u8> {
 
 fn all(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    members(bytes, &mut |p, d| out.push((p.to_string(), d.to_vec())));
+    members(bytes, MAX_MEMBER, &mut |p, d| {
+        out.push((p.to_string(), d.to_vec()))
+    });
     out
 }
 
@@ -158,14 +160,16 @@ fn truncated_archives_yield_what_could_be_read_else_their_bytes() {
     let bundle = tar_gz_of(&[("a.txt", b"fake a"), ("b.bin", &[1u8; 64 * 1024])]);
     let cut = &bundle[..bundle.len() - 100];
     let mut paths = Vec::new();
-    let unread = members(cut, &mut |p, _| paths.push(p.to_string()));
+    let unread = members(cut, MAX_MEMBER, &mut |p, _| paths.push(p.to_string()));
     assert_eq!(paths, ["a.txt"]);
     assert!(unread.is_empty(), "{unread:?}");
     // A zip cut before its central directory yields nothing: its bytes are the member, and it is unreadable.
     let zip = zip_of(&[("a.txt", b"fake text")]);
     let half = &zip[..zip.len() / 2];
     let mut got = Vec::new();
-    let unread = members(half, &mut |p, d| got.push((p.to_string(), d.to_vec())));
+    let unread = members(half, MAX_MEMBER, &mut |p, d| {
+        got.push((p.to_string(), d.to_vec()))
+    });
     assert_eq!(got, vec![(String::new(), half.to_vec())]);
     assert_eq!(unread.unreadable.len(), 1);
     assert_eq!(unread.unreadable[0].0, "");
@@ -389,7 +393,9 @@ fn content_with_an_archive_magic_that_does_not_open_is_its_own_member() {
     for (kind, bytes) in cases {
         assert_eq!(archive_kind(&bytes).map(ArchiveKind::as_str), Some(kind));
         let mut got = Vec::new();
-        let unread = members(&bytes, &mut |p, d| got.push((p.to_string(), d.to_vec())));
+        let unread = members(&bytes, MAX_MEMBER, &mut |p, d| {
+            got.push((p.to_string(), d.to_vec()))
+        });
         assert_eq!(got, vec![(String::new(), bytes.clone())], "{kind}");
         assert_eq!(unread.unreadable.len(), 1, "{kind}");
         let (path, why) = &unread.unreadable[0];
@@ -402,7 +408,7 @@ fn content_with_an_archive_magic_that_does_not_open_is_its_own_member() {
     // Inside an archive, such a member is named where it is.
     let zip = zip_of(&[("notes.txt", b"PK\x03\x04 fake notes\n")]);
     let mut got = Vec::new();
-    let unread = members(&zip, &mut |p, _| got.push(p.to_string()));
+    let unread = members(&zip, MAX_MEMBER, &mut |p, _| got.push(p.to_string()));
     assert_eq!(got, ["notes.txt"]);
     assert_eq!(unread.unreadable[0].0, "notes.txt");
 }
@@ -419,7 +425,47 @@ fn a_28_mib_release_bundle_is_read_at_the_real_limits() {
         ("etc/app.env", config),
     ]);
     let mut got = Vec::new();
-    let unread = members(&bundle, &mut |p, _| got.push(p.to_string()));
+    let unread = members(&bundle, MAX_MEMBER, &mut |p, _| got.push(p.to_string()));
     assert_eq!(got, ["dist/part.bin", "etc/app.env"]);
     assert_eq!(unread.too_large, ["dist/big.bin"]);
+}
+
+/// Hostile input, archive memory: every nesting level held its member (up to the member cap each, six levels
+/// deep) and every xz level its dictionary. What one archive holds at once is now bounded: a member that does
+/// not fit beside the levels above it is skipped as too large, named, and the held bytes are given back as
+/// each level is left, so the next member fits again.
+#[test]
+fn members_held_across_nesting_levels_share_one_bound() {
+    // Random text does not compress: the sizes below are what each level holds.
+    let mut rng = crate::scan::tests::Rng(7);
+    let mut noise =
+        |n: usize| -> Vec<u8> { (0..n).map(|_| b'a' + (rng.next() % 26) as u8).collect() };
+    let deep = noise(3000);
+    let inner = zip_of(&[("deep.txt", &deep)]);
+    let small = noise(1000);
+    let outer = zip_of(&[
+        ("inner.zip", &inner),
+        ("after.txt", &small),
+        ("inner2.zip", &inner),
+    ]);
+    let cap = (inner.len() + deep.len() - 1) as u64;
+    let budget = Budget::new(4096, MAX_TOTAL, MAX_MEMBERS).with_held_cap(cap);
+    let mut paths = Vec::new();
+    let unread = walk(&outer, &budget, &mut |p, _| paths.push(p.to_string()));
+    // inner.zip is held while its member is read: one byte too many, so that member is skipped; the next
+    // member, read after inner.zip was let go, fits.
+    assert_eq!(paths, ["after.txt"]);
+    assert_eq!(
+        unread.too_large,
+        ["inner.zip!deep.txt", "inner2.zip!deep.txt"]
+    );
+    assert_eq!(budget.room(), cap, "everything held was given back");
+    // With room for both levels, all of it is read.
+    let budget = Budget::new(4096, MAX_TOTAL, MAX_MEMBERS).with_held_cap(cap + 1);
+    let mut paths = Vec::new();
+    walk(&outer, &budget, &mut |p, _| paths.push(p.to_string()));
+    assert_eq!(
+        paths,
+        ["inner.zip!deep.txt", "after.txt", "inner2.zip!deep.txt"]
+    );
 }
