@@ -52,10 +52,12 @@ pub fn run_plan(
     let to_call = items.iter().filter(|i| i.action == Action::Revoke).count();
     // `--verify` probes manual keys too, so a plan with nothing to revoke still calls out when asked to.
     let wants_calls = to_call > 0 || (opts.verify && !items.is_empty());
-    let execute = wants_calls && (opts.yes || (!opts.json && confirm(to_call)));
+    // The plan is shown first: a person asked to type REVOKE has read what it will do.
     if !opts.json {
-        print::plan(&items, !execute, out)?;
+        print::plan(&items, !(opts.yes && wants_calls), out)?;
+        out.flush()?;
     }
+    let execute = wants_calls && (opts.yes || (!opts.json && confirm(to_call)));
     if execute {
         let ctx = Arc::new(Ctx::new(file)?);
         let (log, state) = audit::AuditLog::open(&opts.audit_log)?;

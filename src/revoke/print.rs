@@ -6,7 +6,8 @@ use super::plan::PlanItem;
 use crate::display::escape;
 use crate::model::{MatchedBy, RevocationOutcome};
 
-/// Prints the plan: one block per key with its action, ids and why. Everything but the action came from a
+/// Prints the plan: one block per key with its action, ids and why. `dry_run`: nothing is called unless a
+/// person confirms at the prompt that follows. Everything but the action came from a
 /// findings file or a provider, so it is escaped for the terminal.
 pub fn plan(items: &[PlanItem], dry_run: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if items.is_empty() {
@@ -18,7 +19,7 @@ pub fn plan(items: &[PlanItem], dry_run: bool, out: &mut dyn Write) -> std::io::
         items.len(),
         if items.len() == 1 { "" } else { "s" },
         if dry_run {
-            " — dry-run, nothing will be called (use --yes to carry it out)"
+            " — dry-run, nothing will be called without --yes (or REVOKE typed at the prompt)"
         } else {
             ""
         }

@@ -139,7 +139,9 @@ fn typing_revoke_at_the_terminal_prompt_carries_out_the_plan_and_anything_else_d
         eprintln!("skipped: util-linux `script` is not installed");
         return;
     };
-    assert!(out.contains("Type REVOKE to continue"), "{out}");
+    let (plan, prompt) = (out.find("key_id=gl-prompt"), out.find("Type REVOKE to continue"));
+    assert!(plan.is_some() && prompt.is_some(), "{out}");
+    assert!(plan < prompt, "the prompt came before the plan: {out}");
     assert_eq!(code, 1, "declined: the key stays exposed: {out}");
     assert!(fake.seen().is_empty(), "declining called {:?}", fake.seen());
     assert!(fake.is_live(&gl));
