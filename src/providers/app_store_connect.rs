@@ -1,5 +1,6 @@
 //! App Store Connect (`.p8` EC P-256 keys): liveness by signing a short-lived ES256 JWT with the leaked key and
-//! calling `GET /v1/apps?limit=1` (200/403 live, 401 dead). There is no public revoke endpoint, so revocation is
+//! calling `GET /v1/apps?limit=1` (200/403 live; 401 is not proof of death: a wrong Key ID or Issuer ID gets it
+//! too). There is no public revoke endpoint, so revocation is
 //! `ManualRequired` with the exact steps in App Store Connect.
 
 use reqwest::Method;
@@ -107,9 +108,15 @@ pub async fn probe_key(
                     LiveState::Live,
                     format!("{what}: 403 (key authenticates, role lacks access){remaining}"),
                 ),
+                // Apple answers 401 alike for a revoked key and for a Key ID or Issuer ID that does not go
+                // with it: not proof that the key is dead.
                 401 => probe(
-                    LiveState::Dead,
-                    format!("{what}: 401 (revoked, or Key ID / Issuer ID wrong){remaining}"),
+                    LiveState::Unknown,
+                    format!(
+                        "{what}: 401, not proven dead: the key is revoked, or the Key ID or Issuer ID used is \
+                         wrong (check the inventory entry's key_id, issuer_id and kind (team or individual) \
+                         against App Store Connect > Users and Access > Integrations){remaining}"
+                    ),
                 ),
                 s => unknown(format!("{what}: HTTP {s}: {}", excerpt(&r.body))),
             }

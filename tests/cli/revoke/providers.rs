@@ -245,7 +245,7 @@ fn github_rejecting_our_configured_token_names_its_env_var() {
 }
 
 #[test]
-fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt() {
+fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt_but_not_death() {
     let fake = Fake::start();
     let mut root = Root::new();
     let (pem, spki, spki_pem) = fakekeys::p256("asc-team");
@@ -280,7 +280,8 @@ fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt() {
         out.contains("Liveness now: GET /v1/apps?limit=1: 200 (key works), 3499 requests left"),
         "{out}"
     );
-    // The operator revokes it; the next --verify proves it dead.
+    // The operator revokes it: Apple's 401 is the same for a revoked key and for wrong ids, so the next
+    // --verify does not call it dead; it says which inventory fields to check, and the key stays open (exit 1).
     fake.state
         .asc
         .lock()
@@ -289,8 +290,10 @@ fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt() {
         .expect("key")
         .live = false;
     let (code, out, err) = run(root.revoke(&fake, &["--yes", "--verify"]));
-    assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("probe proves it dead"), "{out}");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains("proves it dead"), "{out}");
+    assert!(out.contains("401, not proven dead"), "{out}");
+    assert!(out.contains("key_id, issuer_id and kind"), "{out}");
     assert_eq!(fake.count("GET", "/v1/apps"), 2);
 }
 
