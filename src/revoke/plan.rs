@@ -151,7 +151,11 @@ pub fn build(
         let location = f
             .locations
             .first()
-            .map(|l| format!("{}:{}", l.path, l.line));
+            .map(|l| match &l.repository {
+                // A sweep's plan names the repository of each location.
+                Some(repo) => format!("{repo}: {}:{}", l.display_path(), l.line),
+                None => format!("{}:{}", l.display_path(), l.line),
+            });
         let key = trusted.key.clone().unwrap_or_default();
         let mut item = PlanItem {
             fingerprint: f.fingerprint.clone(),

@@ -286,6 +286,10 @@ fn revoke_from_a_sweep_report_re_reads_each_secret_in_its_own_repository() {
     for token in &tokens {
         assert!(!fake.is_live(token), "revoked: {out}{err}");
     }
+    // The plan names each location's repository: the same path is in both.
+    for repo in ["team-a/api", "team-b/web"] {
+        assert!(out.contains(&format!("seen at {repo}: deploy.env:2")), "{out}");
+    }
 }
 
 #[test]
