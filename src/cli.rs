@@ -235,10 +235,11 @@ pub struct RevokeArgs {
     /// default).
     #[arg(long)]
     pub include_unlisted: bool,
-    /// The scan root the findings' paths are relative to (secrets are re-read from there). For a sweep's
-    /// report, the directory its repository names are relative to (`sweep --dir`).
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub root: PathBuf,
+    /// Where the findings' paths are relative to (secrets are re-read from there), overriding the absolute
+    /// root each location recorded; for a sweep's report, the directory its repository names are relative to
+    /// (`sweep --dir`) [default: each location's recorded root, else the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// For a sweep's report: the sweep's cache directory, where repositories given by URL were mirrored
     /// [default: ~/.cache/keysweep].
     #[arg(long, value_name = "DIR")]

@@ -81,8 +81,21 @@ pub fn run_after_scan(
 
 /// `keysweep revoke`.
 pub fn run(args: &RevokeArgs) -> Result<ExitStatus> {
-    let root = args.root.clone();
-    let file = match crate::config::discover(args.config.as_deref(), &root)? {
+    let findings = read_findings(&args.findings)?;
+    // The configuration is looked for where the secrets are: --root, else the root the report recorded.
+    let recorded = findings
+        .iter()
+        .flat_map(|f| &f.locations)
+        .find(|l| l.repository.is_none())
+        .and_then(|l| l.root.as_deref())
+        .map(PathBuf::from);
+    let root = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let anchor = args
+        .root
+        .clone()
+        .or(recorded)
+        .unwrap_or_else(|| root.clone());
+    let file = match crate::config::discover(args.config.as_deref(), &anchor)? {
         Some((_, f)) => f,
         None => FileConfig::default(),
     };
@@ -105,10 +118,10 @@ pub fn run(args: &RevokeArgs) -> Result<ExitStatus> {
         Some(Format::Json) => true,
         Some(other) => anyhow::bail!("revoke writes human or json, not {other:?}"),
     };
-    let findings = read_findings(&args.findings)?;
     let cache = args.cache_dir.clone().unwrap_or_else(default_cache);
     let source = SecretSource::Reread {
         root: &root,
+        explicit: args.root.is_some(),
         cache: &cache,
         rules: Arc::new(rules),
     };

@@ -57,6 +57,69 @@ fn check_root(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Where a scan's paths are anchored: the absolute directory they are relative to (recorded on every location,
+/// so `revoke` re-reads from anywhere) and, for a tree inside a git work tree, the tree's own path in it, put
+/// before each path so that paths are repository-relative in every mode (SARIF and annotations point at files
+/// that exist).
+struct Anchor {
+    root: Option<Arc<str>>,
+    prefix: String,
+}
+
+impl Anchor {
+    fn of(cfg: &ScanConfig) -> Anchor {
+        let text = |p: &Path| Some(Arc::from(p.to_string_lossy().as_ref()));
+        let none = Anchor {
+            root: None,
+            prefix: String::new(),
+        };
+        match &cfg.mode {
+            SourceMode::Stdin => none,
+            SourceMode::Tree => {
+                let Ok(path) = std::fs::canonicalize(&cfg.path) else {
+                    return none;
+                };
+                let dir = if path.is_file() {
+                    path.parent().map_or(path.clone(), Path::to_path_buf)
+                } else {
+                    path
+                };
+                match crate::config::git_root(&dir) {
+                    Some(top) => {
+                        let inside = dir.strip_prefix(&top).unwrap_or(Path::new(""));
+                        let prefix = if inside.as_os_str().is_empty() {
+                            String::new()
+                        } else {
+                            crate::source::fs::relative_path(Path::new(""), inside) + "/"
+                        };
+                        Anchor {
+                            root: text(&top),
+                            prefix,
+                        }
+                    }
+                    None => Anchor {
+                        root: text(&dir),
+                        prefix: String::new(),
+                    },
+                }
+            }
+            SourceMode::History { .. } | SourceMode::Staged | SourceMode::Diff { .. } => {
+                // Opened as the sources open it: a hostile config (an include naming a FIFO) is refused.
+                let repo = crate::source::git::open(&cfg.path).ok().map(|(r, _)| r);
+                let dir = repo
+                    .as_ref()
+                    .map(|r| r.workdir().unwrap_or_else(|| r.path()).to_path_buf());
+                Anchor {
+                    root: dir
+                        .and_then(|d| std::fs::canonicalize(d).ok())
+                        .and_then(|d| text(&d)),
+                    prefix: String::new(),
+                }
+            }
+        }
+    }
+}
+
 /// Runs the scan a config describes and returns its report.
 pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     let started = Instant::now();
@@ -64,12 +127,14 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
         .with_stopwords(&cfg.file.allowlist.stopwords)
         .with_member_cap(cfg.max_file_size);
     let sink = Engine::new(&scanner);
+    let anchor = Anchor::of(cfg);
     let walk = WalkOptions {
         no_ignore: cfg.no_ignore,
         include: cfg.include.clone(),
         exclude: cfg.exclude.clone(),
         max_file_size: cfg.max_file_size,
         threads: cfg.threads,
+        prefix: anchor.prefix.clone(),
     };
     let mut git_scan = None;
     match &cfg.mode {
@@ -119,6 +184,9 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     let mut findings = engine::group(&rules, blobs, &mut stats);
     if let Some(a) = attribution {
         a.apply(&mut findings);
+    }
+    for l in findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
+        l.root.clone_from(&anchor.root);
     }
     if !matches!(cfg.mode, SourceMode::Tree | SourceMode::Stdin) {
         crate::policy::restrict_paths(&mut findings, &cfg.include, &cfg.exclude)?;

@@ -89,6 +89,7 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                 }
                 let location = Location {
                     repository: None,
+                    root: None,
                     path_bytes: crate::model::path::bytes_base64(&outer),
                     path: outer,
                     line: m.line,

@@ -143,6 +143,11 @@ pub struct Snippet {
 pub struct Location {
     /// The repository, in sweeps.
     pub repository: Option<String>,
+    /// The absolute directory `path` is relative to (a repository's work tree, the scanned directory, or a
+    /// sweep's repository or mirror), so that `revoke` re-reads the secret from anywhere. Absent for standard
+    /// input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<std::sync::Arc<str>>,
     /// Path relative to the scan or repository root; `-` for stdin. Held in the lossless form of
     /// [`super::path`]; written lossily (a name that is not UTF-8 is exact in `path_bytes`).
     #[serde(serialize_with = "lossy_path")]

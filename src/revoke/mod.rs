@@ -91,10 +91,14 @@ pub fn run_plan(
     Ok(status_of(&items))
 }
 
-/// 0 everything revoked or already revoked; 1 manual steps, refusals or a dry-run remain; 2 any failure.
+/// 0 everything revoked or already revoked; 1 manual steps, refusals or a dry-run remain; 2 any failure, or a
+/// secret that could not be re-read.
 pub fn status_of(items: &[PlanItem]) -> ExitStatus {
     let mut status = ExitStatus::Clean;
     for i in items {
+        if i.unread {
+            status = ExitStatus::Error;
+        }
         let s = match &i.outcome {
             Some(RevocationOutcome::Revoked { .. } | RevocationOutcome::AlreadyRevoked { .. }) => {
                 ExitStatus::Clean

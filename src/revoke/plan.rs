@@ -71,6 +71,9 @@ pub struct PlanItem {
     pub location: Option<String>,
     /// Why the plan chose this action.
     pub reason: String,
+    /// The secret could not be re-read from any recorded location: nothing can act on it (exit 2).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unread: bool,
     /// What happened (manual steps and refusals are known at plan time).
     pub outcome: Option<RevocationOutcome>,
     /// The raw secret, re-read and checked against the fingerprint; never serialized.
@@ -85,8 +88,10 @@ pub enum SecretSource<'a> {
     /// A findings file: re-read each secret under `root` (files, or blobs of the repository there), or for a
     /// sweep's report from the location's repository.
     Reread {
-        /// The scan root the locations are relative to.
+        /// Where locations that recorded no root are read (`--root`, else the current directory).
         root: &'a Path,
+        /// Whether `root` was given: it then overrides the roots the findings recorded.
+        explicit: bool,
         /// A sweep's cache directory, where repositories named by URL were mirrored.
         cache: &'a Path,
         /// The rules to re-find the secret with.
@@ -108,7 +113,7 @@ pub fn build(
     };
     // One reader for the whole plan: each file and blob is read and scanned once, however many findings it holds.
     let mut reader = match source {
-        SecretSource::Reread { root, .. } => Some(Reader::new(root)),
+        SecretSource::Reread { root, explicit, .. } => Some(Reader::new(root, *explicit)),
         SecretSource::InMemory => None,
     };
     let empty = Inventory::default();
@@ -148,14 +153,11 @@ pub fn build(
             _ => (f.secret.reveal().map(str::to_string), None),
         };
         let hit = inventory.match_finding(&trusted, secret.as_deref());
-        let location = f
-            .locations
-            .first()
-            .map(|l| match &l.repository {
-                // A sweep's plan names the repository of each location.
-                Some(repo) => format!("{repo}: {}:{}", l.display_path(), l.line),
-                None => format!("{}:{}", l.display_path(), l.line),
-            });
+        let location = f.locations.first().map(|l| match &l.repository {
+            // A sweep's plan names the repository of each location.
+            Some(repo) => format!("{repo}: {}:{}", l.display_path(), l.line),
+            None => format!("{}:{}", l.display_path(), l.line),
+        });
         let key = trusted.key.clone().unwrap_or_default();
         let mut item = PlanItem {
             fingerprint: f.fingerprint.clone(),
@@ -170,13 +172,23 @@ pub fn build(
             owner: None,
             location,
             reason: String::new(),
+            unread: reread_error.is_some(),
             outcome: None,
             secret: secret.clone(),
         };
         let unverified = || {
             format!(
-                "the secret could not be re-read and checked against the fingerprint ({})",
-                reread_error.clone().unwrap_or_default()
+                "the secret could not be re-read and checked against the fingerprint ({}); {}",
+                reread_error.clone().unwrap_or_default(),
+                if reread_error.as_deref().is_some_and(|e| {
+                    e.split("; ")
+                        .all(|t| t.ends_with("no secret with this fingerprint there now"))
+                }) {
+                    "its files changed since the scan: scan again"
+                } else {
+                    "run revoke where the findings' files are, or pass --root DIR (the directory their paths \
+                     are relative to)"
+                }
             )
         };
         match hit {

@@ -90,6 +90,8 @@ fn read_inside(base: &Path, rel: &Path) -> Result<Vec<u8>, String> {
 /// once per plan (a report names one file on many locations of many findings, and one repository on more).
 pub struct Reader<'a> {
     root: &'a Path,
+    /// Whether `root` was given (`--root`): it then overrides the roots the report recorded.
+    explicit: bool,
     /// The repository containing `root`, once looked for.
     root_repo: Option<Option<git2::Repository>>,
     /// Sweep repositories by directory; `None` where there is no repository.
@@ -106,10 +108,12 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// Nothing opened yet; locations without a repository are read under `root`.
-    pub fn new(root: &'a Path) -> Reader<'a> {
+    /// Nothing opened yet. Locations are read under the root their report recorded, unless `explicit`; then,
+    /// and for locations that recorded none, under `root`.
+    pub fn new(root: &'a Path, explicit: bool) -> Reader<'a> {
         Reader {
             root,
+            explicit,
             root_repo: None,
             swept: HashMap::new(),
             files: HashMap::new(),
@@ -211,15 +215,26 @@ pub fn reread(
     let root = reader.root;
     let mut tried = Vec::new();
     for loc in &f.locations {
-        let swept = match loc.repository.as_deref() {
-            Some(name) => match repository_dir(name, root, cache) {
+        // The root the report recorded (the work tree, scanned directory, or swept repository) is where the
+        // path is, unless --root says otherwise; its repository is opened there.
+        // A recorded root that is gone (a moved cache, a report from another machine) falls back to --root,
+        // --cache-dir and the current directory.
+        let recorded = loc
+            .root
+            .as_deref()
+            .filter(|_| !reader.explicit)
+            .map(PathBuf::from)
+            .filter(|dir| dir.is_dir());
+        let swept = match (recorded, loc.repository.as_deref()) {
+            (Some(dir), _) => Some(dir),
+            (None, Some(name)) => match repository_dir(name, root, cache) {
                 Some(dir) => Some(dir),
                 None => {
                     tried.push(format!("repository {name} (outside the scan root)"));
                     continue;
                 }
             },
-            None => None,
+            (None, None) => None,
         };
         let base = swept.as_deref().unwrap_or(root);
         let has_repo = reader.repository(swept.as_deref()).is_some();
@@ -253,6 +268,7 @@ pub fn reread(
             }
         } else if let Some(dir) = &swept
             && !has_repo
+            && loc.repository.is_some()
         {
             tried.push(format!(
                 "repository {}: no git repository at {}",
@@ -376,7 +392,7 @@ mod tests {
         ];
         let (rules, _) = RuleSet::load(true, &[], &[]).expect("built-in rules");
         let scanner = Scanner::new(Arc::new(rules)).expect("scanner");
-        let mut repos = Reader::new(dir.path());
+        let mut repos = Reader::new(dir.path(), true);
         for (f, token) in findings.iter().zip(tokens) {
             let r = reread(f, &mut repos, &dir.path().join("cache"), &scanner).expect("re-read");
             assert_eq!(r.secret, token);
@@ -433,7 +449,7 @@ mod tests {
         };
         let (rules, _) = RuleSet::load(true, &[], &[]).expect("built-in rules");
         let scanner = Scanner::new(Arc::new(rules)).expect("scanner");
-        let mut reader = Reader::new(dir.path());
+        let mut reader = Reader::new(dir.path(), true);
         for (f, token) in tokens.iter().enumerate().map(finding).zip(&tokens) {
             let r = reread(&f, &mut reader, &dir.path().join("cache"), &scanner).expect("re-read");
             assert_eq!(&r.secret, token);

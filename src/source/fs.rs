@@ -26,6 +26,16 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     /// Walker threads (0: all cores).
     pub threads: usize,
+    /// Put before every path reported: the scanned directory's path inside its repository with a final `/`
+    /// (paths are repository-relative in every mode), or nothing.
+    pub prefix: String,
+}
+
+impl WalkOptions {
+    /// How `path` under the scan root `root` is reported.
+    fn name(&self, root: &Path, path: &Path) -> String {
+        format!("{}{}", self.prefix, relative_path(root, path))
+    }
 }
 
 /// The ignore file keysweep always honours.
@@ -81,14 +91,16 @@ fn hostile_ignore_files(dir: &Path) -> Vec<std::path::PathBuf> {
 pub fn scan_tree(root: &Path, opts: &WalkOptions, sink: &dyn BlobSink) -> anyhow::Result<()> {
     let report = |dir: &Path, file: &Path| {
         sink.error(
-            relative_path(root, file),
+            opts.name(root, file),
             format!(
                 "not a regular file, or over {} KiB: ignore files of {} not honoured, all of it scanned",
                 MAX_IGNORE_FILE >> 10,
-                if dir == root {
+                if dir != root {
+                    opts.name(root, dir)
+                } else if opts.prefix.is_empty() {
                     ".".to_string()
                 } else {
-                    relative_path(root, dir)
+                    opts.prefix.trim_end_matches('/').to_string()
                 }
             ),
         );
@@ -203,7 +215,7 @@ fn walk(
                         .and_then(|p| std::fs::symlink_metadata(p).ok())
                         .is_some_and(|m| m.is_dir());
                     let where_ = path
-                        .map(|p| relative_path(root, p))
+                        .map(|p| opts.name(root, p))
                         .unwrap_or_else(|| root.display().to_string());
                     if is_dir {
                         sink.skip_unreadable_dir(where_.clone());
@@ -223,9 +235,9 @@ fn walk(
                 return WalkState::Continue;
             }
             let rel = if root_is_file {
-                relative_path(Path::new(""), root)
+                opts.name(Path::new(""), root)
             } else {
-                relative_path(root, entry.path())
+                opts.name(root, entry.path())
             };
             scan_file(entry.path(), rel, opts.max_file_size, sink);
             WalkState::Continue

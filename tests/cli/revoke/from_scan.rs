@@ -313,3 +313,98 @@ fn a_non_utf8_file_name_round_trips_from_the_report_to_revoke() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(github_revocations(&fake, &token), vec![vec![token.clone()]]);
 }
+
+/// The security team's journey as shipped: scan a service directory of a repository from one place, revoke
+/// from another. The report records where each path is (repository-relative paths, an absolute root), so the
+/// revoke re-reads every secret, matches the App Store Connect key to its inventory entry by public key, and
+/// revokes the listed token; a report whose files are gone is an error that says how to point revoke at them.
+#[test]
+fn scan_then_revoke_from_another_directory_re_reads_every_secret() {
+    let fake = Fake::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let repo = work.path().join("project");
+    let api = repo.join("services/api");
+    std::fs::create_dir_all(&api).expect("mkdir");
+    crate::support::repo::TestRepo::init(&repo);
+    let token = fakekeys::token("glpat-", "elsewhere", 20);
+    fake.live(&token);
+    std::fs::write(
+        api.join("app.env"),
+        format!("# fake token for a keysweep test\nGITLAB_TOKEN={token}\n"),
+    )
+    .expect("plant");
+    let (pem, spki, _) = fakekeys::p256("elsewhere-asc");
+    std::fs::write(api.join("AuthKey_ABCDE12345.p8"), &pem).expect("plant key");
+    let ops = work.path().join("ops");
+    std::fs::create_dir_all(&ops).expect("mkdir");
+    std::fs::write(
+        ops.join("inventory.toml"),
+        format!(
+            "[[key]]\n{}\n[[key]]\nprovider = \"app-store-connect\"\nkey_id = \"ABCDE12345\"\n\
+             public_key_sha256 = \"{}\"\nowner = \"ios\"\n",
+            secret_entry("gitlab", "gl-api", &token),
+            fakekeys::sha256_hex(&spki)
+        ),
+    )
+    .expect("inventory");
+    // Scanned from the repository's parent, naming the service directory.
+    let (code, out, err) = keysweep_in(
+        &fake,
+        work.path(),
+        &[
+            "scan",
+            "project/services/api",
+            "-f",
+            "json",
+            "-o",
+            "ops/findings.json",
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let report = read_json(&ops.join("findings.json"));
+    let f = finding_at(&report, "services/api/app.env");
+    assert_eq!(
+        f["locations"][0]["root"],
+        repo.canonicalize()
+            .expect("canonical")
+            .to_string_lossy()
+            .as_ref(),
+        "paths are repository-relative, the root absolute: {report:#}"
+    );
+    // Revoked from the operations directory, which holds neither the repository nor its config.
+    let args = [
+        "revoke",
+        "--findings",
+        "findings.json",
+        "--inventory",
+        "inventory.toml",
+        "--yes",
+    ];
+    let (code, out, err) = keysweep_in(&fake, &ops, &args);
+    assert_eq!(
+        code, 1,
+        "the App Store Connect key stays manual: {out}{err}"
+    );
+    assert!(!out.contains("could not be re-read"), "{out}");
+    assert!(
+        out.contains("manual  app-store-connect  key_id=ABCDE12345")
+            && out.contains("matched_by=public_key (strong)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("revoked          gitlab             key_id=gl-api"),
+        "{out}"
+    );
+    assert!(!fake.is_live(&token));
+    // The repository moved away: nothing can be re-read, which is an error naming the fix.
+    std::fs::rename(&repo, work.path().join("moved")).expect("move");
+    let (code, out, err) = keysweep_in(&fake, &ops, &args);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("pass --root DIR"), "{out}");
+    let mut with_root = args.to_vec();
+    let moved = work.path().join("moved");
+    with_root.extend(["--root", moved.to_str().expect("utf-8 path")]);
+    let (code, out, err) = keysweep_in(&fake, &ops, &with_root);
+    assert_eq!(code, 1, "re-read under --root: {out}{err}");
+    assert!(!out.contains("could not be re-read"), "{out}");
+}

@@ -288,7 +288,10 @@ fn revoke_from_a_sweep_report_re_reads_each_secret_in_its_own_repository() {
     }
     // The plan names each location's repository: the same path is in both.
     for repo in ["team-a/api", "team-b/web"] {
-        assert!(out.contains(&format!("seen at {repo}: deploy.env:2")), "{out}");
+        assert!(
+            out.contains(&format!("seen at {repo}: deploy.env:2")),
+            "{out}"
+        );
     }
 }
 
@@ -414,6 +417,8 @@ fn revoke_from_a_sweep_of_clone_urls_reads_the_mirrors_in_the_cache() {
         args.extend_from_slice(extra);
         keysweep_in(&fake, dir.path(), &args)
     };
+    // The report recorded where the mirror was; once the cache has moved, --cache-dir says where it is now.
+    std::fs::rename(dir.path().join("cache"), dir.path().join("moved")).expect("move the cache");
     let (code, out, err) = revoke(&["--cache-dir", "elsewhere"]);
     assert_ne!(code, 0, "no mirror there: {out}{err}");
     assert!(fake.is_live(&token));
@@ -421,7 +426,7 @@ fn revoke_from_a_sweep_of_clone_urls_reads_the_mirrors_in_the_cache() {
         err.contains("no git repository at") || out.contains("no git repository at"),
         "{out}{err}"
     );
-    let (code, out, err) = revoke(&["--cache-dir", "cache"]);
+    let (code, out, err) = revoke(&["--cache-dir", "moved"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(!fake.is_live(&token));
 }

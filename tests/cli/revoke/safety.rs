@@ -73,9 +73,16 @@ fn a_findings_file_is_never_trusted() {
                                                  "public_key_sha256": null});
     root.inventory_entry("provider = \"gitlab\"\nkey_id = \"gl-org\"");
     let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
-    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(
+        code, 2,
+        "a secret that cannot be re-read is an error: {out}{err}"
+    );
     assert!(
         out.contains("could not be re-read and checked against the fingerprint"),
+        "{out}"
+    );
+    assert!(
+        out.contains("its files changed since the scan: scan again"),
         "{out}"
     );
     assert!(
@@ -139,7 +146,10 @@ fn typing_revoke_at_the_terminal_prompt_carries_out_the_plan_and_anything_else_d
         eprintln!("skipped: util-linux `script` is not installed");
         return;
     };
-    let (plan, prompt) = (out.find("key_id=gl-prompt"), out.find("Type REVOKE to continue"));
+    let (plan, prompt) = (
+        out.find("key_id=gl-prompt"),
+        out.find("Type REVOKE to continue"),
+    );
     assert!(plan.is_some() && prompt.is_some(), "{out}");
     assert!(plan < prompt, "the prompt came before the plan: {out}");
     assert_eq!(code, 1, "declined: the key stays exposed: {out}");

@@ -20,6 +20,13 @@ fn key_body(pem: &str) -> Vec<&str> {
 /// A stable JSON report: volatile fields zeroed.
 fn stable(mut v: Value) -> Value {
     v["summary"]["elapsed_ms"] = Value::from(0);
+    for f in v["findings"].as_array_mut().into_iter().flatten() {
+        for l in f["locations"].as_array_mut().into_iter().flatten() {
+            if l.get("root").is_some() {
+                l["root"] = Value::from("[root]");
+            }
+        }
+    }
     v
 }
 
@@ -87,6 +94,11 @@ fn json_contract() {
     assert_eq!(v["summary"]["files_scanned"], 3);
     assert_eq!(v["findings"][0]["occurrences"], 2);
     assert!(!stdout(&out).contains(&token), "redacted by default");
+    // Every location records the absolute directory its path is relative to.
+    let root = f.tree().canonicalize().expect("canonical");
+    for l in v["findings"][0]["locations"].as_array().expect("locations") {
+        assert_eq!(l["root"], root.to_string_lossy().as_ref(), "{l:#}");
+    }
     insta::assert_json_snapshot!("json_contract", stable(v));
 }
 
