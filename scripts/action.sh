@@ -77,7 +77,21 @@ case "$mode" in
       fi
     fi
     ;;
-  history) args+=(--history) ;;
+  history)
+    args+=(--history)
+    # A shallow checkout (actions/checkout's default depth 1) holds one commit: deepen it, or fail loudly
+    # rather than report a partial history as clean.
+    if [ "$(git -C "$path" rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then
+      echo "keysweep: the checkout is shallow; fetching the whole history (actions/checkout with fetch-depth: 0 avoids this)" >&2
+      # (With no remote, `git fetch --unshallow` succeeds and fetches nothing: ask again afterwards.)
+      git -C "$path" fetch --quiet --unshallow >&2
+      if [ "$(git -C "$path" rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then
+        echo "::error title=keysweep::shallow clone: the history is incomplete and could not be deepened; use actions/checkout with fetch-depth: 0"
+        output exit-code 2
+        exit 2
+      fi
+    fi
+    ;;
   tree) ;;
   *) echo "keysweep: unknown mode '$mode' (diff, history, tree)" >&2; output exit-code 2; exit 2 ;;
 esac

@@ -63,6 +63,10 @@ pub struct SourceArgs {
     /// Scan what `git commit` would record: index blobs that differ from HEAD.
     #[arg(long, conflicts_with_all = ["diff", "since"])]
     pub staged: bool,
+    /// With --diff, --since or --staged, also report secrets the change did not add: those already in a changed
+    /// file's version before the change (or in the file it was renamed from) [default: only what it adds].
+    #[arg(long)]
+    pub all_secrets_in_changed_files: bool,
     /// Scan only blobs introduced by commits in BASE..HEAD.
     #[arg(long, value_name = "BASE..HEAD", conflicts_with = "since")]
     pub diff: Option<String>,

@@ -298,6 +298,8 @@ pub struct ScanConfig {
     pub mode: SourceMode,
     /// Follow submodules in history modes.
     pub recurse_submodules: bool,
+    /// Range and staged scans: report secrets already in changed files before the change too.
+    pub all_secrets_in_changed_files: bool,
     /// Honour no ignore files.
     pub no_ignore: bool,
     /// Include globs.
@@ -415,6 +417,7 @@ impl ScanConfig {
             path: path.to_path_buf(),
             mode,
             recurse_submodules: source.recurse_submodules,
+            all_secrets_in_changed_files: source.all_secrets_in_changed_files,
             no_ignore: source.no_ignore,
             include: source.include.clone(),
             exclude: source.exclude.clone(),

@@ -2,6 +2,7 @@
 //! policy → enrichment → reports. Returns the exit status rather than exiting. `sweep` and `baseline create` run
 //! the same [`scan`] per repository or once.
 
+use std::collections::{BTreeSet, HashSet};
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -12,11 +13,14 @@ use anyhow::Result;
 use crate::config::{ScanConfig, SourceMode};
 use crate::display::escape;
 use crate::engine::{self, Engine, GroupStats};
-use crate::model::{ExitStatus, LiveStatus, ScanError, ScanReport};
+use crate::model::{
+    BlobId, ExitStatus, Finding, LiveStatus, Origin, ScanError, ScanReport, ScannedBlob,
+};
 use crate::policy::Policy;
 use crate::rules::RuleSet;
 use crate::scan::Scanner;
 use crate::source::attribution::GitScan;
+use crate::source::before::Change;
 use crate::source::fs::{self, WalkOptions};
 use crate::source::{diff, git, staged};
 
@@ -120,6 +124,57 @@ impl Anchor {
     }
 }
 
+/// Range and staged scans report what the change adds: drops each sighting of a secret that the changed file
+/// already held before the change (or the file it was renamed or copied from held), and returns how many
+/// secrets that left with no sighting.
+fn drop_pre_existing(
+    cfg: &ScanConfig,
+    change: &Change<'_>,
+    scanner: &Scanner,
+    rules: &RuleSet,
+    findings: &mut Vec<Finding>,
+) -> Result<u64> {
+    let paths: BTreeSet<String> = findings
+        .iter()
+        .flat_map(|f| &f.locations)
+        .map(|l| l.path.clone())
+        .collect();
+    if paths.is_empty() {
+        return Ok(0);
+    }
+    let before =
+        crate::source::before::contents_before(&cfg.path, change, &paths, cfg.max_file_size)?;
+    let blobs: Vec<ScannedBlob> = before
+        .into_iter()
+        .filter_map(|(path, bytes)| {
+            let id = BlobId::of_bytes(&bytes);
+            let matches = scanner.scan(id, &bytes);
+            (!matches.is_empty()).then(|| ScannedBlob {
+                id,
+                origins: vec![Origin::Staged { path }],
+                matches,
+            })
+        })
+        .collect();
+    let had: HashSet<(String, String)> = engine::group(rules, blobs, &mut GroupStats::default())
+        .into_iter()
+        .flat_map(|f| {
+            let fp = f.fingerprint;
+            f.locations.into_iter().map(move |l| (fp.clone(), l.path))
+        })
+        .collect();
+    let count = findings.len();
+    for f in findings.iter_mut() {
+        let fp = f.fingerprint.clone();
+        let n = f.locations.len();
+        f.locations
+            .retain(|l| !had.contains(&(fp.clone(), l.path.clone())));
+        f.occurrences = f.occurrences.saturating_sub(n - f.locations.len());
+    }
+    findings.retain(|f| !f.locations.is_empty());
+    Ok((count - findings.len()) as u64)
+}
+
 /// Runs the scan a config describes and returns its report.
 pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     let started = Instant::now();
@@ -188,12 +243,30 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     for l in findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
         l.root.clone_from(&anchor.root);
     }
+    let mut errors = errors;
+    let change = match &cfg.mode {
+        SourceMode::Diff { base, head } => Some(Change::Range { base, head }),
+        SourceMode::Staged => Some(Change::Staged),
+        _ => None,
+    };
+    if let Some(change) = change
+        && !cfg.all_secrets_in_changed_files
+    {
+        match drop_pre_existing(cfg, &change, &scanner, &rules, &mut findings) {
+            Ok(n) => summary.pre_existing = n,
+            Err(e) => errors.push(ScanError {
+                location: cfg.path.display().to_string(),
+                message: format!(
+                    "cannot tell which secrets the change added ({e:#}): every secret in the changed files is reported"
+                ),
+            }),
+        }
+    }
     if !matches!(cfg.mode, SourceMode::Tree | SourceMode::Stdin) {
         crate::policy::restrict_paths(&mut findings, &cfg.include, &cfg.exclude)?;
     }
     let policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
     let suppressed = policy.apply(&mut findings);
-    let mut errors = errors;
     crate::enrich::enrich_findings(cfg, &rules, &mut findings, &mut errors);
     let mut not_live = 0;
     if cfg.only_live {

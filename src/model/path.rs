@@ -60,6 +60,24 @@ pub fn to_bytes(name: &str) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// The file a name in the lossless form names: its exact bytes on Unix (where names are bytes), else the text.
+pub fn to_path(name: &str) -> std::path::PathBuf {
+    path_of_bytes(&to_bytes(name))
+}
+
+/// The file the exact bytes of a name name.
+pub fn path_of_bytes(raw: &[u8]) -> std::path::PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::path::PathBuf::from(std::ffi::OsStr::from_bytes(raw))
+    }
+    #[cfg(not(unix))]
+    {
+        std::path::PathBuf::from(String::from_utf8_lossy(raw).into_owned())
+    }
+}
+
 /// The name as text, each raw byte shown as U+FFFD (what `String::from_utf8_lossy` shows, one per byte).
 pub fn lossy(name: &str) -> Cow<'_, str> {
     if !name.chars().any(is_escaped) {

@@ -39,6 +39,10 @@ pub struct Summary {
     pub findings: u64,
     /// Findings suppressed by baseline, allowlists or inline comments.
     pub suppressed: u64,
+    /// Range and staged scans: secrets in changed files that the change did not add (already in the file
+    /// before it), not reported (`--all-secrets-in-changed-files` reports them).
+    #[serde(default)]
+    pub pre_existing: u64,
     /// Wall time of the run.
     pub elapsed_ms: u64,
     /// Paths of skipped inputs with the reason (`binary`, `too large`, …), listed by `-v`; not serialized.

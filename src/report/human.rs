@@ -145,7 +145,15 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
         human_bytes(s.bytes_scanned),
         s.elapsed_ms,
         skipped.join(", "),
-        if s.shallow {
+        if s.pre_existing > 0 {
+            format!(
+                "; {} secret(s) already in the changed files before the change not reported \
+                 (--all-secrets-in-changed-files)",
+                s.pre_existing
+            )
+        } else {
+            String::new()
+        } + if s.shallow {
             "; shallow clone: history is incomplete"
         } else {
             ""

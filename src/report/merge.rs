@@ -88,6 +88,7 @@ fn add(into: &mut Summary, s: &Summary) {
     into.skipped.missing_object += s.skipped.missing_object;
     into.shallow |= s.shallow;
     into.suppressed += s.suppressed;
+    into.pre_existing += s.pre_existing;
     into.elapsed_ms = into.elapsed_ms.max(s.elapsed_ms);
 }
 

@@ -190,19 +190,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The file a report's path names: its exact bytes on Unix (a name that is not UTF-8 included).
-fn file_path(raw: &[u8]) -> PathBuf {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        PathBuf::from(std::ffi::OsStr::from_bytes(raw))
-    }
-    #[cfg(not(unix))]
-    {
-        PathBuf::from(String::from_utf8_lossy(raw).into_owned())
-    }
-}
-
 /// Re-reads a finding's secret from its recorded locations and checks it against the fingerprint. A location
 /// of a sweep is read in its own repository (see [`repository_dir`]); others under `root`.
 pub fn reread(
@@ -241,7 +228,7 @@ pub fn reread(
         let mut contents: Vec<BlobId> = Vec::new();
         if loc.path != "-" && !loc.path.is_empty() {
             let raw = loc.raw_path();
-            let rel = file_path(&raw);
+            let rel = crate::model::path::path_of_bytes(&raw);
             let rel = rel.as_path();
             if rel.is_absolute()
                 || rel

@@ -3,6 +3,7 @@
 //! implements the sink, so what a blob is matched with is decided above this module.
 
 pub mod attribution;
+pub mod before;
 mod config_guard;
 pub mod diff;
 pub mod fs;

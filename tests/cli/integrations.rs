@@ -294,8 +294,16 @@ fn interrupted_sweep_resumes_without_rescanning_done_repositories() {
     assert_eq!(saved(&cache), 0, "a completed sweep forgets its state");
 }
 
-/// Runs scripts/action.sh as the composite action does, with keysweep on PATH.
+/// Runs scripts/action.sh as the composite action does for a pull request, with keysweep on PATH.
 fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String, PathBuf) {
+    let mut env = vec![("GITHUB_EVENT_NAME", "pull_request")];
+    env.extend_from_slice(extra);
+    run_action_as(repo, event, &env)
+}
+
+/// Runs scripts/action.sh as the composite action does, with keysweep on PATH and `env` set (the event name
+/// among it).
+fn run_action_as(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String, PathBuf) {
     let bin_dir = bin().parent().expect("bin dir").to_path_buf();
     let path = format!(
         "{}:{}",
@@ -312,7 +320,6 @@ fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String
         .current_dir(repo)
         .env("PATH", path)
         .env("NO_COLOR", "1")
-        .env("GITHUB_EVENT_NAME", "pull_request")
         .env("GITHUB_EVENT_PATH", event)
         .env("GITHUB_STEP_SUMMARY", &summary)
         .env("GITHUB_OUTPUT", &outputs)
@@ -423,4 +430,57 @@ fn sweep_refuses_a_real_github_under_the_loopback_guard() {
         err.contains("refused to call https://api.github.com"),
         "{err}"
     );
+}
+
+#[test]
+fn action_on_a_pull_request_that_edits_a_file_with_an_old_secret_passes() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("repo");
+    let repo = TestRepo::init(&dir);
+    let old = p256_pem("old-in-base");
+    repo.write("deploy/key.pem", &old);
+    let base = repo.commit(0, "base");
+    // The pull request appends a comment to the file: it adds no secret.
+    repo.write("deploy/key.pem", format!("{old}# rotated next quarter\n"));
+    let head = repo.commit(1, "pr");
+    let event = tmp.path().join("event.json");
+    let payload = serde_json::json!({ "pull_request": { "base": { "sha": base.to_string() }, "head": { "sha": head.to_string() } } });
+    std::fs::write(&event, payload.to_string()).expect("write event");
+    let (code, stdout, runner) = run_action(&dir, &event, &[]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!stdout.contains("::error"), "{stdout}");
+    let outputs = std::fs::read_to_string(runner.join("outputs")).expect("outputs");
+    assert!(outputs.contains("exit-code=0"), "{outputs}");
+}
+
+#[test]
+fn action_on_a_push_to_a_shallow_clone_deepens_it_or_fails_loudly() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let origin = tmp.path().join("origin");
+    let repo = TestRepo::init(&origin);
+    repo.write("old/key.pem", p256_pem("deep-in-history"));
+    repo.commit(0, "add a key (fake)");
+    repo.remove("old/key.pem");
+    repo.write("README.md", "# fake project\n");
+    repo.commit(1, "remove it");
+    let event = tmp.path().join("event.json");
+    std::fs::write(&event, "{}").expect("write event");
+    let push = |dir: &Path| {
+        let (code, stdout, _) = run_action_as(dir, &event, &[("GITHUB_EVENT_NAME", "push")]);
+        (code, stdout)
+    };
+    // Deepened from its origin: the key in the first commit is found.
+    let clone = tmp.path().join("clone");
+    let url = format!("file://{}", origin.display());
+    git(tmp.path(), &["clone", "-q", "--depth", "1", &url, "clone"]);
+    let (code, stdout) = push(&clone);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("old/key.pem"), "{stdout}");
+    // No origin to deepen from: an error, not a clean partial scan.
+    let lonely = tmp.path().join("lonely");
+    git(tmp.path(), &["clone", "-q", "--depth", "1", &url, "lonely"]);
+    git(&lonely, &["remote", "remove", "origin"]);
+    let (code, stdout) = push(&lonely);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("fetch-depth: 0"), "{stdout}");
 }

@@ -3,6 +3,7 @@
 //! never used), and the real CLI is run with `--history`, `--staged` or `--diff`. Assertions are on paths,
 //! commits, authors, dates and `in_head`, not on exact rule ids (the private-key rules are evolving).
 
+mod changes;
 mod history;
 mod repositories;
 mod staged;
