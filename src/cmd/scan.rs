@@ -318,7 +318,26 @@ fn run_scan_report(cfg: &ScanConfig) -> Result<(ExitStatus, ScanReport, Arc<Rule
     report.errors.splice(0..0, rule_errors);
     log_to_stderr(cfg, &report);
     crate::report::write_reports(cfg, &rules, &report)?;
+    if matches!(cfg.mode, SourceMode::Staged) && !report.findings.is_empty() && !cfg.quiet {
+        eprint!("{}", blocked_commit_help(report.findings.len()));
+    }
     Ok((report.status(), report, rules))
+}
+
+/// What the pre-commit hook says when it blocks a commit (on standard error, whatever the format).
+fn blocked_commit_help(n: usize) -> String {
+    format!(
+        "\nkeysweep blocked this commit: {n} secret(s) in the staged changes. What to do:\n\
+         \x20 1. Take the secret out of the file and unstage it: `git restore --staged FILE` (or edit, then \
+         `git add FILE` again). Read it from the environment or a secret manager instead.\n\
+         \x20 2. If it was ever pushed or shared, rotate it: revoke the old one at its provider (`keysweep \
+         revoke`, see the README) and issue a new one.\n\
+         \x20 3. Not a secret (a test value, an example)? Put `keysweep:allow` in a comment on its line, \
+         allowlist it in .keysweep.toml ([allowlist] paths or regexes), or baseline it: `keysweep baseline \
+         create --staged -o keysweep-baseline.json`, then add `--baseline keysweep-baseline.json` to the hook's \
+         args.\n\
+         \x20 `git commit --no-verify` skips the hook; CI scans the pull request all the same.\n"
+    )
 }
 
 /// Errors (and with `-v` the skipped files) go to standard error, in every format; the human report only counts

@@ -83,3 +83,40 @@ fn a_linked_worktree_is_scanned_staged_and_in_history() {
     assert_eq!(code, 1, "{report}");
     assert_eq!(at_path(&report, "topic.pem").len(), 1);
 }
+
+#[test]
+fn a_blocked_commit_says_what_to_do_next() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    t.commit(0, "initial");
+    t.write("deploy.pem", p256_pem("blocked"));
+    t.stage_all();
+    let out = crate::support::keysweep()
+        .args(["scan", "--staged", "-f", "json"])
+        .arg(t.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for step in [
+        "git restore --staged",
+        "rotate",
+        "keysweep:allow",
+        "--baseline",
+        "--no-verify",
+    ] {
+        assert!(err.contains(step), "{step}: {err}");
+    }
+    // The report on standard output stays machine-readable, and -q keeps the hook quiet.
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON on stdout");
+    let out = crate::support::keysweep()
+        .args(["scan", "--staged", "-q"])
+        .arg(t.path())
+        .output()
+        .expect("runs");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
