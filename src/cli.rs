@@ -198,7 +198,19 @@ pub enum KeysCommand {
         /// Key files (`.p8`, PEM, …).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// `tsv`: path, key id, public_key_sha256 per line; `toml`: inventory `[[key]]` entries to paste.
+        #[arg(long, short = 'f', value_enum, default_value = "tsv")]
+        format: FingerprintFormat,
     },
+}
+
+/// How `keys fingerprint` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FingerprintFormat {
+    /// `path<TAB>key_id<TAB>public_key_sha256`.
+    Tsv,
+    /// Inventory entries (`[[key]]`), ready to paste into the inventory.
+    Toml,
 }
 
 /// `keysweep inventory …`.

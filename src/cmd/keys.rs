@@ -4,11 +4,12 @@
 //! a key id comes from the file name as the rules' `context.path_key_id` read it (`AuthKey_<ID>.p8`).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
+use crate::cli::FingerprintFormat;
 use crate::keys::{KeyParse, parse_private_key};
 use crate::model::{BlobId, ExitStatus, KeyMaterial};
 use crate::rules::RuleSet;
@@ -61,9 +62,51 @@ fn keys_in(scanner: &Scanner, bytes: &[u8]) -> Result<Vec<FoundKey>> {
     Ok(found)
 }
 
+/// One inventory entry for a key read from `path`: an App Store Connect key when its Key ID is known (from an
+/// `AuthKey_<ID>.p8` name or the file's content), else an entry whose provider and key id are to be filled in.
+fn write_entry(
+    out: &mut dyn Write,
+    path: &Path,
+    key_id: Option<&str>,
+    public_key_sha256: &str,
+) -> std::io::Result<()> {
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let shown = crate::display::escape(&path.display().to_string()).replace('\n', " ");
+    writeln!(out, "# {shown}")?;
+    writeln!(out, "[[key]]")?;
+    match key_id {
+        Some(id) => {
+            writeln!(out, "provider = \"app-store-connect\"")?;
+            writeln!(out, "key_id = {}", quote(id))?;
+            writeln!(
+                out,
+                "# issuer_id = \"…\"              # the team's Issuer ID (App Store Connect > Integrations)"
+            )?;
+            writeln!(out, "kind = \"team\"                  # or \"individual\"")?;
+        }
+        None => {
+            writeln!(
+                out,
+                "provider = \"…\"                 # who issued this key"
+            )?;
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            writeln!(out, "key_id = {}", quote(&stem))?;
+        }
+    }
+    writeln!(out, "public_key_sha256 = {}", quote(public_key_sha256))?;
+    writeln!(
+        out,
+        "# owner = \"…\"                  # who to call when it leaks"
+    )?;
+    writeln!(out)
+}
+
 /// `keysweep keys fingerprint FILE...`: prints `path<TAB>key_id or -<TAB>public_key_sha256` per key; a file
 /// that cannot be read or holds no key is reported on stderr and the exit status becomes an error.
-pub fn run(files: &[PathBuf]) -> Result<ExitStatus> {
+pub fn run(files: &[PathBuf], format: FingerprintFormat) -> Result<ExitStatus> {
     let scanner = Scanner::new(Arc::new(RuleSet::builtin()?))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -80,14 +123,24 @@ pub fn run(files: &[PathBuf]) -> Result<ExitStatus> {
                     .file_name()
                     .and_then(|n| scanner.rules().key_id_from_path(&n.to_string_lossy()));
                 for k in keys {
-                    let key_id = from_name.clone().or(k.key_id).unwrap_or_else(|| "-".into());
-                    writeln!(
-                        out,
-                        "{}\t{}\t{}",
-                        path.display(),
-                        key_id,
-                        k.key.public_key_sha256
-                    )?;
+                    let key_id = from_name.clone().or(k.key_id);
+                    match format {
+                        FingerprintFormat::Tsv => writeln!(
+                            out,
+                            "{}\t{}\t{}",
+                            path.display(),
+                            key_id.as_deref().unwrap_or("-"),
+                            k.key.public_key_sha256
+                        )?,
+                        FingerprintFormat::Toml => {
+                            write_entry(
+                                &mut out,
+                                path,
+                                key_id.as_deref(),
+                                &k.key.public_key_sha256,
+                            )?;
+                        }
+                    }
                 }
             }
             Err(e) => {

@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Rules(RulesCommand::Check { dir, config }) => {
             rules::run(dir.as_deref(), config.as_deref())
         }
-        Command::Keys(KeysCommand::Fingerprint { files }) => keys::run(&files),
+        Command::Keys(KeysCommand::Fingerprint { files, format }) => keys::run(&files, format),
         Command::Baseline(BaselineCommand::Create(args)) => baseline::run(&args),
         Command::Merge(args) => merge(&args),
         Command::Sweep(args) => sweep::run(&args),

@@ -346,3 +346,35 @@ fn megabytes_of_base64_between_markers_are_not_keys() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// `keys fingerprint --format toml` prints inventory entries: an App Store Connect key's is valid as printed,
+/// and matches the key when a scan finds it.
+#[test]
+fn keys_fingerprint_as_toml_prints_inventory_entries_ready_to_paste() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p8 = dir.path().join(format!("AuthKey_{KEY_ID}.p8"));
+    std::fs::write(&p8, example_key("key-p256-pkcs8-pem", "toml")).expect("write");
+    let out = keysweep()
+        .args(["keys", "fingerprint", "--format", "toml"])
+        .arg(&p8)
+        .output()
+        .expect("keysweep runs");
+    assert_eq!(out.status.code(), Some(0));
+    let inventory = dir.path().join("keys.toml");
+    std::fs::write(&inventory, &out.stdout).expect("write inventory");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("key_id = \"{KEY_ID}\"")), "{text}");
+    keysweep()
+        .args(["inventory", "check"])
+        .arg(&inventory)
+        .assert()
+        .code(0);
+    let out = keysweep()
+        .args(["scan", "-f", "json", "--inventory"])
+        .arg(&inventory)
+        .arg(&p8)
+        .output()
+        .expect("keysweep runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["findings"][0]["inventory"]["matched_by"], "public_key", "{v:#}");
+}
