@@ -27,5 +27,5 @@ pub use key::{EC_P256, FORMAT_OPENSSH, KeyMaterial};
 pub use matched::{Match, ScannedBlob};
 pub use report::{ScanError, ScanReport, Skip, Skipped, Summary};
 pub use revocation::{LiveState, Probe, RevocationOutcome};
-pub use secret::{Secret, Severity, redact};
+pub use secret::{Secret, Severity, redact, redact_as};
 pub use status::ExitStatus;

@@ -36,7 +36,13 @@ pub struct Secret {
     text: String,
     /// True when `text` is already a redacted form (read back from a findings file).
     redacted_only: bool,
+    /// Found by a catch-all rule (a password, a generic API key): no provider prefix to show, so the redacted
+    /// form shows at most [`GENERIC_VISIBLE`] characters.
+    generic: bool,
 }
+
+/// Characters of a secret found by a catch-all rule that its redacted form shows, at most.
+pub const GENERIC_VISIBLE: usize = 3;
 
 impl Secret {
     /// Wraps a raw secret.
@@ -44,7 +50,19 @@ impl Secret {
         Secret {
             text: text.into(),
             redacted_only: false,
+            generic: false,
         }
+    }
+
+    /// The same secret, marked as found by a catch-all rule (see [`redact_as`]).
+    pub fn generic(mut self) -> Secret {
+        self.generic = true;
+        self
+    }
+
+    /// Whether a catch-all rule found it.
+    pub fn is_generic(&self) -> bool {
+        self.generic
     }
 
     /// The raw secret, or `None` when only the redacted form is known.
@@ -57,12 +75,18 @@ impl Secret {
         if self.redacted_only {
             return self.text.clone();
         }
-        redact(&self.text)
+        redact_as(&self.text, self.generic)
     }
 }
 
 /// Redacts a secret's text: a PEM header plus four body characters, or a short prefix of a token.
 pub fn redact(text: &str) -> String {
+    redact_as(text, false)
+}
+
+/// [`redact`], for a secret found by a catch-all rule when `generic`: a password or generic key has no provider
+/// prefix worth showing, so at most [`GENERIC_VISIBLE`] characters of it are.
+pub fn redact_as(text: &str, generic: bool) -> String {
     // The head is the BEGIN marker alone: an escaped PEM (`…-----\\n…\\n-----END…-----`) is one line that
     // also ends with dashes, and must not be shown whole.
     let head_len = text
@@ -72,7 +96,7 @@ pub fn redact(text: &str) -> String {
     let (head, body) = text.split_at(head_len);
     let body = body.trim_start_matches(['\r', '\n', '\\', 'n', '"', '\'', ' ', '\t', '+']);
     let visible = if head.is_empty() {
-        (body.chars().count() / 5).min(8)
+        (body.chars().count() / 5).min(if generic { GENERIC_VISIBLE } else { 8 })
     } else {
         4
     };
@@ -105,6 +129,7 @@ impl<'de> Deserialize<'de> for Secret {
         Ok(Secret {
             text,
             redacted_only,
+            generic: false,
         })
     }
 }
@@ -118,6 +143,9 @@ mod tests {
         let s = Secret::new("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
         assert_eq!(s.redacted(), "ghp_abcd…(redacted)");
         assert!(!format!("{s:?}").contains("mnop"));
+        // A password found by a catch-all rule shows three characters at most, however long.
+        let password = Secret::new("correct-horse-battery-staple-and-more").generic();
+        assert_eq!(password.redacted(), "cor…(redacted)");
         let pem =
             Secret::new("-----BEGIN PRIVATE KEY-----\nMIGTAgEAMBMG\n-----END PRIVATE KEY-----");
         assert_eq!(pem.redacted(), "-----BEGIN PRIVATE KEY-----MIGT…(redacted)");

@@ -81,7 +81,11 @@ impl BlobScan<'_> {
             blob: self.blob,
             span,
             secret_span: secret_span.clone(),
-            secret: Secret::new(String::from_utf8_lossy(secret_bytes).into_owned()),
+            secret: if crate::model::provider::is_generic(&rule.provider) {
+                Secret::new(String::from_utf8_lossy(secret_bytes).into_owned()).generic()
+            } else {
+                Secret::new(String::from_utf8_lossy(secret_bytes).into_owned())
+            },
             line,
             column,
             end,
@@ -90,7 +94,14 @@ impl BlobScan<'_> {
             validated,
             key: key.map(Box::new),
             inline_allowed: inline_allowed(bytes, lines, &mut self.allowed, line),
-            snippet: snippet(bytes, lines, line, end.0, &secret_span),
+            snippet: snippet(
+                bytes,
+                lines,
+                line,
+                end.0,
+                &secret_span,
+                crate::model::provider::is_generic(&rule.provider),
+            ),
             encoding: None,
             member: None,
         });
@@ -106,7 +117,14 @@ impl BlobScan<'_> {
         (m.line, m.column) = lines.line_col(bytes, secret_span.start);
         m.end = lines.line_col(bytes, secret_span.end);
         m.inline_allowed = inline_allowed(bytes, lines, &mut self.allowed, m.line);
-        m.snippet = snippet(bytes, lines, m.line, m.end.0, &secret_span);
+        m.snippet = snippet(
+            bytes,
+            lines,
+            m.line,
+            m.end.0,
+            &secret_span,
+            m.secret.is_generic(),
+        );
         m.secret_span = secret_span;
         m.encoding = Some("base64");
         self.out.push(m);

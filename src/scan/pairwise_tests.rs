@@ -179,7 +179,7 @@ fn masking_agrees_with_the_pairwise_loop_except_where_it_showed_a_secret() {
         let lines = LineIndex::new(&text);
         let mut fresh = matches;
         for m in &mut fresh {
-            m.snippet = snippet(&text, &lines, m.line, m.end.0, &m.secret_span);
+            m.snippet = snippet(&text, &lines, m.line, m.end.0, &m.secret_span, false);
         }
         // Every secret's text, line by line, as written.
         let mut secrets: Vec<String> = Vec::new();
@@ -282,7 +282,7 @@ fn masking_ordinary_files_is_what_the_pairwise_loop_did() {
         let lines = LineIndex::new(text);
         let mut fresh = matches;
         for m in &mut fresh {
-            m.snippet = snippet(text, &lines, m.line, m.end.0, &m.secret_span);
+            m.snippet = snippet(text, &lines, m.line, m.end.0, &m.secret_span, false);
         }
         let mut want = fresh.clone();
         pairwise_redact(text, &lines, &mut want);

@@ -9,7 +9,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::lines::LineIndex;
-use crate::model::{Match, Snippet, redact};
+use crate::model::{Match, Snippet, redact_as};
 
 /// Lines of context either side of a secret.
 const SNIPPET_CONTEXT: usize = 2;
@@ -63,7 +63,12 @@ fn shown_from(bytes: &[u8], range: &Range<usize>, secret: &Range<usize>) -> usiz
 /// masking: from [`shown_from`] on, at most [`SHOWN_BYTES`] bytes from there and from the secret's end, the
 /// secret replaced by its redaction (or `…` where the line holds only the secret's continuation), cut at
 /// [`SNIPPET_MAX_CHARS`]. Also returns where the redaction is in the text (empty when the line holds none).
-fn shown_line(bytes: &[u8], range: Range<usize>, secret: &Range<usize>) -> (String, Range<usize>) {
+fn shown_line(
+    bytes: &[u8],
+    range: Range<usize>,
+    secret: &Range<usize>,
+    generic: bool,
+) -> (String, Range<usize>) {
     let from = shown_from(bytes, &range, secret);
     let lead = if from > range.start { "…" } else { "" };
     let upto = |start: usize| range.end.min(start.saturating_add(SHOWN_BYTES));
@@ -77,7 +82,7 @@ fn shown_line(bytes: &[u8], range: Range<usize>, secret: &Range<usize>) -> (Stri
         let before = &bytes[from..secret.start.max(from)];
         let after = &bytes[secret.end.min(range.end)..upto(secret.end.min(range.end))];
         let marker = if secret.start >= range.start {
-            redact(&String::from_utf8_lossy(&bytes[secret.clone()]))
+            redact_as(&String::from_utf8_lossy(&bytes[secret.clone()]), generic)
         } else {
             String::from("…")
         };
@@ -113,13 +118,14 @@ pub(super) fn snippet(
     first: usize,
     last: usize,
     secret: &Range<usize>,
+    generic: bool,
 ) -> Snippet {
     let from = first.saturating_sub(SNIPPET_CONTEXT).max(1);
     let to = (last + SNIPPET_CONTEXT).min(lines.line_count());
     Snippet {
         first_line: from,
         lines: (from..=to)
-            .map(|l| shown_line(bytes, lines.line_range(l), secret).0)
+            .map(|l| shown_line(bytes, lines.line_range(l), secret, generic).0)
             .collect(),
     }
 }
@@ -138,7 +144,7 @@ pub(super) fn redact_neighbours(bytes: &[u8], lines: &LineIndex, matches: &mut [
     let copies = Copies::new(&pieces.texts);
     let mut near: Vec<&Piece> = Vec::new();
     for (i, m) in matches.iter_mut().enumerate() {
-        let (own_line, secret) = (m.line, m.secret_span.clone());
+        let (own_line, secret, generic) = (m.line, m.secret_span.clone(), m.secret.is_generic());
         let first = m.snippet.first_line;
         for (k, text) in m.snippet.lines.iter_mut().enumerate() {
             let line = first + k;
@@ -159,7 +165,7 @@ pub(super) fn redact_neighbours(bytes: &[u8], lines: &LineIndex, matches: &mut [
             near.retain(|p| p.owner != i);
             near.sort_unstable_by_key(|p| p.owner);
             let keep = if line == own_line {
-                let keep = shown_line(bytes, range, &secret).1;
+                let keep = shown_line(bytes, range, &secret, generic).1;
                 keep.start.min(text.len())..keep.end.min(text.len())
             } else {
                 0..0

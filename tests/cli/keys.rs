@@ -376,5 +376,8 @@ fn keys_fingerprint_as_toml_prints_inventory_entries_ready_to_paste() {
         .output()
         .expect("keysweep runs");
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(v["findings"][0]["inventory"]["matched_by"], "public_key", "{v:#}");
+    assert_eq!(
+        v["findings"][0]["inventory"]["matched_by"], "public_key",
+        "{v:#}"
+    );
 }

@@ -403,3 +403,20 @@ fn broken_pipe_exits_quietly() {
         "{err}"
     );
 }
+
+/// A password found by a catch-all rule shows at most three characters in every output, its snippet included.
+#[test]
+fn generic_passwords_show_at_most_a_three_character_prefix() {
+    let f = Fixture::new();
+    let password = "Zq7xW2kP9mR4tY8vB3nL6cJ5"; // fake: made up for this test
+    f.write("db.env", format!("# fake\nDB_PASSWORD={password}\n"));
+    let (v, out) = f.scan_json(&[]);
+    assert_eq!(code(&out), 1, "{v:#}");
+    let finding = &v["findings"][0];
+    assert_eq!(finding["provider"], "generic", "{v:#}");
+    assert_eq!(finding["secret"], "Zq7…(redacted)", "{v:#}");
+    let out = f.scan(&["-f", "human"]).output().expect("runs");
+    let text = stdout(&out);
+    assert!(text.contains("DB_PASSWORD=Zq7…(redacted)"), "{text}");
+    assert!(!text.contains("Zq7x"), "{text}");
+}
