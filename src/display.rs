@@ -32,6 +32,24 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// An error message in the user's words: libgit2's `; class=Reference (4); code=NotFound (-3)` tails, which
+/// say nothing to a user, are dropped.
+pub fn plain_error(message: &str) -> Cow<'_, str> {
+    static TAIL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let tail = TAIL.get_or_init(|| {
+        regex::Regex::new(r"; class=[A-Za-z]+ \(-?\d+\)(; code=[A-Za-z]+ \(-?\d+\))?").ok()
+    });
+    match tail {
+        Some(re) => re.replace_all(message, ""),
+        None => Cow::Borrowed(message),
+    }
+}
+
+/// An error for the terminal: its whole chain, in the user's words ([`plain_error`]), escaped ([`escape`]).
+pub fn user_error(err: &anyhow::Error) -> String {
+    escape(&plain_error(&format!("{err:#}"))).into_owned()
+}
+
 /// A TOML parse error as `what: line N, column M: message`, without the source line that the error's own `Display`
 /// quotes: a token pasted into a config or inventory file must not be printed back.
 pub fn toml_error(what: &str, text: &str, e: &toml::de::Error) -> String {
@@ -61,6 +79,24 @@ mod tests {
         );
         assert_eq!(escape("x\u{202E}gpj.exe"), "x\\u{202e}gpj.exe");
         assert_eq!(escape("\u{9b}31m"), "\\u{9b}31m");
+    }
+
+    #[test]
+    fn libgit2_class_and_code_tails_are_dropped() {
+        let e = git2::Error::new(
+            git2::ErrorCode::NotFound,
+            git2::ErrorClass::Reference,
+            "revspec 'nope' not found",
+        );
+        let err = anyhow::Error::new(e).context("\"nope\": unknown revision");
+        assert_eq!(
+            user_error(&err),
+            "\"nope\": unknown revision: revspec 'nope' not found"
+        );
+        assert_eq!(
+            plain_error("no tail here; class is fine"),
+            "no tail here; class is fine"
+        );
     }
 
     #[test]

@@ -15,10 +15,7 @@ fn main() {
                 // A closed pipe (`keysweep … | head`) is not an error worth a message.
                 return;
             }
-            eprintln!(
-                "keysweep: error: {}",
-                keysweep::display::escape(&format!("{err:#}"))
-            );
+            eprintln!("keysweep: error: {}", keysweep::display::user_error(&err));
             ExitStatus::Error
         }
     };

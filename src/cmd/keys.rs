@@ -145,10 +145,7 @@ pub fn run(files: &[PathBuf], format: FingerprintFormat) -> Result<ExitStatus> {
             }
             Err(e) => {
                 out.flush()?;
-                eprintln!(
-                    "keysweep: error: {}",
-                    crate::display::escape(&format!("{e:#}"))
-                );
+                eprintln!("keysweep: error: {}", crate::display::user_error(&e));
                 status = ExitStatus::Error;
             }
         }

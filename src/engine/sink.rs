@@ -271,6 +271,7 @@ impl BlobSink for Engine<'_> {
 
     /// Records an input that failed; the scan goes on.
     fn error(&self, location: String, message: String) {
+        let message = crate::display::plain_error(&message).into_owned();
         let e = ScanError { location, message };
         self.errors.lock().expect("errors lock").push(e);
     }
