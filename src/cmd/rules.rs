@@ -144,7 +144,7 @@ pub fn run(dir: Option<&Path>, config_file: Option<&Path>) -> Result<ExitStatus>
             let (set, errors) = RuleSet::load(true, &[d.to_path_buf()], &[])?;
             if !errors.is_empty() {
                 for e in &errors {
-                    eprintln!("keysweep: error: {}", crate::display::user_error(&e));
+                    eprintln!("keysweep: error: {}", crate::display::user_error(e));
                 }
                 return Ok(ExitStatus::Error);
             }
