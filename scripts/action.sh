@@ -16,6 +16,7 @@ baseline="${INPUT_BASELINE:-}"
 inventory="${INPUT_INVENTORY:-}"
 sarif="${INPUT_SARIF_FILE:-keysweep.sarif}"
 fail_on_findings="${INPUT_FAIL_ON_FINDINGS:-true}"
+fail_on="${INPUT_FAIL_ON:-low}"
 event="${GITHUB_EVENT_NAME:-}"
 event_path="${GITHUB_EVENT_PATH:-}"
 tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/keysweep-action.$$"
@@ -47,7 +48,7 @@ case "$event" in
 esac
 [ -n "$head" ] || head=HEAD
 
-args=(scan "$path" --format github --report "sarif=$sarif" --report "markdown=$tmp/summary.md")
+args=(scan "$path" --format github --report "sarif=$sarif" --report "markdown=$tmp/summary.md" --fail-on "$fail_on")
 case "$mode" in
   diff)
     if [ -z "$base" ] || [ "$base" = "0000000000000000000000000000000000000000" ]; then

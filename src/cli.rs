@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use crate::model::Format;
+use crate::model::{ColorChoice, FailOn};
 
 /// Find leaked private keys and API keys in directories and git histories, match them to your inventory,
 /// and revoke them.
@@ -108,6 +109,13 @@ pub struct OutputArgs {
     /// Print secrets unredacted (files written with it are created mode 0600).
     #[arg(long)]
     pub show_secrets: bool,
+    /// Colour human output: auto (on a terminal without NO_COLOR), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+    /// Which findings make the exit code 1: low (any), medium, high (by severity), or validated (checksum or
+    /// key verified offline, or found live by --verify). The others are still reported.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "low")]
+    pub fail_on: FailOn,
 }
 
 /// Flags shared by commands that scan.

@@ -318,6 +318,10 @@ pub struct ScanConfig {
     pub reports: Vec<(Format, PathBuf)>,
     /// Print secrets.
     pub show_secrets: bool,
+    /// When human output is coloured.
+    pub color: crate::model::ColorChoice,
+    /// Which findings fail the run.
+    pub fail_on: crate::model::FailOn,
     /// Baseline file.
     pub baseline: Option<PathBuf>,
     /// Inventory file.
@@ -427,6 +431,8 @@ impl ScanConfig {
             output: output.output.clone(),
             reports,
             show_secrets: output.show_secrets,
+            color: output.color,
+            fail_on: output.fail_on,
             baseline: common.baseline.clone(),
             inventory: common
                 .inventory

@@ -77,6 +77,7 @@ fn merge(args: &MergeArgs) -> Result<ExitStatus> {
         &rules,
         &report,
         false,
+        crate::model::ColorChoice::Auto,
         false,
     )?;
     Ok(report.status())

@@ -321,7 +321,7 @@ fn run_scan_report(cfg: &ScanConfig) -> Result<(ExitStatus, ScanReport, Arc<Rule
     if matches!(cfg.mode, SourceMode::Staged) && !report.findings.is_empty() && !cfg.quiet {
         eprint!("{}", blocked_commit_help(report.findings.len()));
     }
-    Ok((report.status(), report, rules))
+    Ok((report.status_failing_on(cfg.fail_on), report, rules))
 }
 
 /// What the pre-commit hook says when it blocks a commit (on standard error, whatever the format).

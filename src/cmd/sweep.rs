@@ -250,5 +250,5 @@ pub fn run(args: &SweepArgs) -> Result<ExitStatus> {
     crate::report::write_reports(&cfg, &rules, &report)?;
     // The sweep completed: forget its state so the next sweep scans afresh.
     let _ = std::fs::remove_dir_all(&state);
-    Ok(report.status())
+    Ok(report.status_failing_on(cfg.fail_on))
 }

@@ -21,7 +21,7 @@ pub use finding::{
     Finding, InventoryHit, KeyInfo, LiveStatus, Liveness, Location, MatchedBy, Snippet, Strength,
     sort_findings,
 };
-pub use format::Format;
+pub use format::{ColorChoice, FailOn, Format};
 pub use identity::{fingerprint_key, fingerprint_token, secret_sha256};
 pub use key::{EC_P256, FORMAT_OPENSSH, KeyMaterial};
 pub use matched::{Match, ScannedBlob};

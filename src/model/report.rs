@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::finding::Finding;
+use super::finding::{Finding, LiveStatus};
+use super::format::FailOn;
+use super::secret::Severity;
 use super::status::ExitStatus;
 
 /// Inputs that could not be read or parsed, counted by cause.
@@ -117,9 +119,25 @@ impl ScanReport {
 
     /// The exit status this report implies: an error beats findings beats clean.
     pub fn status(&self) -> ExitStatus {
+        self.status_failing_on(FailOn::Low)
+    }
+
+    /// [`ScanReport::status`] where only findings `fail_on` names count (the others are still reported).
+    pub fn status_failing_on(&self, fail_on: FailOn) -> ExitStatus {
+        let fails = |f: &Finding| match fail_on {
+            FailOn::Low => true,
+            FailOn::Medium => f.severity >= Severity::Medium,
+            FailOn::High => f.severity >= Severity::High,
+            FailOn::Validated => {
+                f.validated
+                    || f.liveness
+                        .as_ref()
+                        .is_some_and(|l| l.status == LiveStatus::Live)
+            }
+        };
         if !self.errors.is_empty() {
             ExitStatus::Error
-        } else if !self.findings.is_empty() {
+        } else if self.findings.iter().any(fails) {
             ExitStatus::Findings
         } else {
             ExitStatus::Clean

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use super::ReportContext;
 use crate::config::ScanConfig;
-use crate::model::{Format, ScanReport};
+use crate::model::{ColorChoice, Format, ScanReport};
 use crate::rules::RuleSet;
 
 /// Opens an output file; created 0600 when it will hold secrets.
@@ -42,7 +42,15 @@ pub fn write_reports(cfg: &ScanConfig, rules: &RuleSet, report: &ScanReport) -> 
         if cfg.quiet && path.is_none() && format == Format::Human {
             continue;
         }
-        write_one(format, path, rules, report, cfg.show_secrets, true)?;
+        write_one(
+            format,
+            path,
+            rules,
+            report,
+            cfg.show_secrets,
+            cfg.color,
+            true,
+        )?;
     }
     Ok(())
 }
@@ -55,10 +63,16 @@ pub fn write_one(
     rules: &RuleSet,
     report: &ScanReport,
     show_secrets: bool,
+    color: ColorChoice,
     errors_logged: bool,
 ) -> Result<()> {
-    let color =
-        path.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            path.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
     let ctx = ReportContext {
         rules,
         show_secrets,

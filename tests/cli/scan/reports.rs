@@ -420,3 +420,51 @@ fn generic_passwords_show_at_most_a_three_character_prefix() {
     assert!(text.contains("DB_PASSWORD=Zq7…(redacted)"), "{text}");
     assert!(!text.contains("Zq7x"), "{text}");
 }
+
+/// `--fail-on` sets which findings fail the run; the others are reported all the same.
+#[test]
+fn fail_on_a_severity_or_validated_findings_only() {
+    let f = Fixture::new();
+    f.write("a.yml", format!("id: {}\n", kstest_token("fail-on")));
+    f.write(
+        "b.yml",
+        format!(
+            "id: {}\n",
+            kstest_token("fail-low").replace("kstest_", "kslow_")
+        ),
+    );
+    for (level, want) in [("low", 1), ("medium", 1), ("high", 0), ("validated", 0)] {
+        let (v, out) = f.scan_json(&["--fail-on", level]);
+        assert_eq!(code(&out), want, "--fail-on {level}");
+        assert_eq!(
+            v["findings"].as_array().map(Vec::len),
+            Some(2),
+            "reported all the same"
+        );
+    }
+    // A validated finding (a GitHub token with a valid checksum) fails --fail-on validated.
+    f.write(
+        "c.env",
+        format!(
+            "GITHUB_TOKEN={}\n",
+            crate::support::fakekeys::ghp("fail-on")
+        ),
+    );
+    let (_, out) = f.scan_json(&["--fail-on", "validated"]);
+    assert_eq!(code(&out), 1);
+}
+
+/// `--color always` colours human output into a pipe; `never` and `auto` (not a terminal) do not.
+#[test]
+fn color_always_never_and_auto() {
+    let f = Fixture::new();
+    f.write("a.yml", format!("id: {}\n", kstest_token("color")));
+    let has_escape = |args: &[&str]| {
+        let out = f.scan(args).output().expect("runs");
+        stdout(&out).contains('\u{1b}')
+    };
+    assert!(has_escape(&["-f", "human", "--color", "always"]));
+    assert!(!has_escape(&["-f", "human", "--color", "never"]));
+    assert!(!has_escape(&["-f", "human", "--color", "auto"]));
+    assert!(!has_escape(&["-f", "human"]));
+}
