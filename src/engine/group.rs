@@ -99,6 +99,7 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                     author: None,
                     date: None,
                     in_head: None,
+                    introduced: None,
                     encoding: m.encoding.map(str::to_string),
                     member: m.member.clone(),
                     end: Some(m.end),

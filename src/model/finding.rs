@@ -169,6 +169,11 @@ pub struct Location {
     pub date: Option<String>,
     /// Whether HEAD still contains it (history modes).
     pub in_head: Option<bool>,
+    /// History and range modes: whether `commit` introduced the secret at this path (the earliest commit in
+    /// which it appears there), or only carried it on (a later commit that changed something else in the
+    /// file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<bool>,
     /// How the secret is encoded here (`base64`), when it is not written as itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,

@@ -63,7 +63,13 @@ impl super::Sink for Github {
                     message.push_str(&format!(" In archive member {m}, line {}.", loc.line));
                 }
                 if let Some(c) = &loc.commit {
-                    message.push_str(&format!(" Introduced in commit {c}."));
+                    if loc.introduced == Some(false) {
+                        message.push_str(&format!(
+                            " Still in commit {c}, which changed the file later."
+                        ));
+                    } else {
+                        message.push_str(&format!(" Introduced in commit {c}."));
+                    }
                 }
                 writeln!(
                     out,

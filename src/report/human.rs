@@ -180,7 +180,12 @@ fn write_location(loc: &Location, st: &Style, out: &mut dyn Write) -> io::Result
         write!(out, " {dim}({}-encoded){reset}", escape(e))?;
     }
     if let Some(c) = &loc.commit {
-        write!(out, " {dim}commit {}", escape(short(c, 12)))?;
+        let how = if loc.introduced == Some(false) {
+            "still in"
+        } else {
+            "introduced in"
+        };
+        write!(out, " {dim}{how} commit {}", escape(short(c, 12)))?;
         if let Some(a) = &loc.author {
             write!(out, " by {}", escape(a))?;
         }

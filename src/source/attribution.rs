@@ -249,7 +249,8 @@ impl GitScan {
 
 impl Attribution {
     /// Fills author, date and `in_head` into history findings and orders their locations oldest first, so the
-    /// first location is the commit that first introduced the secret.
+    /// first location is the commit that first introduced the secret; at each path the earliest commit is marked
+    /// as the one that introduced it there, later ones as carrying it on.
     pub fn apply(&self, findings: &mut [Finding]) {
         for f in findings.iter_mut() {
             let in_head = f.locations.iter().any(|l| self.in_head.contains(&l.blob));
@@ -283,6 +284,14 @@ impl Attribution {
                         &b.commit,
                     ))
             });
+            let mut seen = std::collections::HashSet::new();
+            for loc in &mut f.locations {
+                if loc.commit.is_some() {
+                    let first =
+                        seen.insert((loc.repository.clone(), loc.path.clone(), loc.member.clone()));
+                    loc.introduced = Some(first);
+                }
+            }
         }
         sort_findings(findings);
     }

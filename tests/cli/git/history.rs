@@ -375,3 +375,50 @@ fn include_and_exclude_globs_apply_to_history_paths() {
     assert_eq!(at_path(&report, "vendor/lib/key.pem").len(), 1);
     assert_eq!(findings(&report).len(), 1, "{report}");
 }
+
+/// A later commit that only appended a line to a file holding a secret did not introduce it: the earliest
+/// commit at that path is named as introducing it, once; the later one is listed as still carrying it.
+#[test]
+fn the_introducing_commit_is_named_once_and_later_carriers_apart() {
+    let t = TestRepo::new();
+    let key = p256_pem("carried");
+    t.write("deploy/key.pem", &key);
+    let first = t.commit(0, "add a key (fake)").to_string();
+    t.write("deploy/key.pem", format!("{key}# appended later\n"));
+    let later = t.commit(1, "append a comment").to_string();
+    let (code, report) = scan(t.path(), &["--history"]);
+    assert_eq!(code, 1, "{report}");
+    let locations = findings(&report)[0]["locations"]
+        .as_array()
+        .expect("locations")
+        .clone();
+    let by_commit: Vec<(String, bool)> = locations
+        .iter()
+        .map(|l| {
+            (
+                l["commit"].as_str().unwrap_or_default().to_string(),
+                l["introduced"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_commit,
+        [(first.clone(), true), (later.clone(), false)],
+        "{report}"
+    );
+    let out = keysweep()
+        .args(["scan", "--history", "-f", "human", "--color", "never"])
+        .arg(t.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("introduced in commit").count(), 1, "{text}");
+    assert!(
+        text.contains(&format!("introduced in commit {}", &first[..12])),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("still in commit {}", &later[..12])),
+        "{text}"
+    );
+}
