@@ -41,6 +41,14 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Merge JSON reports (from shards) or JSONL findings into one report, deduplicated by fingerprint.
     Merge(MergeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output: `keysweep man > keysweep.1`.
+    Man,
     /// Print one field of a GitHub Actions event payload (used by the Action's script).
     #[command(hide = true)]
     CiEvent {

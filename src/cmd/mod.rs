@@ -44,6 +44,19 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Merge(args) => merge(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::CiEvent { event, field } => ci_event(&event, &field),
+        Command::Completions { shell } => {
+            // Generated into memory: the generator panics on a write error (`| head` closing the pipe).
+            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "keysweep", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)?;
+            Ok(ExitStatus::Clean)
+        }
+        Command::Man => {
+            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(ExitStatus::Clean)
+        }
         Command::Inventory(InventoryCommand::Check { file }) => inventory::run(&file),
         Command::Revoke(args) => revoke::run(&args),
     }

@@ -484,3 +484,54 @@ fn action_on_a_push_to_a_shallow_clone_deepens_it_or_fails_loudly() {
     assert_eq!(code, 2, "{stdout}");
     assert!(stdout.contains("fetch-depth: 0"), "{stdout}");
 }
+
+/// Shell completions and the man page come from the command-line definition itself; the bash script loads in
+/// a real bash and completes the subcommands, and the man page names them.
+#[test]
+fn completions_load_in_bash_and_the_man_page_lists_the_commands() {
+    let out = crate::support::keysweep()
+        .args(["completions", "bash"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("keysweep.bash");
+    std::fs::write(&script, &out.stdout).expect("write");
+    let check = program("bash")
+        .arg("-c")
+        .arg(
+            "source \"$1\" && COMP_WORDS=(keysweep re) COMP_CWORD=1 && _keysweep keysweep re keysweep \
+             && printf '%s\\n' \"${COMPREPLY[@]}\"",
+        )
+        .arg("bash")
+        .arg(&script)
+        .output()
+        .expect("bash runs");
+    let offered = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(offered.lines().any(|l| l == "revoke"), "{offered}");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = crate::support::keysweep()
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("keysweep"),
+            "{shell}"
+        );
+    }
+    let out = crate::support::keysweep()
+        .arg("man")
+        .output()
+        .expect("runs");
+    let man = String::from_utf8_lossy(&out.stdout);
+    assert!(man.contains(".TH keysweep 1"), "{man}");
+    for command in ["scan", "revoke", "sweep", "merge"] {
+        assert!(man.contains(command), "{command}");
+    }
+}
