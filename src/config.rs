@@ -126,6 +126,9 @@ pub struct FileConfig {
     /// `[providers.*]`.
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderSection>,
+    /// The line of `[rules] disable` (0 when absent), for errors about the ids it names.
+    #[serde(skip)]
+    pub disable_line: usize,
 }
 
 impl FileConfig {
@@ -144,9 +147,10 @@ impl FileConfig {
                 crate::display::toml_error(&path.display().to_string(), text, &e)
             )
         })?;
-        cfg.check_values(text)
-            .map_err(|e| anyhow::anyhow!("config {}: {e:#}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
+        cfg.check_values(text, base)
+            .map_err(|e| anyhow::anyhow!("config {}: {e:#}", path.display()))?;
+        cfg.disable_line = line_of(text, "disable");
         cfg.rules.paths = cfg.rules.paths.iter().map(|p| base.join(p)).collect();
         cfg.inventory.path = cfg.inventory.path.map(|p| base.join(p));
         Ok(cfg)
@@ -165,37 +169,57 @@ fn line_of(text: &str, key: &str) -> usize {
 }
 
 impl FileConfig {
-    /// Checks values serde cannot: sizes, formats, globs, regexes, provider kinds. Errors name the line and key.
-    fn check_values(&self, text: &str) -> Result<()> {
+    /// Checks values serde cannot: sizes, formats, globs, regexes, provider kinds, rule directories (under
+    /// `base`). Every bad value is reported, at once, each naming its line and key.
+    fn check_values(&self, text: &str, base: &Path) -> Result<()> {
         let at = |section: &str, key: &str| {
             format!("line {}, key `{section}.{key}`", line_of(text, key))
         };
-        if let Some(size) = &self.scan.max_file_size {
-            parse_size(size).with_context(|| at("scan", "max_file_size"))?;
+        let mut errors: Vec<String> = Vec::new();
+        if let Some(size) = &self.scan.max_file_size
+            && let Err(e) = parse_size(size)
+        {
+            errors.push(format!("{}: {e:#}", at("scan", "max_file_size")));
         }
-        if let Some(format) = &self.output.format {
-            parse_format(format).with_context(|| at("output", "format"))?;
+        if let Some(format) = &self.output.format
+            && let Err(e) = parse_format(format)
+        {
+            errors.push(format!("{}: {e:#}", at("output", "format")));
         }
         for g in &self.allowlist.paths {
-            globset::Glob::new(g)
-                .with_context(|| format!("{}: bad glob {g:?}", at("allowlist", "paths")))?;
+            if let Err(e) = globset::Glob::new(g) {
+                errors.push(format!("{}: bad glob {g:?}: {e}", at("allowlist", "paths")));
+            }
         }
         for r in &self.allowlist.regexes {
-            regex::Regex::new(r)
-                .with_context(|| format!("{}: bad regex {r:?}", at("allowlist", "regexes")))?;
+            if let Err(e) = regex::Regex::new(r) {
+                errors.push(format!(
+                    "{}: bad regex {r:?}: {e}",
+                    at("allowlist", "regexes")
+                ));
+            }
+        }
+        for p in &self.rules.paths {
+            if !base.join(p).exists() {
+                errors.push(format!(
+                    "{}: {}: no such rule directory or file",
+                    at("rules", "paths"),
+                    crate::display::escape(&p.display().to_string())
+                ));
+            }
         }
         for (id, p) in &self.providers {
             let section = format!("providers.{id}");
             if let Some(kind) = &p.kind
                 && kind != ProviderSection::HTTP
             {
-                bail!(
+                errors.push(format!(
                     "{}: unknown kind {kind:?} (the only kind is \"http\")",
                     at(&section, "kind")
-                );
+                ));
             }
             if p.is_http() && p.url.is_none() {
-                bail!("[{section}]: kind = \"http\" needs `url`");
+                errors.push(format!("[{section}]: kind = \"http\" needs `url`"));
             }
             if let Some(m) = &p.method
                 && !matches!(
@@ -203,15 +227,25 @@ impl FileConfig {
                     "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
                 )
             {
-                bail!("{}: unsupported method {m:?}", at(&section, "method"));
+                errors.push(format!(
+                    "{}: unsupported method {m:?}",
+                    at(&section, "method")
+                ));
             }
             for s in p.revoked.iter().chain(&p.already_revoked) {
                 if !(100..=599).contains(s) {
-                    bail!("{}: {s} is not an HTTP status", at(&section, "revoked"));
+                    errors.push(format!(
+                        "{}: {s} is not an HTTP status",
+                        at(&section, "revoked")
+                    ));
                 }
             }
         }
-        Ok(())
+        match errors.len() {
+            0 => Ok(()),
+            1 => bail!("{}", errors[0]),
+            n => bail!("{n} bad values:\n  {}", errors.join("\n  ")),
+        }
     }
 }
 

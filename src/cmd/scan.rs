@@ -26,7 +26,15 @@ use crate::source::{diff, git, staged};
 
 /// Loads the rules a config asks for; bad user rule files become errors in the report.
 pub fn load_rules(cfg: &ScanConfig) -> Result<(Arc<RuleSet>, Vec<ScanError>)> {
-    let (rules, errs) = RuleSet::load(true, &cfg.file.rules.paths, &cfg.file.rules.disable)?;
+    let (rules, errs) = RuleSet::load(true, &cfg.file.rules.paths, &cfg.file.rules.disable)
+        .map_err(|e| match &cfg.config_file {
+            Some(path) => anyhow::anyhow!(
+                "config {}: line {}, key `rules.disable`: {e:#}",
+                path.display(),
+                cfg.file.disable_line
+            ),
+            None => e,
+        })?;
     let errors = errs
         .into_iter()
         .map(|e| ScanError {

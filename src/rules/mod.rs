@@ -378,7 +378,7 @@ impl RuleSet {
 
     /// Built-ins (unless `builtin` is false) plus every `*.toml` under `dirs`, minus `disable`d ids. User rules
     /// are compiled eagerly so a bad one is reported at start with its id and field; a bad file is an error
-    /// returned alongside the rules that did load.
+    /// returned alongside the rules that did load. A `disable`d id that names no rule is an error.
     pub fn load(
         builtin: bool,
         dirs: &[PathBuf],
@@ -409,10 +409,16 @@ impl RuleSet {
                 }
             }
         }
-        for id in disable {
-            if set.by_id(id).is_none() {
-                errors.push(anyhow::anyhow!("cannot disable rule {id:?}: no such rule"));
-            }
+        let unknown: Vec<String> = disable
+            .iter()
+            .filter(|id| set.by_id(id).is_none())
+            .map(|id| format!("{id:?}"))
+            .collect();
+        if !unknown.is_empty() {
+            bail!(
+                "cannot disable {}: no such rule (`keysweep rules list` names them)",
+                unknown.join(", ")
+            );
         }
         if !disable.is_empty() {
             let kept: Vec<Rule> = set

@@ -229,3 +229,57 @@ fn bad_config_values_name_file_line_and_key() {
         assert!(err.contains(key), "{text}: {err}");
     }
 }
+
+/// Every bad value of a config is reported at once, before anything is scanned: `[rules] paths` naming no
+/// directory and `[rules] disable` naming no rule included, each with its file, line and key.
+#[test]
+fn every_bad_config_value_is_reported_at_once_before_scanning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(".keysweep.toml"),
+        "[scan]\nmax_file_size = \"ten\"\n\n[rules]\npaths = [\"no-such-rules\"]\n\n[allowlist]\nregexes = ['(']\n",
+    )
+    .expect("write");
+    let out = keysweep()
+        .arg("scan")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("3 bad values"), "{err}");
+    for (line, key) in [
+        ("line 2", "scan.max_file_size"),
+        ("line 5", "rules.paths"),
+        ("line 8", "allowlist.regexes"),
+    ] {
+        assert!(
+            err.contains(&format!("{line}, key `{key}`")),
+            "{key}: {err}"
+        );
+    }
+    assert!(err.contains("no-such-rules"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing was scanned: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::write(
+        dir.path().join(".keysweep.toml"),
+        "[rules]\n\ndisable = [\"generic.password\", \"no.such-rule\"]\n",
+    )
+    .expect("write");
+    let out = keysweep()
+        .arg("scan")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".keysweep.toml: line 3, key `rules.disable`"),
+        "{err}"
+    );
+    assert!(err.contains("\"no.such-rule\""), "{err}");
+    assert!(out.stdout.is_empty(), "nothing was scanned");
+}
