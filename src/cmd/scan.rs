@@ -3,7 +3,7 @@
 //! the same [`scan`] per repository or once.
 
 use std::collections::{BTreeSet, HashSet};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -132,6 +132,45 @@ impl Anchor {
     }
 }
 
+/// `-v`: what has been read so far, on standard error while the sources run: a spinner with the rate on a
+/// terminal, a line every five seconds in a log.
+fn show_progress(sink: &Engine<'_>, done: &std::sync::atomic::AtomicBool, started: Instant) {
+    let terminal = io::stderr().is_terminal();
+    let bar = terminal.then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                .expect("a valid progress template"),
+        );
+        bar
+    });
+    let mut last_line = Instant::now();
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let (files, blobs, bytes) = sink.counts();
+        let secs = started.elapsed().as_secs_f64().max(0.001);
+        let msg = format!(
+            "{files} file(s), {blobs} unique blob(s), {} read ({}/s)",
+            crate::report::human_bytes(bytes),
+            crate::report::human_bytes((bytes as f64 / secs) as u64)
+        );
+        match &bar {
+            Some(bar) => {
+                bar.set_message(msg);
+                bar.tick();
+            }
+            None if last_line.elapsed().as_secs() >= 5 => {
+                eprintln!("keysweep: {msg}");
+                last_line = Instant::now();
+            }
+            None => {}
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+}
+
 /// Range and staged scans report what the change adds: drops each sighting of a secret that the changed file
 /// already held before the change (or the file it was renamed or copied from held), and returns how many
 /// secrets that left with no sighting.
@@ -200,36 +239,47 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
         prefix: anchor.prefix.clone(),
     };
     let mut git_scan = None;
-    match &cfg.mode {
-        SourceMode::Stdin => fs::scan_stdin(cfg.max_file_size, &sink),
-        SourceMode::Tree => {
-            check_root(&cfg.path)?;
-            fs::scan_tree(&cfg.path, &walk, &sink)?
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| -> Result<()> {
+        if cfg.verbose && !cfg.quiet {
+            scope.spawn(|| show_progress(&sink, &done, started));
         }
-        SourceMode::History { all_objects } => {
-            let opts = git::HistoryOptions {
-                all_objects: *all_objects,
-                max_file_size: cfg.max_file_size,
-                recurse_submodules: cfg.recurse_submodules,
-            };
-            git_scan = Some(GitScan::History(git::scan_history(
-                &cfg.path, &opts, &sink,
-            )?));
-        }
-        SourceMode::Staged => {
-            staged::scan_staged(&cfg.path, cfg.max_file_size, &sink)?;
-        }
-        SourceMode::Diff { base, head } => {
-            git_scan = Some(GitScan::Range(diff::scan_diff(
-                &cfg.path,
-                base,
-                head,
-                cfg.max_file_size,
-                cfg.recurse_submodules,
-                &sink,
-            )?));
-        }
-    }
+        let read = (|| -> Result<()> {
+            match &cfg.mode {
+                SourceMode::Stdin => fs::scan_stdin(cfg.max_file_size, &sink),
+                SourceMode::Tree => {
+                    check_root(&cfg.path)?;
+                    fs::scan_tree(&cfg.path, &walk, &sink)?
+                }
+                SourceMode::History { all_objects } => {
+                    let opts = git::HistoryOptions {
+                        all_objects: *all_objects,
+                        max_file_size: cfg.max_file_size,
+                        recurse_submodules: cfg.recurse_submodules,
+                    };
+                    git_scan = Some(GitScan::History(git::scan_history(
+                        &cfg.path, &opts, &sink,
+                    )?));
+                }
+                SourceMode::Staged => {
+                    staged::scan_staged(&cfg.path, cfg.max_file_size, &sink)?;
+                }
+                SourceMode::Diff { base, head } => {
+                    git_scan = Some(GitScan::Range(diff::scan_diff(
+                        &cfg.path,
+                        base,
+                        head,
+                        cfg.max_file_size,
+                        cfg.recurse_submodules,
+                        &sink,
+                    )?));
+                }
+            }
+            Ok(())
+        })();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        read
+    })?;
     let (mut blobs, errors, mut summary) = sink.finish();
     if !cfg.inline_allow {
         blobs

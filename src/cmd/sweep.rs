@@ -56,14 +56,11 @@ fn scan_repo(
     Ok(report)
 }
 
-/// Progress on a terminal (a bar) or in logs (a line every few seconds).
+/// Progress on standard error: a bar with the repository being scanned, the rate and the time left on a
+/// terminal; with `-v` elsewhere (a CI log), a line per repository; nothing with `-q`, or in a log without `-v`.
 enum Progress {
     Bar(indicatif::ProgressBar),
-    Lines {
-        total: usize,
-        last: Instant,
-        every: bool,
-    },
+    Lines { total: usize },
     Quiet,
 }
 
@@ -75,33 +72,46 @@ impl Progress {
         if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new(total as u64);
             let style = indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} repos, {per_sec}, ETA {eta} {msg}",
             )
             .expect("a valid progress template");
             bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(200));
             return Progress::Bar(bar);
         }
-        Progress::Lines {
-            total,
-            last: Instant::now(),
-            every: verbose,
+        if verbose {
+            Progress::Lines { total }
+        } else {
+            Progress::Quiet
         }
     }
 
+    /// Repository `n` (1-based) is being scanned.
+    fn start(&mut self, n: usize, repo: &str) {
+        match self {
+            Progress::Bar(b) => b.set_message(format!("scanning {}", crate::display::escape(repo))),
+            Progress::Lines { total } => {
+                eprintln!(
+                    "keysweep: [{n}/{total}] {}: scanning",
+                    crate::display::escape(repo)
+                );
+            }
+            Progress::Quiet => {}
+        }
+    }
+
+    /// Repository `n` (1-based) is done: `what` says how.
     fn done(&mut self, n: usize, repo: &str, what: &str) {
         match self {
             Progress::Bar(b) => {
-                b.set_message(format!("{}: {what}", crate::display::escape(repo)));
+                b.println(format!("{}: {what}", crate::display::escape(repo)));
                 b.inc(1);
             }
-            Progress::Lines { total, last, every } => {
-                if *every || last.elapsed() >= Duration::from_secs(5) || n == *total {
-                    eprintln!(
-                        "keysweep: [{n}/{total}] {}: {what}",
-                        crate::display::escape(repo)
-                    );
-                    *last = Instant::now();
-                }
+            Progress::Lines { total } => {
+                eprintln!(
+                    "keysweep: [{n}/{total}] {}: {what}",
+                    crate::display::escape(repo)
+                );
             }
             Progress::Quiet => {}
         }
@@ -184,18 +194,31 @@ pub fn run(args: &SweepArgs) -> Result<ExitStatus> {
     let auth = HostToken::github(&crate::providers::base_url(&cfg.file, "github"));
     // The rules are compiled once for the whole sweep: each rule's regex the first time any repository needs it.
     let (rules, rule_errors) = pipeline::load_rules(&cfg)?;
+    let saved_at = |repo: &Repo| {
+        state.join(format!(
+            "{}.json",
+            hex::encode(&Sha256::digest(repo.name.as_bytes())[..12])
+        ))
+    };
+    let resumed = repos.iter().filter(|r| saved_at(r).is_file()).count();
+    if resumed > 0 && !args.common.quiet {
+        eprintln!(
+            "keysweep: resuming an interrupted sweep: {resumed} of {} repositories already scanned, not \
+             scanned again (state in {}; delete it to start afresh)",
+            repos.len(),
+            crate::display::escape(&state.display().to_string())
+        );
+    }
     let mut progress = Progress::new(repos.len(), args.common.quiet, args.common.verbose);
     let mut reports = Vec::new();
     for (i, repo) in repos.iter().enumerate() {
-        let saved = state.join(format!(
-            "{}.json",
-            hex::encode(&Sha256::digest(repo.name.as_bytes())[..12])
-        ));
+        let saved = saved_at(repo);
         if let Ok(r) = merge::read_report(&saved) {
             progress.done(i + 1, &repo.name, "done in an earlier run");
             reports.push(r);
             continue;
         }
+        progress.start(i + 1, &repo.name);
         let report = match scan_repo(repo, &cache, &cfg, &rules, auth.as_ref()) {
             Ok(r) => r,
             Err(e) => {

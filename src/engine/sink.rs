@@ -107,6 +107,12 @@ impl<'a> Engine<'a> {
             .push((path, why));
     }
 
+    /// Files seen, unique blobs matched and their bytes so far (for progress while the scan runs).
+    pub fn counts(&self) -> (u64, u64, u64) {
+        let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        (n(&self.files), n(&self.blobs), n(&self.bytes))
+    }
+
     /// The blobs with matches (each with all its origins), the errors, and the counters.
     pub fn finish(self) -> (Vec<ScannedBlob>, Vec<ScanError>, Summary) {
         let mut hits = self.hits.into_inner().expect("hits lock");

@@ -289,6 +289,10 @@ fn interrupted_sweep_resumes_without_rescanning_done_repositories() {
         3,
         "{stderr}"
     );
+    assert!(
+        stderr.contains("resuming an interrupted sweep: 3 of 3 repositories already scanned"),
+        "{stderr}"
+    );
     let report = json_of(&out);
     assert_eq!(report["findings"].as_array().map(Vec::len), Some(3));
     assert_eq!(saved(&cache), 0, "a completed sweep forgets its state");
