@@ -250,10 +250,14 @@ pub struct RevokeArgs {
     /// Inventory of known keys [default: `[inventory] path` in the config].
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
-    /// Probe liveness before each revoke call and for keys needing manual steps (network, only with --yes or
-    /// REVOKE typed; off by default).
+    /// Probe liveness before each revoke call and for keys needing manual steps (network; off by default).
+    /// Without --yes it is --verify-only.
     #[arg(long)]
     pub verify: bool,
+    /// Only probe each key's liveness (read-only: it sends the leaked credential to its own provider), record
+    /// every probe in the audit log, revoke nothing. Exit 0 when every key is proven dead.
+    #[arg(long, conflicts_with = "yes")]
+    pub verify_only: bool,
     /// Carry out the plan without asking [default: dry-run, or type REVOKE at a prompt].
     #[arg(long)]
     pub yes: bool,

@@ -43,6 +43,7 @@ pub fn run_after_scan(
         include_unlisted: false,
         resume: false,
         json: false,
+        verify_only: false,
     };
     let mut items = plan::build(
         findings,
@@ -142,6 +143,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitStatus> {
         include_unlisted: args.include_unlisted,
         resume: args.resume,
         json,
+        verify_only: args.verify_only || (args.verify && !args.yes),
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -163,7 +163,8 @@ pub fn manual(key_id: Option<&str>, individual: bool) -> RevocationOutcome {
             .into(),
     );
     steps.push(
-        "After revoking, re-run `keysweep revoke --verify` (with --yes) to prove the key is dead."
+        "After revoking, run `keysweep revoke --verify-only`: a key that still works is reported live (Apple's 401 \
+         cannot prove it dead, as a wrong Key ID or Issuer ID gets it too)."
             .into(),
     );
     RevocationOutcome::ManualRequired {

@@ -66,8 +66,8 @@ pub fn manual(key_id: Option<&str>) -> RevocationOutcome {
             "Sign in to Userplane as the key's owner (keys belong to the user who created them).".into(),
             "Account Settings → Developers.".into(),
             format!("Open the ⋯ menu of {key} → Revoke Key, and type REVOKE to confirm."),
-            "Revocation deletes the key permanently. After it, re-run `keysweep revoke --verify` (with --yes) to prove \
-             the key is dead."
+            "Revocation deletes the key permanently. After it, run `keysweep revoke --verify-only` to prove the key \
+             is dead (its 401 API_KEY_INVALID)."
                 .into(),
         ],
         url: Some(KEYS_URL.into()),

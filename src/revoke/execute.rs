@@ -72,34 +72,59 @@ fn settle_time() -> std::time::Duration {
     std::time::Duration::from_millis(ms)
 }
 
+/// A liveness probe, which sends the leaked credential to its provider, bracketed in the audit log like a
+/// revocation: an intent before, the answer after (`already_revoked` when the probe proves the key dead, else
+/// `live`, `disabled` or `unknown`). `Err` when the log cannot be written: then nothing is sent.
+pub async fn probe_audited(
+    ctx: &Ctx,
+    log: &AuditLog,
+    fingerprint: &str,
+    target: &ProbeTarget,
+) -> Result<Option<crate::model::Probe>, anyhow::Error> {
+    let key_id = target.key_id.as_deref();
+    log.intent(fingerprint, &target.provider, key_id, "probe")?;
+    let probe = liveness::probe(ctx, target).await;
+    let (name, detail) = match &probe {
+        Some(p) => (
+            match p.state {
+                LiveState::Dead => "already_revoked",
+                LiveState::Live => "live",
+                LiveState::Disabled => "disabled",
+                LiveState::Unknown => "unknown",
+            },
+            p.detail.clone(),
+        ),
+        None => ("unknown", "no liveness probe for this provider".to_string()),
+    };
+    log.outcome(
+        fingerprint,
+        &target.provider,
+        key_id,
+        "probe",
+        name,
+        &detail,
+    )?;
+    Ok(probe)
+}
+
 /// Probes before revoking (in doubt, or `--verify`). `Some(outcome)` settles the key without a revoke call.
 async fn precheck(ctx: &Ctx, log: &AuditLog, job: &Job, verify: bool) -> Option<RevocationOutcome> {
     if !job.in_doubt && !verify {
         return None;
     }
-    let probe = liveness::probe(ctx, &job.target).await;
+    let probe = match probe_audited(ctx, log, &job.fingerprint, &job.target).await {
+        Ok(p) => p,
+        Err(e) => return Some(audit_failed(&e)),
+    };
     let doubt = if job.in_doubt {
         "in doubt after an interrupted run; "
     } else {
         ""
     };
     match probe {
-        Some(p) if p.state == LiveState::Dead => {
-            let o = RevocationOutcome::AlreadyRevoked {
-                detail: format!("{doubt}probe: {}", p.detail),
-            };
-            if let Err(e) = log.outcome(
-                &job.fingerprint,
-                &job.provider,
-                job.key_id.as_deref(),
-                "probe",
-                o.name(),
-                &o.detail(),
-            ) {
-                return Some(audit_failed(&e));
-            }
-            Some(o)
-        }
+        Some(p) if p.state == LiveState::Dead => Some(RevocationOutcome::AlreadyRevoked {
+            detail: format!("{doubt}probe: {}", p.detail),
+        }),
         Some(p)
             if job.in_doubt && (p.state == LiveState::Live || p.state == LiveState::Disabled) =>
         {
@@ -328,10 +353,15 @@ pub fn execute(
                 .entry(target.provider.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(PER_PROVIDER)))
                 .clone();
-            let ctx = ctx.clone();
+            let (ctx, log) = (ctx.clone(), log.clone());
+            let fingerprint = items[index].fingerprint.clone();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                match liveness::probe(&ctx, &target).await {
+                let probe = match probe_audited(&ctx, &log, &fingerprint, &target).await {
+                    Ok(p) => p,
+                    Err(e) => return vec![(index, audit_failed(&e))],
+                };
+                match probe {
                     Some(p) if p.state == LiveState::Dead => vec![(
                         index,
                         RevocationOutcome::AlreadyRevoked {

@@ -36,6 +36,8 @@ pub struct RevokeOptions {
     pub resume: bool,
     /// Human or JSON.
     pub json: bool,
+    /// Probe liveness only (`--verify-only`, or `--verify` without `--yes`): never revoke.
+    pub verify_only: bool,
 }
 
 /// Prints the plan, executes it when confirmed, prints outcomes, and returns the exit status.
@@ -49,6 +51,9 @@ pub fn run_plan(
     confirm: &dyn Fn(usize) -> bool,
     out: &mut dyn Write,
 ) -> Result<ExitStatus> {
+    if opts.verify_only {
+        return verify_only(file, items, opts, out);
+    }
     let to_call = items.iter().filter(|i| i.action == Action::Revoke).count();
     // `--verify` probes manual keys too, so a plan with nothing to revoke still calls out when asked to.
     let wants_calls = to_call > 0 || (opts.verify && !items.is_empty());
@@ -76,8 +81,21 @@ pub fn run_plan(
         }
         execute::execute(ctx, Arc::new(log), &state, &mut items, opts.verify)?;
     } else {
+        // A dry run says what earlier runs did (the audit log is read, never written).
+        let state = audit::read_state(&opts.audit_log).unwrap_or_default();
         for i in items.iter_mut().filter(|i| i.action == Action::Revoke) {
-            i.outcome = Some(RevocationOutcome::DryRun);
+            let key = (i.provider.clone(), i.fingerprint.clone());
+            i.outcome = Some(match state.done.get(&key) {
+                Some(done) => RevocationOutcome::AlreadyRevoked {
+                    detail: format!("done in an earlier run (audit log: {done}); not called again"),
+                },
+                None => RevocationOutcome::DryRun,
+            });
+            if state.in_doubt.contains(&key) {
+                i.reason.push_str(
+                    "; in doubt after an interrupted run (audit log): the next run probes it before any call",
+                );
+            }
         }
     }
     if opts.json {
@@ -89,6 +107,103 @@ pub fn run_plan(
     }
     out.flush()?;
     Ok(status_of(&items))
+}
+
+/// `--verify-only`: probes each key whose secret was re-read and whose provider has a probe, records every
+/// probe in the audit log, revokes nothing. 0 when every key is proven dead, 1 when one is live or could not be
+/// told, 2 on a failure or a secret that could not be re-read.
+fn verify_only(
+    file: &FileConfig,
+    mut items: Vec<PlanItem>,
+    opts: &RevokeOptions,
+    out: &mut dyn Write,
+) -> Result<ExitStatus> {
+    use crate::model::LiveState;
+    use crate::providers::liveness::{self, ProbeTarget};
+    if !opts.json {
+        writeln!(
+            out,
+            "Verify only: each key's liveness is probed (the leaked credential is sent to its own provider), nothing is revoked."
+        )?;
+        print::plan(&items, false, out)?;
+        out.flush()?;
+    }
+    let ctx = Arc::new(Ctx::new(file)?);
+    let (log, _) = audit::AuditLog::open(&opts.audit_log)?;
+    let rt = crate::providers::runtime()?;
+    let mut failed = false;
+    let mut all_dead = true;
+    rt.block_on(async {
+        for item in &mut items {
+            let probe_able = matches!(item.action, Action::Revoke | Action::Manual)
+                && item.secret.is_some()
+                && liveness::has_probe(&item.provider);
+            if !probe_able {
+                all_dead = false;
+                continue;
+            }
+            let target = ProbeTarget {
+                provider: item.provider.clone(),
+                secret: item.secret.clone(),
+                key_id: item.key_id.clone(),
+                issuer_id: item.issuer_id.clone(),
+                individual: item.individual,
+            };
+            match execute::probe_audited(&ctx, &log, &item.fingerprint, &target).await {
+                Ok(Some(p)) => {
+                    all_dead &= p.state == LiveState::Dead;
+                    item.liveness = Some(liveness::to_liveness(&p));
+                    if p.state == LiveState::Disabled {
+                        if let Some(l) = item.liveness.as_mut() {
+                            l.status = crate::model::LiveStatus::Live;
+                            l.detail.push_str(" (disabled, not revoked)");
+                        }
+                    }
+                }
+                Ok(None) => all_dead = false,
+                Err(e) => {
+                    eprintln!("keysweep: error: {}", crate::display::user_error(&e));
+                    failed = true;
+                }
+            }
+        }
+    });
+    if opts.json {
+        let v = serde_json::json!({ "version": 1, "dry_run": true, "verify_only": true, "items": items });
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "Liveness now (audit log: {}):",
+            crate::display::escape(&opts.audit_log.display().to_string())
+        )?;
+        for i in &items {
+            let (status, detail) = match &i.liveness {
+                Some(l) => (l.status.as_str(), l.detail.as_str()),
+                None => (
+                    "not probed",
+                    "no re-read secret or no probe for this provider",
+                ),
+            };
+            writeln!(
+                out,
+                "  {:<16} {:<18} key_id={}: {}",
+                status,
+                crate::display::escape(&i.provider),
+                crate::display::escape(i.key_id.as_deref().unwrap_or("-")),
+                crate::display::escape(detail)
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(if failed || items.iter().any(|i| i.unread) {
+        ExitStatus::Error
+    } else if all_dead {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    })
 }
 
 /// 0 everything revoked or already revoked; 1 manual steps, refusals or a dry-run remain; 2 any failure, or a

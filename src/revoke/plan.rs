@@ -76,6 +76,9 @@ pub struct PlanItem {
     pub unread: bool,
     /// What happened (manual steps and refusals are known at plan time).
     pub outcome: Option<RevocationOutcome>,
+    /// `--verify-only`: what the liveness probe found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<crate::model::Liveness>,
     /// The raw secret, re-read and checked against the fingerprint; never serialized.
     #[serde(skip)]
     pub secret: Option<String>,
@@ -174,6 +177,7 @@ pub fn build(
             reason: String::new(),
             unread: reread_error.is_some(),
             outcome: None,
+            liveness: None,
             secret: secret.clone(),
         };
         let unverified = || {

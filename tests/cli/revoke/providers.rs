@@ -265,7 +265,7 @@ fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt_but_
         fakekeys::sha256_hex(&spki)
     ));
     // Dry-run: manual steps, no call.
-    let (code, out, _) = run(root.revoke(&fake, &["--verify"]));
+    let (code, out, _) = run(root.revoke(&fake, &[]));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(&format!("manual  app-store-connect  key_id=2X9R4HXF34 fingerprint={fp} matched_by=public_key (strong)")), "{out}");
     assert!(
@@ -273,6 +273,22 @@ fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt_but_
         "{out}"
     );
     assert!(fake.seen().is_empty());
+    // --verify-only (or --verify without --yes): probed, audited, nothing revoked; live, so exit 1.
+    let (code, out, err) = run(root.revoke(&fake, &["--verify"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("Verify only"), "{out}");
+    assert!(
+        out.contains(
+            "live             app-store-connect  key_id=2X9R4HXF34: GET /v1/apps?limit=1: 200"
+        ),
+        "{out}"
+    );
+    let log = std::fs::read_to_string(root.audit()).expect("every probe is audited");
+    assert!(
+        log.contains("\"action\":\"probe\"") && log.contains("\"outcome\":\"live\""),
+        "{log}"
+    );
+    assert!(log.contains("\"event\":\"intent\""), "{log}");
     // With --yes --verify: the fake checks the JWT and says live.
     let (code, out, err) = run(root.revoke(&fake, &["--yes", "--verify"]));
     assert_eq!(code, 1, "{out}{err}");
@@ -294,7 +310,7 @@ fn app_store_connect_is_manual_and_verify_proves_liveness_with_a_signed_jwt_but_
     assert!(!out.contains("proves it dead"), "{out}");
     assert!(out.contains("401, not proven dead"), "{out}");
     assert!(out.contains("key_id, issuer_id and kind"), "{out}");
-    assert_eq!(fake.count("GET", "/v1/apps"), 2);
+    assert_eq!(fake.count("GET", "/v1/apps"), 3);
 }
 
 #[test]

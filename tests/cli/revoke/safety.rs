@@ -342,3 +342,44 @@ fn locations_that_are_fifos_devices_or_links_out_of_the_root_are_refused() {
     assert!(fake.seen().is_empty(), "called {:?}", fake.seen());
     assert!(tokens.iter().all(|t| fake.is_live(t)));
 }
+
+/// The dry-run plan reads the audit log and says what earlier runs did; `--verify-only` probes (every probe an
+/// audit record, intent and answer) and revokes nothing; exit 0 once every key is proven dead.
+#[test]
+fn dry_runs_show_earlier_runs_and_verify_only_probes_without_revoking() {
+    let fake = Fake::start();
+    let mut root = Root::new();
+    let gl = fakekeys::token("glpat-", "verify-only", 20);
+    fake.live(&gl);
+    let fp = root.plant_token("ci/.env", "gitlab.pat", "gitlab", &gl);
+    root.inventory_entry(&secret_entry("gitlab", "gl-verify", &gl));
+    // Read-only first: live, so exit 1, and nothing revoked.
+    let (code, out, err) = run(root.revoke(&fake, &["--verify-only"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("live             gitlab             key_id=gl-verify"),
+        "{out}"
+    );
+    assert!(fake.is_live(&gl));
+    assert_eq!(fake.count("DELETE", "/api/v4"), 0, "verify-only revoked");
+    let probes = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains(&fp) && l.contains("\"action\":\"probe\""))
+            .count()
+    };
+    let log = std::fs::read_to_string(root.audit()).expect("audit log");
+    assert_eq!(probes(&log), 2, "intent and answer: {log}");
+    // Revoked; the next dry run says so instead of planning the call again.
+    let (code, out, err) = run(root.revoke(&fake, &["--yes"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(root.revoke(&fake, &[]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("done in an earlier run"), "{out}");
+    // And the probe proves it dead.
+    let (code, out, err) = run(root.revoke(&fake, &["--verify-only"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("dead             gitlab"), "{out}");
+    let log = std::fs::read_to_string(root.audit()).expect("audit log");
+    assert_eq!(probes(&log), 4, "{log}");
+    assert!(!log.contains(&gl), "the audit log holds the token");
+}
