@@ -3,6 +3,12 @@
 use clap::Parser;
 use keysweep::{ExitStatus, cli::Cli};
 
+// The static musl release build allocates with mimalloc (Cargo.toml overrides malloc for the C libraries too):
+// with musl's allocator a history scan ran 2.5x slower, most of it in the kernel unmapping freed memory.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let status = match keysweep::run(cli) {
