@@ -190,21 +190,7 @@ pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
         if drop[j] || drop[i] {
             continue;
         }
-        let (a, b) = (&matches[i], &matches[j]);
-        let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
-        let a_wins = if fps[i] == fps[j] {
-            // The same secret twice (a PEM and the body inside it): a provider rule over a catch-all, then the
-            // match on the text as written over one in a decoded value, then the wider span, then the rule
-            // that names secrets (`RuleSet::rank`).
-            let key = |m: &Match| {
-                let rank = rules.rank(m.rule);
-                (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
-            };
-            key(a) > key(b)
-        } else {
-            ra.specificity() > rb.specificity()
-        };
-        if a_wins {
+        if beats(rules, &matches[i], &matches[j], fps[i] == fps[j]) {
             drop[j] = true;
         }
     }
@@ -238,4 +224,20 @@ pub(super) fn overlapping_pairs(matches: &[Match]) -> Vec<(usize, usize)> {
     }
     pairs.sort_unstable();
     pairs
+}
+
+/// Whether overlapping match `a` wins over `b` (`same_secret`: both have one fingerprint). The same secret twice
+/// (a PEM and the body inside it): a provider rule over a catch-all, then the match on the text as written over
+/// one in a decoded value, then the wider span, then the rule that names secrets (`RuleSet::rank`). Different
+/// secrets: the more specific rule.
+pub(super) fn beats(rules: &RuleSet, a: &Match, b: &Match, same_secret: bool) -> bool {
+    if same_secret {
+        let key = |m: &Match| {
+            let rank = rules.rank(m.rule);
+            (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
+        };
+        key(a) > key(b)
+    } else {
+        rules.rules[a.rule].specificity() > rules.rules[b.rule].specificity()
+    }
 }

@@ -25,18 +25,7 @@ fn pairwise_dedup(rules: &RuleSet, matches: &mut Vec<Match>) {
             if i == j || drop[j] || drop[i] || !overlaps(&matches[i], &matches[j]) {
                 continue;
             }
-            let (a, b) = (&matches[i], &matches[j]);
-            let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
-            let a_wins = if fps[i] == fps[j] {
-                let key = |m: &Match| {
-                    let rank = rules.rank(m.rule);
-                    (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
-                };
-                key(a) > key(b)
-            } else {
-                ra.specificity() > rb.specificity()
-            };
-            if a_wins {
+            if super::keep::beats(rules, &matches[i], &matches[j], fps[i] == fps[j]) {
                 drop[j] = true;
             }
         }
