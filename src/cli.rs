@@ -148,6 +148,11 @@ pub struct CommonArgs {
     /// suppressed.
     #[arg(long, alias = "only-verified")]
     pub only_live: bool,
+    /// The append-only audit log where --verify records each probe (it sends a leaked credential to its
+    /// provider), and `scan --revoke` each call [default: .keysweep-audit.jsonl in the current directory, as
+    /// for `revoke`].
+    #[arg(long, value_name = "FILE", env = "KEYSWEEP_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
     /// Do not honour inline allow comments (`keysweep:allow`, …); the Action sets it on pull requests.
     #[arg(long)]
     pub no_inline_allow: bool,
@@ -182,9 +187,6 @@ pub struct ScanArgs {
     /// With --revoke, carry out the plan without asking [default: dry-run, or type REVOKE at a prompt].
     #[arg(long, requires = "revoke")]
     pub yes: bool,
-    /// With --revoke, the append-only audit log [default: .keysweep-audit.jsonl in the current directory].
-    #[arg(long, value_name = "FILE", requires = "revoke")]
-    pub audit_log: Option<PathBuf>,
 }
 
 /// `keysweep rules …`.

@@ -364,6 +364,8 @@ pub struct ScanConfig {
     pub verify: bool,
     /// Keep only findings probed live.
     pub only_live: bool,
+    /// Where `--verify` records its probes.
+    pub audit_log: Option<PathBuf>,
     /// Honour inline allow comments.
     pub inline_allow: bool,
     /// Quiet.
@@ -474,6 +476,7 @@ impl ScanConfig {
                 .or_else(|| file.inventory.path.clone()),
             verify: common.verify || common.only_live,
             only_live: common.only_live,
+            audit_log: common.audit_log.clone(),
             inline_allow: !common.no_inline_allow,
             quiet: common.quiet,
             verbose: common.verbose,

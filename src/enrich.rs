@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::ScanConfig;
 use crate::inventory::Inventory;
 use crate::model::{Finding, ScanError};
-use crate::providers::{Ctx, liveness};
+use crate::providers::{Ctx, audit, liveness};
 use crate::rules::RuleSet;
 
 /// Matches findings to the inventory and, with `--verify`, probe their liveness. Problems become errors.
@@ -34,8 +34,13 @@ pub fn enrich_findings(
         inv.annotate(findings);
     }
     if cfg.verify {
-        let done = Ctx::new(&cfg.file)
-            .and_then(|ctx| liveness::verify_findings(Arc::new(ctx), inventory.as_ref(), findings));
+        let log_path = cfg
+            .audit_log
+            .clone()
+            .unwrap_or_else(|| audit::DEFAULT_AUDIT_LOG.into());
+        let done = Ctx::new(&cfg.file).and_then(|ctx| {
+            liveness::verify_findings(Arc::new(ctx), &log_path, inventory.as_ref(), findings)
+        });
         if let Err(e) = done {
             errors.push(ScanError {
                 location: "--verify".into(),

@@ -30,7 +30,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
                 &args.common,
             )?;
             if args.revoke {
-                scan::run_scan_and_revoke(&cfg, args.yes, args.audit_log.as_deref())
+                scan::run_scan_and_revoke(&cfg, args.yes, args.common.audit_log.as_deref())
             } else {
                 scan::run_scan(&cfg)
             }

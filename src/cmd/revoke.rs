@@ -12,9 +12,10 @@ use crate::cli::RevokeArgs;
 use crate::config::{FileConfig, ScanConfig};
 use crate::inventory::Inventory;
 use crate::model::{ExitStatus, Finding, Format, LiveStatus, RevocationOutcome};
+use crate::providers::audit;
 use crate::report::merge::read_findings;
 use crate::revoke::plan::{self, Action, SecretSource};
-use crate::revoke::{RevokeOptions, audit, run_plan};
+use crate::revoke::{RevokeOptions, run_plan};
 use crate::rules::RuleSet;
 use crate::source::mirror::default_cache;
 

@@ -2,8 +2,10 @@
 //! credential itself (token introspection, or a JWT signed with the leaked key). Used by `scan --verify`, by
 //! `revoke --verify`, and to settle keys left "in doubt" by an interrupted revocation run.
 
+use std::path::Path;
 use std::sync::Arc;
 
+use super::audit::AuditLog;
 use super::{Ctx, registry, unknown};
 use crate::inventory::Inventory;
 use crate::model::{Finding, LiveState, LiveStatus, Liveness, Probe};
@@ -41,6 +43,41 @@ pub async fn probe(ctx: &Ctx, t: &ProbeTarget) -> Option<Probe> {
     })
 }
 
+/// A liveness probe, which sends the leaked credential to its provider, bracketed in the audit log like a
+/// revocation: an intent before, the answer after (`already_revoked` when the probe proves the key dead, else
+/// `live`, `disabled` or `unknown`). `Err` when the log cannot be written: then nothing is sent.
+pub async fn probe_audited(
+    ctx: &Ctx,
+    log: &AuditLog,
+    fingerprint: &str,
+    target: &ProbeTarget,
+) -> Result<Option<crate::model::Probe>, anyhow::Error> {
+    let key_id = target.key_id.as_deref();
+    log.intent(fingerprint, &target.provider, key_id, "probe")?;
+    let probe = probe(ctx, target).await;
+    let (name, detail) = match &probe {
+        Some(p) => (
+            match p.state {
+                LiveState::Dead => "already_revoked",
+                LiveState::Live => "live",
+                LiveState::Disabled => "disabled",
+                LiveState::Unknown => "unknown",
+            },
+            p.detail.clone(),
+        ),
+        None => ("unknown", "no liveness probe for this provider".to_string()),
+    };
+    log.outcome(
+        fingerprint,
+        &target.provider,
+        key_id,
+        "probe",
+        name,
+        &detail,
+    )?;
+    Ok(probe)
+}
+
 /// A probe's answer as the finding's `liveness`.
 pub fn to_liveness(p: &Probe) -> Liveness {
     Liveness {
@@ -72,17 +109,20 @@ pub fn target_of(f: &Finding, inventory: Option<&Inventory>) -> ProbeTarget {
     }
 }
 
-/// `scan --verify`: probes every finding whose provider has a probe, a few at a time, and sets `liveness`.
+/// `scan --verify`: probes every finding whose provider has a probe, a few at a time, and sets `liveness`. Each
+/// probe is an intent and an outcome in the audit log at `log_path` (opened only when there is something to
+/// probe); a probe whose intent cannot be written is not sent.
 pub fn verify_findings(
     ctx: Arc<Ctx>,
+    log_path: &Path,
     inventory: Option<&Inventory>,
     findings: &mut [Finding],
 ) -> anyhow::Result<()> {
-    let mut targets: Vec<(usize, ProbeTarget)> = Vec::new();
+    let mut targets: Vec<(usize, String, ProbeTarget)> = Vec::new();
     for (i, f) in findings.iter_mut().enumerate() {
         let t = target_of(f, inventory);
         if has_probe(&t.provider) {
-            targets.push((i, t));
+            targets.push((i, f.fingerprint.clone(), t));
         } else {
             f.liveness = Some(Box::new(Liveness {
                 status: LiveStatus::Unknown,
@@ -93,16 +133,19 @@ pub fn verify_findings(
     if targets.is_empty() {
         return Ok(());
     }
+    let (log, _) = AuditLog::open(log_path)?;
+    let log = Arc::new(log);
     let rt = super::runtime()?;
     let answers = rt.block_on(async {
         let sem = Arc::new(tokio::sync::Semaphore::new(4));
         let mut set = tokio::task::JoinSet::new();
-        for (i, t) in targets {
+        for (i, fingerprint, t) in targets {
             let ctx = ctx.clone();
+            let log = log.clone();
             let sem = sem.clone();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                (i, probe(&ctx, &t).await)
+                (i, probe_audited(&ctx, &log, &fingerprint, &t).await)
             });
         }
         let mut out = Vec::new();
@@ -113,10 +156,16 @@ pub fn verify_findings(
         }
         out
     });
-    for (i, p) in answers {
-        if let Some(p) = p {
-            findings[i].liveness = Some(Box::new(to_liveness(&p)));
+    let mut unaudited = None;
+    for (i, answer) in answers {
+        match answer {
+            Ok(Some(p)) => findings[i].liveness = Some(Box::new(to_liveness(&p))),
+            Ok(None) => {}
+            Err(e) => unaudited = Some(e),
         }
     }
-    Ok(())
+    match unaudited {
+        Some(e) => Err(e.context("a probe could not be recorded in the audit log")),
+        None => Ok(()),
+    }
 }

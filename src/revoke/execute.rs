@@ -8,10 +8,10 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::audit::{AuditLog, AuditState};
 use super::plan::{Action, PlanItem};
 use crate::model::{LiveState, RevocationOutcome};
-use crate::providers::liveness::{self, ProbeTarget};
+use crate::providers::audit::{AuditLog, AuditState};
+use crate::providers::liveness::{self, ProbeTarget, probe_audited};
 use crate::providers::registry::{self, Call, Revoker};
 use crate::providers::{self, Ctx};
 
@@ -70,41 +70,6 @@ fn settle_time() -> std::time::Duration {
         .unwrap_or(5_000)
         .min(60_000);
     std::time::Duration::from_millis(ms)
-}
-
-/// A liveness probe, which sends the leaked credential to its provider, bracketed in the audit log like a
-/// revocation: an intent before, the answer after (`already_revoked` when the probe proves the key dead, else
-/// `live`, `disabled` or `unknown`). `Err` when the log cannot be written: then nothing is sent.
-pub async fn probe_audited(
-    ctx: &Ctx,
-    log: &AuditLog,
-    fingerprint: &str,
-    target: &ProbeTarget,
-) -> Result<Option<crate::model::Probe>, anyhow::Error> {
-    let key_id = target.key_id.as_deref();
-    log.intent(fingerprint, &target.provider, key_id, "probe")?;
-    let probe = liveness::probe(ctx, target).await;
-    let (name, detail) = match &probe {
-        Some(p) => (
-            match p.state {
-                LiveState::Dead => "already_revoked",
-                LiveState::Live => "live",
-                LiveState::Disabled => "disabled",
-                LiveState::Unknown => "unknown",
-            },
-            p.detail.clone(),
-        ),
-        None => ("unknown", "no liveness probe for this provider".to_string()),
-    };
-    log.outcome(
-        fingerprint,
-        &target.provider,
-        key_id,
-        "probe",
-        name,
-        &detail,
-    )?;
-    Ok(probe)
 }
 
 /// Probes before revoking (in doubt, or `--verify`). `Some(outcome)` settles the key without a revoke call.

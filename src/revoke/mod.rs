@@ -3,7 +3,6 @@
 //! confirmed call the providers ([`execute`]) — each call bracketed by audit-log records ([`audit`]) so an
 //! interrupted run resumes without revoking twice. tokio runs only here and in the providers' calls.
 
-pub mod audit;
 mod content;
 mod execute;
 pub mod plan;
@@ -18,7 +17,7 @@ use anyhow::Result;
 
 use crate::config::FileConfig;
 use crate::model::{ExitStatus, RevocationOutcome};
-use crate::providers::Ctx;
+use crate::providers::{Ctx, audit};
 use plan::{Action, PlanItem};
 
 /// How a revocation run behaves.
@@ -149,7 +148,7 @@ fn verify_only(
                 issuer_id: item.issuer_id.clone(),
                 individual: item.individual,
             };
-            match execute::probe_audited(&ctx, &log, &item.fingerprint, &target).await {
+            match liveness::probe_audited(&ctx, &log, &item.fingerprint, &target).await {
                 Ok(Some(p)) => {
                     all_dead &= p.state == LiveState::Dead;
                     item.liveness = Some(liveness::to_liveness(&p));

@@ -157,6 +157,46 @@ fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["findings"][0]["liveness"]["status"], "live", "{out}");
     assert_eq!(fake.count("GET", "/v1/apps"), 1);
+    // The probe sent the leaked key to its provider: the audit log (shared with `revoke`, in the current
+    // directory) brackets it with an intent and an outcome, and holds no secret.
+    let log = std::fs::read_to_string(dir.path().join(".keysweep-audit.jsonl")).expect("audit log");
+    let records: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("audit line"))
+        .collect();
+    assert_eq!(records.len(), 2, "{log}");
+    assert_eq!(records[0]["event"], "intent");
+    assert_eq!(records[1]["event"], "outcome");
+    for r in &records {
+        assert_eq!(r["action"], "probe");
+        assert_eq!(r["provider"], "app-store-connect");
+        assert_eq!(r["key_id"], "ABCDE12345");
+        assert_eq!(r["fingerprint"], v["findings"][0]["fingerprint"]);
+    }
+    assert_eq!(records[1]["outcome"], "live");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(!log.contains(&body[..40]), "{log}");
+    // An audit log that cannot be written: nothing is sent, the scan says why and exits 2.
+    let mut cmd = keysweep_cmd(&fake);
+    cmd.current_dir(dir.path()).args([
+        "scan",
+        "src",
+        "--format",
+        "json",
+        "--inventory",
+        "keys.json",
+        "--verify",
+        "--audit-log",
+        "no-such-dir/audit.jsonl",
+    ]);
+    let (code, _out, err) = run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("audit log"), "{err}");
+    assert_eq!(
+        fake.count("GET", "/v1/apps"),
+        1,
+        "no probe without its audit record"
+    );
 }
 
 const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
