@@ -4,7 +4,8 @@
 # Produces OUT_DIR/keysweep-VERSION-TARGET.tar.gz (keysweep.zip with keysweep.exe for Windows targets)
 # holding the binary, the licences, the README, completions and the man page, and OUT_DIR/ARCHIVE.sha256
 # (`sha256sum -c` format). Linux musl targets are static. The release workflow runs it per target; run it here
-# to check a build (x86_64-unknown-linux-musl needs `rustup target add` and Debian's musl-tools).
+# to check a build (x86_64-unknown-linux-musl needs `rustup target add` and Debian's musl-tools). BINARY=path
+# packages that binary instead of building one.
 set -euo pipefail
 target=${1:?usage: $0 TARGET [OUT_DIR]}
 out=${2:-dist}
@@ -12,10 +13,14 @@ cd "$(dirname "$0")/.."
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 # Archives carry no debug info (80 MB with line tables, a tenth without).
 export CARGO_PROFILE_RELEASE_STRIP=debuginfo
-"${CARGO:-cargo}" build --release --locked --target "$target"   # CARGO=cross for targets this host cannot link
-bin=target/$target/release/keysweep
 exe=keysweep
-case "$target" in *windows*) bin=$bin.exe exe=keysweep.exe ;; esac
+case "$target" in *windows*) exe=keysweep.exe ;; esac
+if [ -n "${BINARY:-}" ]; then
+  bin=$BINARY   # package a binary built elsewhere (the Action's install test packages the debug build)
+else
+  "${CARGO:-cargo}" build --release --locked --target "$target"   # CARGO=cross for targets this host cannot link
+  bin=target/$target/release/$exe
+fi
 name=keysweep-$version-$target
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

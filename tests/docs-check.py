@@ -7,6 +7,8 @@
 - Pins: where an example pins keysweep itself (`rev:` under a keysweep `repo:`, `uses: …/keysweep@…`), the
   pin is a placeholder (`<…>`), a full commit SHA, or the tag `v<version>` of Cargo.toml's version, and that
   tag must exist in this repository.
+- Versions: pyproject.toml (the pre-commit hook's package) has Cargo.toml's version and depends on the keysweep
+  wheel of that version.
 
 Every error is printed as `file:line: message`; the exit code is then 1. `--self-test` first checks that
 planted mistakes are caught. Usage: docs-check.py [--self-test] [REPO_ROOT]
@@ -103,6 +105,24 @@ def check(root: str) -> list[str]:
                     errors.append(f"{rel}:{n}: pins keysweep at {pin}; Cargo.toml's version is {version} (tag v{version})")
                 elif pin not in tags:
                     errors.append(f"{rel}:{n}: pins keysweep at {pin}, a tag this repository does not have; pin a commit SHA")
+    return errors + version_errors(root, version)
+
+
+def version_errors(root: str, version: str) -> list[str]:
+    """The pre-commit hook's package (pyproject.toml) must carry Cargo.toml's version and pin the keysweep wheel
+    of that version: a mismatch installs another keysweep than the revision a user pinned."""
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.exists(path):
+        return []
+    errors = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f.read().split("\n"), 1):
+            m = re.match(r'^version\s*=\s*"([^"]+)"', line)
+            if m and m.group(1) != version:
+                errors.append(f"pyproject.toml:{n}: version {m.group(1)}; Cargo.toml's version is {version}")
+            for m in re.finditer(r'"keysweep\s*==\s*([^"]+)"', line):
+                if m.group(1).strip() != version:
+                    errors.append(f"pyproject.toml:{n}: depends on keysweep=={m.group(1)}; Cargo.toml's version is {version}")
     return errors
 
 
@@ -119,6 +139,7 @@ def self_test() -> None:
         "docs/sweeps.md": "Back to [the README](../README.md), `../scripts/action.sh`.\n",
         "scripts/action.sh": "",
         "rules/a.toml": "",
+        "pyproject.toml": '[project]\nname = "keysweep-pre-commit"\nversion = "0.2.0"\ndependencies = ["keysweep==0.1.0"]\n',
     }
     expected = [
         "README.md:1: link to docs/gone.md, which is not in the repository",
@@ -127,6 +148,7 @@ def self_test() -> None:
         "README.md:2: DESIGN.md is not in the repository",
         "README.md:5: pins keysweep at v0.1.0; Cargo.toml's version is 0.2.0 (tag v0.2.0)",
         "README.md:8: pins keysweep at v0.2.0, a tag this repository does not have; pin a commit SHA",
+        "pyproject.toml:4: depends on keysweep==0.1.0; Cargo.toml's version is 0.2.0",
     ]
     with tempfile.TemporaryDirectory() as root:
         for rel, text in files.items():
