@@ -123,16 +123,21 @@ fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
             live: true,
         },
     );
-    let mut cmd = keysweep_cmd(&fake);
-    cmd.current_dir(dir.path()).args([
-        "scan",
-        "src",
-        "--format",
-        "json",
-        "--inventory",
-        "keys.json",
-    ]);
-    let (code, out, err) = run(cmd);
+    let scan = |extra: &[&str]| {
+        let mut cmd = keysweep_cmd(&fake);
+        cmd.current_dir(dir.path())
+            .args([
+                "scan",
+                "src",
+                "--format",
+                "json",
+                "--inventory",
+                "keys.json",
+            ])
+            .args(extra);
+        run(cmd)
+    };
+    let (code, out, err) = scan(&[]);
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     let f = &v["findings"][0];
@@ -142,17 +147,7 @@ fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
     assert_eq!(f["inventory"]["strength"], "strong");
     assert!(f["liveness"].is_null(), "no probe without --verify");
     assert!(fake.seen().is_empty());
-    let mut cmd = keysweep_cmd(&fake);
-    cmd.current_dir(dir.path()).args([
-        "scan",
-        "src",
-        "--format",
-        "json",
-        "--inventory",
-        "keys.json",
-        "--verify",
-    ]);
-    let (code, out, err) = run(cmd);
+    let (code, out, err) = scan(&["--verify"]);
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["findings"][0]["liveness"]["status"], "live", "{out}");
@@ -177,26 +172,11 @@ fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     assert!(!log.contains(&body[..40]), "{log}");
     // An audit log that cannot be written: nothing is sent, the scan says why and exits 2.
-    let mut cmd = keysweep_cmd(&fake);
-    cmd.current_dir(dir.path()).args([
-        "scan",
-        "src",
-        "--format",
-        "json",
-        "--inventory",
-        "keys.json",
-        "--verify",
-        "--audit-log",
-        "no-such-dir/audit.jsonl",
-    ]);
-    let (code, _out, err) = run(cmd);
+    let (code, _out, err) = scan(&["--verify", "--audit-log", "no-such-dir/audit.jsonl"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("audit log"), "{err}");
-    assert_eq!(
-        fake.count("GET", "/v1/apps"),
-        1,
-        "no probe without its audit record"
-    );
+    let probes = fake.count("GET", "/v1/apps");
+    assert_eq!(probes, 1, "no probe without its audit record");
 }
 
 const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
