@@ -46,6 +46,22 @@ const NO_PROOF: (LiveState, &str) = (
     "without the documented answer (not proven)",
 );
 
+/// A 200 is live when the body has `pointer` (neither null nor false), else not proof; other statuses are left
+/// to the status lists.
+fn proof(r: &Response, pointer: &str, says: &'static str) -> Option<(LiveState, &'static str)> {
+    if r.status != 200 {
+        return None;
+    }
+    let found = r
+        .json()
+        .is_some_and(|v| json_at(&v, pointer).is_some_and(|x| x != &Value::Bool(false)));
+    Some(if found {
+        (LiveState::Live, says)
+    } else {
+        NO_PROOF
+    })
+}
+
 fn telegram_token(secret: &str) -> Option<&str> {
     let (id, rest) = secret.split_once(':')?;
     let ok = !id.is_empty()
@@ -261,13 +277,7 @@ pub static CATALOGUE: &[Entry] = &[
         specs: &[Spec {
             live: &[],
             notes: &[(404, "not proven: Telegram answers 404 to a malformed token")],
-            read: Some(|r| match (r.status, r.json()) {
-                (200, Some(v)) if v.get("ok") == Some(&Value::Bool(true)) => {
-                    Some((LiveState::Live, "ok (the bot token works)"))
-                }
-                (200, _) => Some(NO_PROOF),
-                _ => None,
-            }),
+            read: Some(|r| proof(r, "/ok", "ok (the bot token works)")),
             ..request(
                 "bot token",
                 any,
@@ -343,13 +353,7 @@ pub static CATALOGUE: &[Entry] = &[
         specs: &[Spec {
             live: &[],
             dead: &[403],
-            read: Some(|r| match (r.status, r.json()) {
-                (200, Some(v)) if v.get("valid") == Some(&Value::Bool(true)) => {
-                    Some((LiveState::Live, "valid (the API key works)"))
-                }
-                (200, _) => Some(NO_PROOF),
-                _ => None,
-            }),
+            read: Some(|r| proof(r, "/valid", "valid (the API key works)")),
             ..request(
                 "API key",
                 |s| is_hex(s, 32),
@@ -408,13 +412,7 @@ pub static CATALOGUE: &[Entry] = &[
         also: &[],
         specs: &[Spec {
             live: &[],
-            read: Some(|r| match (r.status, r.json()) {
-                (200, Some(v)) if json_at(&v, "/auth").is_some() => {
-                    Some((LiveState::Live, "authenticated (the token works)"))
-                }
-                (200, _) => Some(NO_PROOF),
-                _ => None,
-            }),
+            read: Some(|r| proof(r, "/auth", "authenticated (the token works)")),
             ..request(
                 "auth token",
                 |s| s.starts_with("sntrys_") || s.starts_with("sntryu_"),

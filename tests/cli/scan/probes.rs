@@ -21,13 +21,14 @@ fn scan_verify_probes_catalogue_providers_only_when_asked() {
         generated("digits-10", "probe-tg1"),
         generated("b64url-33", "probe-tg2")
     );
+    std::fs::create_dir(dir.path().join("src")).expect("mkdir");
     for (file, line) in [
         ("stripe.env", format!("STRIPE_SECRET_KEY={stripe}")),
         ("openai.env", format!("OPENAI_API_KEY={openai}")),
         ("telegram.env", format!("TELEGRAM_BOT_TOKEN={telegram}")),
     ] {
         std::fs::write(
-            dir.path().join(file),
+            dir.path().join("src").join(file),
             format!("# fake credentials for a keysweep test\n{line}\n"),
         )
         .expect("plant");
@@ -36,7 +37,7 @@ fn scan_verify_probes_catalogue_providers_only_when_asked() {
         let mut cmd = keysweep_cmd(&fake);
         cmd.current_dir(dir.path())
             .env("KEYSWEEP_HTTP_ATTEMPTS", "1")
-            .args(["scan", ".", "-f", "json"])
+            .args(["scan", "src", "-f", "json"])
             .args(extra);
         for id in ["STRIPE", "OPENAI", "TELEGRAM"] {
             cmd.env(format!("KEYSWEEP_{id}_URL"), &fake.base);
