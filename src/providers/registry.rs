@@ -328,6 +328,24 @@ pub static PROVIDERS: &[Provider] = &[
         "https://api.contentful.com",
         "the token's name"
     ),
+    probed!(
+        "supabase",
+        "Supabase",
+        "https://api.supabase.com",
+        "the token's name"
+    ),
+    probed!(
+        "square",
+        "Square",
+        "https://connect.squareup.com",
+        "the application's name or id"
+    ),
+    probed!(
+        "prefect",
+        "Prefect",
+        "https://api.prefect.cloud",
+        "the key's name"
+    ),
 ];
 
 /// The record of a built-in provider.

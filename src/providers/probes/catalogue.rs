@@ -383,13 +383,19 @@ pub static CATALOGUE: &[Entry] = &[
                     .and_then(Value::as_array)
                     .is_some_and(|errors| {
                         errors.iter().any(|e| {
-                            e.get("message")
+                            let message = e
+                                .get("message")
                                 .and_then(Value::as_str)
-                                .is_some_and(|m| m.to_ascii_lowercase().contains("invalid api key"))
+                                .unwrap_or_default()
+                                .to_ascii_lowercase();
+                            e.pointer("/extensions/error_code").and_then(Value::as_str)
+                                == Some("BAD_API_KEY")
+                                || message.contains("invalid api key")
+                                || message.contains("bad api key")
                         })
                     });
                 if invalid {
-                    Some((LiveState::Dead, "invalid API key"))
+                    Some((LiveState::Dead, "BAD_API_KEY (revoked or unknown)"))
                 } else if r.status == 200 {
                     Some(NO_PROOF)
                 } else {
@@ -733,7 +739,7 @@ pub static CATALOGUE: &[Entry] = &[
         id: "fastly",
         also: &[],
         specs: &[Spec {
-            dead: &[401, 403],
+            notes: &[(403, "not proven: a token without access to this call")],
             ..request(
                 "API token",
                 any,
@@ -788,6 +794,46 @@ pub static CATALOGUE: &[Entry] = &[
         unprobed: "",
         console: "https://app.contentful.com/account/profile/cma_tokens",
     },
+    Entry {
+        id: "supabase",
+        also: &[],
+        specs: &[request(
+            "management API access token",
+            |s| s.starts_with("sbp_"),
+            "/v1/organizations",
+            Auth::Bearer,
+            "https://supabase.com/docs/reference/api/v1-list-all-organizations",
+        )],
+        unprobed: "a project's secret or service_role key is accepted only by its own project URL, which it does \
+                   not carry",
+        console: "https://supabase.com/dashboard/account/tokens",
+    },
+    Entry {
+        id: "square",
+        also: &["https://connect.squareupsandbox.com"],
+        specs: &[request(
+            "access token",
+            |s| s.starts_with("EAAA") || s.starts_with("sq0atp-"),
+            "/v2/merchants/me",
+            Auth::Bearer,
+            "https://developer.squareup.com/reference/square/merchants-api/retrieve-merchant",
+        )],
+        unprobed: "an OAuth application secret (sq0csp-) is only exchanged for tokens",
+        console: "https://developer.squareup.com/apps",
+    },
+    Entry {
+        id: "prefect",
+        also: &[],
+        specs: &[request(
+            "API key",
+            any,
+            "/api/me/",
+            Auth::Bearer,
+            "https://app.prefect.cloud/api/docs",
+        )],
+        unprobed: "",
+        console: "https://app.prefect.cloud/my/api-keys",
+    },
 ];
 
 /// Linear's GraphQL `viewer` query, with the key as `Authorization` (API keys bare, OAuth tokens as Bearer).
@@ -809,6 +855,8 @@ const fn linear(kind: &'static str, applies: fn(&str) -> bool, auth: Auth) -> Sp
                     errors.iter().any(|e| {
                         e.pointer("/extensions/code").and_then(Value::as_str)
                             == Some("AUTHENTICATION_ERROR")
+                            || e.pointer("/extensions/type").and_then(Value::as_str)
+                                == Some("authentication error")
                     })
                 });
             if unauthenticated {

@@ -188,7 +188,11 @@ fn replies(id: &str, kind: &str) -> ((u16, &'static str), (u16, &'static str, Li
         ),
         ("newrelic", _) => (
             (200, r#"{"data":{"actor":{"user":{"id":1}}}}"#),
-            (200, r#"{"errors":[{"message":"Invalid API key"}]}"#, dead),
+            (
+                200,
+                r#"{"errors":[{"extensions":{"error_code":"BAD_API_KEY"},"message":"Bad API Key or no API Key provided"}]}"#,
+                dead,
+            ),
         ),
         ("sentry", _) => (
             (
