@@ -374,33 +374,25 @@ pub static CATALOGUE: &[Entry] = &[
             body: Some(r#"{"query":"{ actor { user { id } } }"}"#),
             live: &[],
             read: Some(|r| {
-                let v = r.json()?;
-                if json_at(&v, "/data/actor/user").is_some() {
-                    return Some((LiveState::Live, "actor.user (the key works)"));
-                }
-                let invalid = v
-                    .get("errors")
-                    .and_then(Value::as_array)
-                    .is_some_and(|errors| {
-                        errors.iter().any(|e| {
-                            let message = e
-                                .get("message")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_ascii_lowercase();
-                            e.pointer("/extensions/error_code").and_then(Value::as_str)
-                                == Some("BAD_API_KEY")
-                                || message.contains("invalid api key")
-                                || message.contains("bad api key")
-                        })
-                    });
-                if invalid {
-                    Some((LiveState::Dead, "BAD_API_KEY (revoked or unknown)"))
-                } else if r.status == 200 {
-                    Some(NO_PROOF)
-                } else {
-                    None
-                }
+                let bad_key = |e: &Value| {
+                    let message = e
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
+                    e.pointer("/extensions/error_code").and_then(Value::as_str)
+                        == Some("BAD_API_KEY")
+                        || message.contains("invalid api key")
+                        || message.contains("bad api key")
+                };
+                let dead = "BAD_API_KEY (revoked or unknown)";
+                graphql(
+                    r,
+                    "/data/actor/user",
+                    "actor.user (the key works)",
+                    bad_key,
+                    dead,
+                )
             }),
             ..request(
                 "user API key",
@@ -566,11 +558,10 @@ pub static CATALOGUE: &[Entry] = &[
                 "not proven: Vercel answers 403 to a token scoped away from the user as well",
             )],
             read: Some(|r| {
-                let invalid = r.status == 403
-                    && r.json()
-                        .and_then(|v| v.pointer("/error/invalidToken").and_then(Value::as_bool))
-                        == Some(true);
-                invalid.then_some((
+                dead_when(r, 403, |v| {
+                    v.pointer("/error/invalidToken") == Some(&Value::Bool(true))
+                })
+                .then_some((
                     LiveState::Dead,
                     "invalidToken (revoked, expired or unknown)",
                 ))
@@ -634,11 +625,12 @@ pub static CATALOGUE: &[Entry] = &[
                 "not proven: Figma answers 403 to a token without the current_user:read scope as well",
             )],
             read: Some(|r| {
-                let invalid = r.status == 403
-                    && r.json()
-                        .and_then(|v| v.get("err").and_then(Value::as_str).map(str::to_string))
-                        .is_some_and(|e| e.eq_ignore_ascii_case("invalid token"));
-                invalid.then_some((
+                dead_when(r, 403, |v| {
+                    v.get("err")
+                        .and_then(Value::as_str)
+                        .is_some_and(|e| e.eq_ignore_ascii_case("invalid token"))
+                })
+                .then_some((
                     LiveState::Dead,
                     "Invalid token (revoked, expired or unknown)",
                 ))
@@ -844,28 +836,20 @@ const fn linear(kind: &'static str, applies: fn(&str) -> bool, auth: Auth) -> Sp
         body: Some(r#"{"query":"{ viewer { id } }"}"#),
         live: &[],
         read: Some(|r| {
-            let v = r.json()?;
-            if r.status == 200 && json_at(&v, "/data/viewer").is_some() {
-                return Some((LiveState::Live, "viewer (the key works)"));
-            }
-            let unauthenticated = v
-                .get("errors")
-                .and_then(Value::as_array)
-                .is_some_and(|errors| {
-                    errors.iter().any(|e| {
-                        e.pointer("/extensions/code").and_then(Value::as_str)
-                            == Some("AUTHENTICATION_ERROR")
-                            || e.pointer("/extensions/type").and_then(Value::as_str)
-                                == Some("authentication error")
-                    })
-                });
-            if unauthenticated {
-                Some((LiveState::Dead, "AUTHENTICATION_ERROR (revoked or unknown)"))
-            } else if r.status == 200 {
-                Some(NO_PROOF)
-            } else {
-                None
-            }
+            let unauthenticated = |e: &Value| {
+                e.pointer("/extensions/code").and_then(Value::as_str)
+                    == Some("AUTHENTICATION_ERROR")
+                    || e.pointer("/extensions/type").and_then(Value::as_str)
+                        == Some("authentication error")
+            };
+            let dead = "AUTHENTICATION_ERROR (revoked or unknown)";
+            graphql(
+                r,
+                "/data/viewer",
+                "viewer (the key works)",
+                unauthenticated,
+                dead,
+            )
         }),
         ..request(
             kind,
@@ -875,6 +859,38 @@ const fn linear(kind: &'static str, applies: fn(&str) -> bool, auth: Auth) -> Sp
             "https://linear.app/developers/graphql#authentication",
         )
     }
+}
+
+/// A GraphQL answer: live when a 200 carries `data` at `pointer`; dead when an error is one `dead` recognises
+/// (`dead_says` then);
+/// a 200 with neither is not proof; other statuses are left to the status lists.
+fn graphql(
+    r: &Response,
+    pointer: &str,
+    says: &'static str,
+    dead: fn(&Value) -> bool,
+    dead_says: &'static str,
+) -> Option<(LiveState, &'static str)> {
+    let v = r.json()?;
+    if r.status == 200 && json_at(&v, pointer).is_some() {
+        return Some((LiveState::Live, says));
+    }
+    let rejected = v
+        .get("errors")
+        .and_then(Value::as_array)
+        .is_some_and(|errors| errors.iter().any(dead));
+    if rejected {
+        Some((LiveState::Dead, dead_says))
+    } else if r.status == 200 {
+        Some(NO_PROOF)
+    } else {
+        None
+    }
+}
+
+/// Whether a reply of this status carries the body that proves the credential dead.
+fn dead_when(r: &Response, status: u16, says_dead: fn(&Value) -> bool) -> bool {
+    r.status == status && r.json().is_some_and(|v| says_dead(&v))
 }
 
 /// Cloudflare's token verification: `result.status` says active, disabled or expired.
