@@ -167,9 +167,14 @@ pub async fn run_on(
     secret: &str,
 ) -> Probe {
     let mut last = unknown("no API base to probe");
-    for base in bases {
+    for (i, base) in bases.iter().enumerate() {
         last = once(ctx, spec, base, t, secret).await;
         if last.state != LiveState::Dead {
+            if i > 0
+                && let Ok(url) = reqwest::Url::parse(base)
+            {
+                last.detail = format!("{} (at {})", last.detail, url.host_str().unwrap_or("?"));
+            }
             return last;
         }
     }

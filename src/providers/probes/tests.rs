@@ -441,6 +441,7 @@ async fn a_regional_key_is_dead_only_when_every_region_says_so() {
     eu.answer(200, r#"{"valid":true}"#);
     let p = run_on(&ctx, spec, &bases, &t, secret).await;
     assert_eq!(p.state, LiveState::Live, "{}", p.detail);
+    assert!(p.detail.ends_with("(at 127.0.0.1)"), "{}", p.detail);
     assert_eq!((us.seen().len(), eu.seen().len()), (1, 1));
     eu.answer(403, r#"{"errors":["Forbidden"]}"#);
     let p = run_on(&ctx, spec, &bases, &t, secret).await;
