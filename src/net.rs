@@ -123,6 +123,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// Body, sent as is.
     pub body: Option<String>,
+    /// Per-attempt timeout, when shorter than the client's (liveness probes).
+    pub timeout: Option<Duration>,
 }
 
 impl Request {
@@ -133,7 +135,14 @@ impl Request {
             url: url.into(),
             headers: Vec::new(),
             body: None,
+            timeout: None,
         }
+    }
+
+    /// Sets a per-attempt timeout; the client's own (`KEYSWEEP_HTTP_TIMEOUT_MS`) still applies when shorter.
+    pub fn timeout(mut self, timeout: Duration) -> Request {
+        self.timeout = Some(timeout);
+        self
     }
 
     /// Adds a header.
@@ -392,6 +401,10 @@ impl HttpClient {
             if let Some(body) = &req.body {
                 b = b.body(body.clone());
             }
+            let timeout = req
+                .timeout
+                .map_or(self.policy.timeout, |t| t.min(self.policy.timeout));
+            b = b.timeout(timeout);
             let last = attempt + 1 == self.policy.attempts;
             let backoff = self.policy.backoff(attempt);
             match b.send().await {
@@ -421,7 +434,7 @@ impl HttpClient {
                 }
                 Err(e) => {
                     last_err = if e.is_timeout() {
-                        format!("timed out after {:?}", self.policy.timeout)
+                        format!("timed out after {timeout:?}")
                     } else {
                         // Without the URL: reqwest errors name it, and it is ours anyway.
                         format!("{}", e.without_url())

@@ -11,6 +11,7 @@ pub mod gitlab;
 pub mod http;
 pub mod liveness;
 pub mod npm;
+pub mod probes;
 pub mod registry;
 pub mod slack;
 pub mod userplane;

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::liveness::ProbeTarget;
-use super::{Ctx, app_store_connect, github, gitlab, npm, slack, userplane};
+use super::{Ctx, app_store_connect, github, gitlab, npm, probes, slack, userplane};
 use crate::model::{Probe, RevocationOutcome};
 
 /// A provider call in flight.
@@ -56,6 +56,22 @@ impl Provider {
     pub fn self_revocable(&self) -> bool {
         !matches!(self.revoke, Revoker::Manual)
     }
+}
+
+/// A provider keysweep only probes, with the read-only request of [`probes::catalogue`]; its keys are revoked
+/// by hand, or by a configured `kind = "http"` revoker.
+macro_rules! probed {
+    ($id:literal, $name:literal, $base:literal, $key_id:literal) => {
+        Provider {
+            id: $id,
+            name: $name,
+            default_base: $base,
+            probe: Some(probes::probe),
+            revoke: Revoker::Manual,
+            manual: |_, _| probes::manual($id),
+            key_id: $key_id,
+        }
+    };
 }
 
 /// The built-in providers.
@@ -117,6 +133,219 @@ pub static PROVIDERS: &[Provider] = &[
         manual: npm::manual,
         key_id: "the token's id (`npm token list`) or a name",
     },
+    probed!(
+        "stripe",
+        "Stripe",
+        "https://api.stripe.com",
+        "the key's name in the dashboard (API keys)"
+    ),
+    probed!(
+        "openai",
+        "OpenAI",
+        "https://api.openai.com",
+        "the key's name in the project's API keys"
+    ),
+    probed!(
+        "anthropic",
+        "Anthropic",
+        "https://api.anthropic.com",
+        "the key's name in the console"
+    ),
+    probed!(
+        "sendgrid",
+        "SendGrid",
+        "https://api.sendgrid.com",
+        "the API key's name or id"
+    ),
+    probed!(
+        "mailgun",
+        "Mailgun",
+        "https://api.mailgun.net",
+        "the API key's description or id"
+    ),
+    probed!(
+        "mailchimp",
+        "Mailchimp",
+        "https://{dc}.api.mailchimp.com",
+        "the API key's label"
+    ),
+    probed!(
+        "twilio",
+        "Twilio",
+        "https://api.twilio.com",
+        "the Account SID (AC…) the auth token belongs to, or the API key SID"
+    ),
+    probed!(
+        "discord",
+        "Discord",
+        "https://discord.com",
+        "the application or webhook id"
+    ),
+    probed!(
+        "telegram",
+        "Telegram",
+        "https://api.telegram.org",
+        "the bot's user name"
+    ),
+    probed!(
+        "huggingface",
+        "Hugging Face",
+        "https://huggingface.co",
+        "the token's name"
+    ),
+    probed!(
+        "digitalocean",
+        "DigitalOcean",
+        "https://api.digitalocean.com",
+        "the token's name"
+    ),
+    probed!(
+        "heroku",
+        "Heroku",
+        "https://api.heroku.com",
+        "the authorization's id or description"
+    ),
+    probed!(
+        "datadog",
+        "Datadog",
+        "https://api.datadoghq.com",
+        "the key's name or id"
+    ),
+    probed!(
+        "newrelic",
+        "New Relic",
+        "https://api.newrelic.com",
+        "the key's id or name"
+    ),
+    probed!("sentry", "Sentry", "https://sentry.io", "the token's name"),
+    probed!(
+        "cloudflare",
+        "Cloudflare",
+        "https://api.cloudflare.com",
+        "the token's name or id"
+    ),
+    probed!(
+        "linear",
+        "Linear",
+        "https://api.linear.app",
+        "the key's label"
+    ),
+    probed!(
+        "notion",
+        "Notion",
+        "https://api.notion.com",
+        "the integration's name"
+    ),
+    probed!(
+        "airtable",
+        "Airtable",
+        "https://api.airtable.com",
+        "the token's name"
+    ),
+    probed!(
+        "asana",
+        "Asana",
+        "https://app.asana.com",
+        "the token's description"
+    ),
+    probed!(
+        "postman",
+        "Postman",
+        "https://api.getpostman.com",
+        "the key's name"
+    ),
+    probed!(
+        "mapbox",
+        "Mapbox",
+        "https://api.mapbox.com",
+        "the token's name or id"
+    ),
+    probed!(
+        "vercel",
+        "Vercel",
+        "https://api.vercel.com",
+        "the token's name"
+    ),
+    probed!(
+        "netlify",
+        "Netlify",
+        "https://api.netlify.com",
+        "the token's description"
+    ),
+    probed!(
+        "doppler",
+        "Doppler",
+        "https://api.doppler.com",
+        "the token's name or slug"
+    ),
+    probed!("groq", "Groq", "https://api.groq.com", "the key's name"),
+    probed!(
+        "figma",
+        "Figma",
+        "https://api.figma.com",
+        "the token's description"
+    ),
+    probed!(
+        "dropbox",
+        "Dropbox",
+        "https://api.dropboxapi.com",
+        "the app's name"
+    ),
+    probed!(
+        "pulumi",
+        "Pulumi",
+        "https://api.pulumi.com",
+        "the token's description"
+    ),
+    probed!(
+        "buildkite",
+        "Buildkite",
+        "https://api.buildkite.com",
+        "the token's description"
+    ),
+    probed!(
+        "tailscale",
+        "Tailscale",
+        "https://api.tailscale.com",
+        "the key's id (k…)"
+    ),
+    probed!(
+        "hashicorp",
+        "HashiCorp",
+        "https://app.terraform.io",
+        "the token's description"
+    ),
+    probed!(
+        "fastly",
+        "Fastly",
+        "https://api.fastly.com",
+        "the token's name or id"
+    ),
+    probed!("brevo", "Brevo", "https://api.brevo.com", "the key's name"),
+    probed!(
+        "contentful",
+        "Contentful",
+        "https://api.contentful.com",
+        "the token's name"
+    ),
+    probed!(
+        "supabase",
+        "Supabase",
+        "https://api.supabase.com",
+        "the token's name"
+    ),
+    probed!(
+        "square",
+        "Square",
+        "https://connect.squareup.com",
+        "the application's name or id"
+    ),
+    probed!(
+        "prefect",
+        "Prefect",
+        "https://api.prefect.cloud",
+        "the key's name"
+    ),
 ];
 
 /// The record of a built-in provider.

@@ -6,6 +6,7 @@
 //! tokens of a test-only rule (`kstest.token`) that no provider issues.
 
 mod inputs;
+mod probes;
 mod reports;
 
 use std::path::PathBuf;
