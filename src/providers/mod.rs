@@ -5,6 +5,7 @@
 //! ([`liveness`]) serve both `scan --verify` and revocation.
 
 pub mod app_store_connect;
+pub mod apple;
 pub mod github;
 pub mod gitlab;
 pub mod http;

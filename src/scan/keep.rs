@@ -71,17 +71,31 @@ impl BlobScan<'_> {
             caps.get_group_by_name(name)
                 .map(|m| String::from_utf8_lossy(&bytes[m.range()]).into_owned())
         };
-        let window = clip(lines.window(line, rule.context_lines()), &secret_span);
+        let window = &bytes[clip(lines.window(line, rule.context_lines()), &secret_span)];
         let key_id = capture("key_id")
-            .or_else(|| context_capture(rule.key_id_context(), &bytes[window.clone()], "key_id"));
+            .or_else(|| context_capture(rule.key_id_context(), window, "key_id"));
         let issuer_id = capture("issuer_id")
-            .or_else(|| context_capture(rule.issuer_context(), &bytes[window], "issuer_id"));
+            .or_else(|| context_capture(rule.issuer_context(), window, "issuer_id"));
+        // A rule that needs evidence and finds none around the match leaves it to its catch-all; the file's
+        // name may still prove it when the match is grouped (see `Match::gated`).
+        let (named, gated) = if rule.needs_evidence()
+            && !rule.evidence_context().iter().any(|re| re.is_match(window))
+        {
+            let rules = &self.scanner.rules;
+            match rule.def.context.otherwise.as_deref().and_then(|id| rules.by_id(id)) {
+                Some(o) => (o, Some(r)),
+                None => return,
+            }
+        } else {
+            (r, None)
+        };
+        let generic = crate::model::provider::is_generic(&self.scanner.rules.rules[named].provider);
         self.out.push(Match {
-            rule: r,
+            rule: named,
             blob: self.blob,
             span,
             secret_span: secret_span.clone(),
-            secret: if crate::model::provider::is_generic(&rule.provider) {
+            secret: if generic {
                 Secret::new(String::from_utf8_lossy(secret_bytes).into_owned()).generic()
             } else {
                 Secret::new(String::from_utf8_lossy(secret_bytes).into_owned())
@@ -100,10 +114,11 @@ impl BlobScan<'_> {
                 line,
                 end.0,
                 &secret_span,
-                crate::model::provider::is_generic(&rule.provider),
+                generic,
             ),
             encoding: None,
             member: None,
+            gated,
         });
     }
 

@@ -95,6 +95,7 @@ fn fake(rule: usize, span: Range<usize>, secret: &str, encoding: Option<&'static
         snippet: Snippet::default(),
         encoding,
         member: None,
+        gated: None,
     }
 }
 
