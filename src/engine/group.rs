@@ -41,7 +41,10 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                 // A match that needed evidence it lacked in the text is its rule's where the file name proves it.
                 let named = m
                     .gated
+                    .iter()
+                    .copied()
                     .filter(|&g| path.is_some_and(|p| rules.rules[g].path_proves(p)))
+                    .max_by_key(|&g| rules.rank(g))
                     .unwrap_or(m.rule);
                 let rule = &rules.rules[named];
                 if !rule.applies_to_path(path) {

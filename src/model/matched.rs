@@ -44,9 +44,9 @@ pub struct Match {
     pub encoding: Option<&'static str>,
     /// The path inside the blob when the blob is an archive (`config/app.yml`, `inner.zip!key.p8`).
     pub member: Option<String>,
-    /// A rule that needs evidence matched here without any in the text, so `rule` is its catch-all: the rule
-    /// that names the match instead where the file's name is evidence (`AuthKey_<ID>.p8`).
-    pub gated: Option<usize>,
+    /// Rules that need evidence matched here without any in the text, so `rule` is their catch-all: where the
+    /// file's name is evidence for one of them (`AuthKey_<ID>.p8`), the highest ranked of those names the match.
+    pub gated: Vec<usize>,
 }
 
 impl Match {

@@ -18,8 +18,8 @@ pub(super) struct Found {
     pub(super) key_id: Option<String>,
     /// The issuer id the rule found with it.
     pub(super) issuer_id: Option<String>,
-    /// The rule that names it where the file's name is evidence (see `Match::gated`).
-    pub(super) gated: Option<usize>,
+    /// The rules that name it where the file's name is evidence (see `Match::gated`).
+    pub(super) gated: Vec<usize>,
 }
 
 /// A file or blob read for the plan: its text, where its lines start, and the scanner's matches in it.

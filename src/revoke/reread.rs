@@ -275,7 +275,11 @@ pub fn reread(
                         .key_id
                         .clone()
                         .or_else(|| rule.key_id_from_path(&path))
-                        .or_else(|| m.gated.and_then(|g| rules.rules[g].key_id_from_path(&path)));
+                        .or_else(|| {
+                            m.gated
+                                .iter()
+                                .find_map(|&g| rules.rules[g].key_id_from_path(&path))
+                        });
                     r.issuer_id = m.issuer_id.clone();
                     return Ok(r);
                 }

@@ -83,11 +83,11 @@ impl BlobScan<'_> {
         {
             let rules = &self.scanner.rules;
             match rule.def.context.otherwise.as_deref().and_then(|id| rules.by_id(id)) {
-                Some(o) => (o, Some(r)),
+                Some(o) => (o, vec![r]),
                 None => return,
             }
         } else {
-            (r, None)
+            (r, Vec::new())
         };
         let generic = crate::model::provider::is_generic(&self.scanner.rules.rules[named].provider);
         self.out.push(Match {
@@ -201,12 +201,26 @@ pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
         }
     }
     let mut drop = vec![false; matches.len()];
+    // The same match twice (a rule's own and a rule that left it to it for want of evidence): the first stays,
+    // with the rules that wait for evidence of both.
+    let mut merged: Vec<(usize, usize)> = Vec::new();
     for (i, j) in pairs {
         if drop[j] || drop[i] {
             continue;
         }
-        if beats(rules, &matches[i], &matches[j], fps[i] == fps[j]) {
+        if wins(rules, matches, i, j, fps[i] == fps[j]) {
             drop[j] = true;
+            if same_match(&matches[i], &matches[j]) {
+                merged.push((i, j));
+            }
+        }
+    }
+    for (i, j) in merged {
+        let gated = std::mem::take(&mut matches[j].gated);
+        for g in gated {
+            if !matches[i].gated.contains(&g) {
+                matches[i].gated.push(g);
+            }
         }
     }
     let mut k = 0;
@@ -214,6 +228,19 @@ pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
         k += 1;
         !drop[k - 1]
     });
+}
+
+/// Whether match `i` of `matches` drops match `j`, which it overlaps (`same_secret`: both have one
+/// fingerprint): when it [`beats`] it, or when both are the same sighting named by the same rule and `i` comes
+/// first.
+pub(super) fn wins(rules: &RuleSet, matches: &[Match], i: usize, j: usize, same_secret: bool) -> bool {
+    let (a, b) = (&matches[i], &matches[j]);
+    beats(rules, a, b, same_secret) || (i < j && same_secret && same_match(a, b))
+}
+
+/// Whether two matches of one secret are the same sighting named by the same rule.
+fn same_match(a: &Match, b: &Match) -> bool {
+    a.rule == b.rule && a.span == b.span && a.encoding == b.encoding && a.member == b.member
 }
 
 /// Every pair of matches whose spans overlap, as `(i, j)` and `(j, i)`, sorted. A sweep over the matches in order
