@@ -157,7 +157,9 @@ impl KnownExamples {
 
     /// Where the key with this public-key fingerprint was published, if it is a known example.
     pub fn source(&self, public_key_sha256: &str) -> Option<&str> {
-        self.by_public_key.get(public_key_sha256).map(String::as_str)
+        self.by_public_key
+            .get(public_key_sha256)
+            .map(String::as_str)
     }
 
     /// Marks findings of known example keys `known_example` at low severity.
@@ -184,7 +186,9 @@ pub fn name_by_inventory(rules: &RuleSet, findings: &mut [Finding]) {
         {
             continue;
         }
-        let validator = rules.get(&f.rule_id).and_then(|r| r.def.validate.as_deref());
+        let validator = rules
+            .get(&f.rule_id)
+            .and_then(|r| r.def.validate.as_deref());
         let of_provider = || rules.rules.iter().filter(|r| r.provider == hit.provider);
         let named = of_provider()
             .find(|r| {
@@ -255,5 +259,197 @@ pub fn enrich_findings(
                 message: format!("{e:#}"),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{KeyParse, parse_private_key};
+    use crate::model::{InventoryHit, KeyInfo, Location, MatchedBy, Secret};
+    use crate::rules::generate::generate;
+
+    /// A finding of `rule_id` at `paths`, with the public key `pk`.
+    fn finding(rule_id: &str, paths: &[&str], pk: Option<&str>) -> Finding {
+        Finding {
+            rule_id: rule_id.into(),
+            provider: rule_id.split('.').next().unwrap_or_default().into(),
+            severity: Severity::High,
+            fingerprint: "f".repeat(64),
+            secret: Secret::new("x"),
+            validated: true,
+            key: pk.map(|pk| {
+                Box::new(KeyInfo {
+                    public_key_sha256: Some(pk.into()),
+                    algorithm: Some("ec-p256".into()),
+                    ..KeyInfo::default()
+                })
+            }),
+            inventory: None,
+            liveness: None,
+            occurrences: paths.len(),
+            locations: paths
+                .iter()
+                .map(|p| Location {
+                    path: (*p).into(),
+                    ..Location::default()
+                })
+                .collect(),
+            context: None,
+            known_example: false,
+        }
+    }
+
+    /// The public-key fingerprint of a key generated here from `seed` (never a committed key).
+    fn generated_public_key(seed: &str) -> String {
+        let pem = generate("key-p256-pkcs8-pem", seed).expect("generator");
+        match parse_private_key(pem.as_bytes()) {
+            KeyParse::Parsed(k) => k.public_key_sha256,
+            _ => panic!("the generated key parses"),
+        }
+    }
+
+    #[test]
+    fn test_paths_are_test_directories_and_test_sources_anywhere_and_nothing_else() {
+        for path in [
+            "tests/keys/id_ecdsa",
+            "test/server.key",
+            "pkg/tls/testdata/key.pem",
+            "third_party/boringssl/src/ssl/test/runner/key.pem",
+            "src/__tests__/fixtures/key.pem",
+            "Fixtures/AuthKey_2X9R4HXF34.p8",
+            "spec/support/key.pem",
+            "docs/examples/server.key",
+            "internal/tls/handshake_test.go",
+            "lib/test_ssl.py",
+            "web/src/app.spec.ts",
+            "dist.zip!tests/key.pem",
+        ] {
+            assert!(is_test_path(path), "{path}");
+        }
+        for path in [
+            "key.pem",
+            "deploy/signing.pem",
+            "ios/AuthKey_2X9R4HXF34.p8",
+            "contest/key.pem",
+            "testing-tools/key.pem",
+            "src/latest/key.pem",
+            "test.pem",
+            "tests",
+            "-",
+            "",
+        ] {
+            assert!(!is_test_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn only_findings_entirely_in_test_data_get_the_test_context_one_severity_lower() {
+        let mut findings = vec![
+            finding("private-key.pem", &["tests/a.pem", "fixtures/b.pem"], None),
+            finding("private-key.pem", &["tests/a.pem", "deploy/b.pem"], None),
+            finding("kstest.token", &["examples/config.yml"], None),
+        ];
+        findings[2].severity = Severity::Low;
+        context(&mut findings);
+        assert_eq!(findings[0].context.as_deref(), Some(TEST_CONTEXT));
+        assert_eq!(findings[0].severity, Severity::Medium);
+        assert_eq!(findings[1].context, None, "also seen outside test data");
+        assert_eq!(findings[1].severity, Severity::High);
+        assert_eq!(findings[2].severity, Severity::Low, "low stays low");
+        // Marking twice lowers once.
+        context(&mut findings);
+        assert_eq!(findings[0].severity, Severity::Medium);
+        assert_eq!(exclude_contexts(&mut findings, &[TEST_CONTEXT.into()]), 2);
+        assert_eq!(findings.len(), 1);
+    }
+
+    #[test]
+    fn a_key_whose_fingerprint_is_in_the_table_is_a_known_example_at_low_severity() {
+        let published = generated_public_key("published-example");
+        let private = generated_public_key("someone's own key");
+        let table = KnownExamples::parse(&format!(
+            "[[key]]\npublic_key_sha256 = \"{published}\"\nrepository = \"example/project\"\npath = \"tests/key.pem\"\n"
+        ))
+        .expect("table parses");
+        assert_eq!(
+            table.source(&published),
+            Some("example/project tests/key.pem")
+        );
+        let mut findings = vec![
+            finding("private-key.pem", &["vendor/x/key.pem"], Some(&published)),
+            finding("private-key.pem", &["deploy/key.pem"], Some(&private)),
+            finding("kstest.token", &["a.env"], None),
+        ];
+        table.mark(&mut findings);
+        assert!(findings[0].known_example);
+        assert_eq!(findings[0].severity, Severity::Low);
+        assert!(!findings[1].known_example);
+        assert_eq!(findings[1].severity, Severity::High);
+        assert!(!findings[2].known_example);
+        let json = serde_json::to_value(&findings).expect("json");
+        assert_eq!(json[0]["known_example"], true);
+        assert!(json[1].get("known_example").is_none(), "absent when false");
+        assert!(json[1].get("context").is_none(), "absent when none");
+    }
+
+    #[test]
+    fn the_embedded_table_parses_and_holds_fingerprints_only() {
+        let text = include_str!("../data/known-examples.toml");
+        assert!(
+            !text.contains("PRIVATE KEY-----"),
+            "fingerprints, never keys"
+        );
+        let table = KnownExamples::parse(text).expect("parses");
+        assert!(
+            table.by_public_key.len() >= 30,
+            "{}",
+            table.by_public_key.len()
+        );
+        assert!(
+            KnownExamples::builtin()
+                .source(&generated_public_key("nobody"))
+                .is_none()
+        );
+        assert!(
+            KnownExamples::parse(
+                "[[key]]\npublic_key_sha256 = \"ABC\"\nrepository = \"r\"\npath = \"p\"\n"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_strong_inventory_match_names_a_catch_all_finding_after_the_entry_provider() {
+        let (rules, _) = RuleSet::load(true, &[], &[]).expect("built-in rules");
+        let hit = |provider: &str, strength: Strength| {
+            Some(Box::new(InventoryHit {
+                key_id: "2X9R4HXF34".into(),
+                owner: None,
+                provider: provider.into(),
+                matched_by: MatchedBy::PublicKey,
+                strength,
+            }))
+        };
+        let pk = generated_public_key("inventoried");
+        let mut findings = vec![
+            finding("private-key.pem", &["key.pem"], Some(&pk)),
+            finding("private-key.pem", &["other.pem"], Some(&pk)),
+            finding("apple-apns.p8", &["apns.env"], Some(&pk)),
+        ];
+        findings[0].inventory = hit("app-store-connect", Strength::Strong);
+        findings[1].inventory = hit("app-store-connect", Strength::Weak);
+        findings[2].inventory = hit("app-store-connect", Strength::Strong);
+        name_by_inventory(&rules, &mut findings);
+        assert_eq!(findings[0].rule_id, "app-store-connect.p8");
+        assert_eq!(findings[0].provider, "app-store-connect");
+        assert_eq!(
+            findings[1].rule_id, "private-key.pem",
+            "a weak match names nothing"
+        );
+        assert_eq!(
+            findings[2].rule_id, "apple-apns.p8",
+            "evidence already named it"
+        );
     }
 }

@@ -20,15 +20,16 @@ pub const DEVELOPER_KEYS_URL: &str = "https://developer.apple.com/account/resour
 /// Where In-App Purchase keys are managed.
 pub const IN_APP_PURCHASE_URL: &str = "https://appstoreconnect.apple.com/access/integrations";
 
-/// The steps for a key of the developer account's Keys page; `service` names what stops working.
-fn developer_key(key_id: Option<&str>, service: &str) -> RevocationOutcome {
+/// The steps for a key of the developer account's Keys page: `service` is what the key is enabled for, `stops`
+/// what stops working when it is revoked.
+fn developer_key(key_id: Option<&str>, service: &str, stops: &str) -> RevocationOutcome {
     let key = key_id.unwrap_or("the key");
     RevocationOutcome::ManualRequired {
         steps: vec![
-            format!("Create a new key with {service} enabled and deploy it first: revoking {key} stops {service} for every app that signs with it."),
+            format!("Create a new key with {service} enabled and deploy it first: once {key} is revoked, {stops}."),
             "Sign in to developer.apple.com as the Account Holder or an Admin.".into(),
             format!("Certificates, Identifiers & Profiles → Keys → click {key} → Revoke (top right) → Revoke."),
-            "Revocation is irreversible. One key can serve several services (APNs, Sign in with Apple, MusicKit…): check the key's enabled services before revoking.".into(),
+            "Revocation is irreversible. One key can serve several services (APNs, Sign in with Apple, MusicKit, …): check which ones it has enabled before revoking.".into(),
         ],
         url: Some(DEVELOPER_KEYS_URL.into()),
     }
@@ -36,17 +37,29 @@ fn developer_key(key_id: Option<&str>, service: &str) -> RevocationOutcome {
 
 /// Manual steps for an APNs auth key.
 pub fn manual_apns(key_id: Option<&str>, _individual: bool) -> RevocationOutcome {
-    developer_key(key_id, "Apple Push Notifications (APNs)")
+    developer_key(
+        key_id,
+        "Apple Push Notifications service (APNs)",
+        "APNs refuses the tokens it signed and push notifications stop",
+    )
 }
 
 /// Manual steps for a Sign in with Apple key.
 pub fn manual_sign_in(key_id: Option<&str>, _individual: bool) -> RevocationOutcome {
-    developer_key(key_id, "Sign in with Apple (client secrets it signed stop working)")
+    developer_key(
+        key_id,
+        "Sign in with Apple",
+        "client secrets signed with it are refused and users cannot sign in",
+    )
 }
 
 /// Manual steps for a MusicKit (Media Services) key.
 pub fn manual_musickit(key_id: Option<&str>, _individual: bool) -> RevocationOutcome {
-    developer_key(key_id, "MusicKit and the Apple Music API (developer tokens it signed)")
+    developer_key(
+        key_id,
+        "Media Services (MusicKit)",
+        "developer tokens signed with it are refused by the Apple Music API",
+    )
 }
 
 /// Manual steps for an In-App Purchase key.
@@ -54,7 +67,7 @@ pub fn manual_in_app_purchase(key_id: Option<&str>, _individual: bool) -> Revoca
     let key = key_id.unwrap_or("the key");
     RevocationOutcome::ManualRequired {
         steps: vec![
-            "Generate a new In-App Purchase key and move the App Store Server API and subscription offer signing to it first.".into(),
+            "Generate a new In-App Purchase key and move the App Store Server API calls and subscription offer signing to it first.".into(),
             "Sign in to App Store Connect as the Account Holder or an Admin.".into(),
             format!("Users and Access → Integrations → In-App Purchase (under Keys) → revoke {key} and confirm."),
             "Revocation is irreversible.".into(),

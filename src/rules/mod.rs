@@ -278,7 +278,9 @@ impl Rule {
     /// Whether the file name of `path` (also of an archive member) is evidence for this rule.
     pub fn path_proves(&self, path: &str) -> bool {
         let name = file_name(path);
-        self.path_evidence.iter().any(|re| re.is_match(name.as_bytes()))
+        self.path_evidence
+            .iter()
+            .any(|re| re.is_match(name.as_bytes()))
     }
 
     /// How many lines around a match context is searched in.

@@ -72,8 +72,8 @@ impl BlobScan<'_> {
                 .map(|m| String::from_utf8_lossy(&bytes[m.range()]).into_owned())
         };
         let window = &bytes[clip(lines.window(line, rule.context_lines()), &secret_span)];
-        let key_id = capture("key_id")
-            .or_else(|| context_capture(rule.key_id_context(), window, "key_id"));
+        let key_id =
+            capture("key_id").or_else(|| context_capture(rule.key_id_context(), window, "key_id"));
         let issuer_id = capture("issuer_id")
             .or_else(|| context_capture(rule.issuer_context(), window, "issuer_id"));
         // A rule that needs evidence and finds none around the match leaves it to its catch-all; the file's
@@ -82,7 +82,13 @@ impl BlobScan<'_> {
             && !rule.evidence_context().iter().any(|re| re.is_match(window))
         {
             let rules = &self.scanner.rules;
-            match rule.def.context.otherwise.as_deref().and_then(|id| rules.by_id(id)) {
+            match rule
+                .def
+                .context
+                .otherwise
+                .as_deref()
+                .and_then(|id| rules.by_id(id))
+            {
                 Some(o) => (o, vec![r]),
                 None => return,
             }
@@ -108,14 +114,7 @@ impl BlobScan<'_> {
             validated,
             key: key.map(Box::new),
             inline_allowed: inline_allowed(bytes, lines, &mut self.allowed, line),
-            snippet: snippet(
-                bytes,
-                lines,
-                line,
-                end.0,
-                &secret_span,
-                generic,
-            ),
+            snippet: snippet(bytes, lines, line, end.0, &secret_span, generic),
             encoding: None,
             member: None,
             gated,
@@ -233,7 +232,13 @@ pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
 /// Whether match `i` of `matches` drops match `j`, which it overlaps (`same_secret`: both have one
 /// fingerprint): when it [`beats`] it, or when both are the same sighting named by the same rule and `i` comes
 /// first.
-pub(super) fn wins(rules: &RuleSet, matches: &[Match], i: usize, j: usize, same_secret: bool) -> bool {
+pub(super) fn wins(
+    rules: &RuleSet,
+    matches: &[Match],
+    i: usize,
+    j: usize,
+    same_secret: bool,
+) -> bool {
     let (a, b) = (&matches[i], &matches[j]);
     beats(rules, a, b, same_secret) || (i < j && same_secret && same_match(a, b))
 }
