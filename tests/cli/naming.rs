@@ -24,6 +24,19 @@ fn plant(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).expect("plant");
 }
 
+/// `scan` of `src` under `dir` with `args`: exit code and the JSON report.
+fn scan_json(fake: &Fake, dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["scan", "src", "--no-ignore", "-f", "json", "-o", "r.json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = keysweep_in(fake, dir, &all);
+    let report = if code == 2 {
+        Value::Null
+    } else {
+        read_json(&dir.join("r.json"))
+    };
+    (code, report, format!("{out}{err}"))
+}
+
 /// A tree with one P-256 key of every kind, each named only by what surrounds it.
 fn apple_tree(src: &Path) {
     // An SSH host key (SEC1 PEM, as `ssh-keygen -t ecdsa -m PEM` writes it) in a vendored test suite.
@@ -68,21 +81,8 @@ fn a_p256_key_is_named_by_its_evidence_and_an_ssh_host_key_in_tests_gets_no_app_
     let dir = tempfile::tempdir().expect("tempdir");
     let src = dir.path().join("src");
     apple_tree(&src);
-    let (code, out, err) = keysweep_in(
-        &fake,
-        dir.path(),
-        &[
-            "scan",
-            "src",
-            "--no-ignore",
-            "-f",
-            "json",
-            "-o",
-            "findings.json",
-        ],
-    );
-    assert_eq!(code, 1, "{out}{err}");
-    let report = read_json(&dir.path().join("findings.json"));
+    let (code, report, text) = scan_json(&fake, dir.path(), &[]);
+    assert_eq!(code, 1, "{text}");
     let named = |path: &str| {
         let f = finding_at(&report, path);
         (
@@ -135,7 +135,7 @@ fn a_p256_key_is_named_by_its_evidence_and_an_ssh_host_key_in_tests_gets_no_app_
     let (_, out, err) = keysweep_in(
         &fake,
         dir.path(),
-        &["revoke", "--findings", "findings.json", "--root", "src"],
+        &["revoke", "--findings", "r.json", "--root", "src"],
     );
     assert_eq!(
         out.matches("App Store Connect API → Team Keys").count(),
@@ -170,39 +170,12 @@ fn an_inventory_entry_names_a_key_the_text_says_nothing_about() {
             sha256_hex(&spki)
         ),
     );
-    let (code, out, err) = keysweep_in(
-        &fake,
-        dir.path(),
-        &[
-            "scan",
-            "src",
-            "--inventory",
-            "keys.toml",
-            "-f",
-            "json",
-            "-o",
-            "f.json",
-        ],
-    );
-    assert_eq!(code, 1, "{out}{err}");
-    let report = read_json(&dir.path().join("f.json"));
+    let (code, report, text) = scan_json(&fake, dir.path(), &["--inventory", "keys.toml"]);
+    assert_eq!(code, 1, "{text}");
     let f = finding_at(&report, "certs/server.key");
     assert_eq!(f["rule_id"], "app-store-connect.p8", "{f:#}");
     assert_eq!(f["provider"], "app-store-connect");
     assert_eq!(f["inventory"]["matched_by"], "public_key");
-}
-
-/// `scan` of `src` under `dir` with `args`: exit code and the JSON report.
-fn scan_json(fake: &Fake, dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let mut all = vec!["scan", "src", "--no-ignore", "-f", "json", "-o", "r.json"];
-    all.extend_from_slice(args);
-    let (code, out, err) = keysweep_in(fake, dir, &all);
-    let report = if code == 2 {
-        Value::Null
-    } else {
-        read_json(&dir.join("r.json"))
-    };
-    (code, report, format!("{out}{err}"))
 }
 
 #[test]
