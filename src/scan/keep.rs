@@ -21,6 +21,9 @@ pub(super) struct BlobScan<'a> {
     /// Whether a line carries an inline allow comment, by line: asked once per line however many matches it
     /// holds.
     pub(super) allowed: std::collections::HashMap<usize, bool>,
+    /// What each validator said of each secret span: the rules of one key material (Apple's P-256 kinds, the
+    /// catch-alls) match the same bytes, and a key parse costs more than the regex that found it.
+    pub(super) validations: std::collections::HashMap<(&'a str, usize, usize), Validation>,
     pub(super) out: Vec<Match>,
 }
 
@@ -53,12 +56,14 @@ impl BlobScan<'_> {
         {
             return;
         }
-        let (validated, key) = match rule
-            .def
-            .validate
-            .as_deref()
-            .map(|v| validate::validate(v, secret_bytes))
-        {
+        let scanner = self.scanner;
+        let validation = scanner.rules.rules[r].def.validate.as_deref().map(|v| {
+            self.validations
+                .entry((v, secret_span.start, secret_span.end))
+                .or_insert_with(|| validate::validate(v, secret_bytes))
+                .clone()
+        });
+        let (validated, key) = match validation {
             None => (false, None),
             Some(Validation::Invalid) => return,
             Some(Validation::Valid(key)) => (true, key),
