@@ -358,6 +358,15 @@ impl RuleSet {
         self.rules.iter().find_map(|r| r.key_id_from_path(path))
     }
 
+    /// The provider a file's name is evidence for (`SubscriptionKey_<ID>.p8`: In-App Purchase), by the highest
+    /// ranked rule whose `context.path_evidence` it matches.
+    pub fn provider_named_by_path(&self, path: &str) -> Option<&str> {
+        (0..self.rules.len())
+            .filter(|&i| self.rules[i].path_proves(path))
+            .max_by_key(|&i| self.rank(i))
+            .map(|i| self.rules[i].provider.as_str())
+    }
+
     /// The provider ids of every rule loaded, disabled rules included.
     pub fn providers(&self) -> impl Iterator<Item = &str> {
         self.providers.iter().map(String::as_str)

@@ -254,3 +254,41 @@ fn sarif_markdown_and_github_reports_show_the_test_context() {
     assert!(md.contains("| medium (test context) |"), "{md}");
     assert!(out.contains("Severity lowered: test context."), "{out}");
 }
+
+#[test]
+fn keys_fingerprint_writes_an_in_app_purchase_entry_for_a_subscription_key_file() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    plant(
+        dir.path(),
+        "SubscriptionKey_3Y8Q5JKL21.p8",
+        &p256("iap-entry").0,
+    );
+    plant(dir.path(), "AuthKey_2X9R4HXF34.p8", &p256("asc-entry").0);
+    let (code, out, err) = keysweep_in(
+        &fake,
+        dir.path(),
+        &[
+            "keys",
+            "fingerprint",
+            "--format",
+            "toml",
+            "SubscriptionKey_3Y8Q5JKL21.p8",
+            "AuthKey_2X9R4HXF34.p8",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(
+            "provider = \"apple-in-app-purchase\"\nkey_id = \"3Y8Q5JKL21\"\npublic_key_sha256"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("provider = \"app-store-connect\"\nkey_id = \"2X9R4HXF34\"\n# issuer_id"),
+        "{out}"
+    );
+    plant(dir.path(), "keys.toml", &out);
+    let (code, out, err) = keysweep_in(&fake, dir.path(), &["inventory", "check", "keys.toml"]);
+    assert_eq!(code, 0, "the entries are a valid inventory: {out}{err}");
+}
