@@ -11,6 +11,7 @@ pub mod gitlab;
 pub mod http;
 pub mod liveness;
 pub mod npm;
+pub mod private_key;
 pub mod registry;
 pub mod slack;
 pub mod userplane;

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::liveness::ProbeTarget;
-use super::{Ctx, app_store_connect, apple, github, gitlab, npm, slack, userplane};
+use super::{Ctx, app_store_connect, apple, github, gitlab, npm, private_key, slack, userplane};
 use crate::model::{Probe, RevocationOutcome};
 
 /// A provider call in flight.
@@ -104,6 +104,15 @@ pub static PROVIDERS: &[Provider] = &[
         revoke: Revoker::Manual,
         manual: apple::manual_in_app_purchase,
         key_id: "the 10-character Key ID (SubscriptionKey_<KEYID>.p8)",
+    },
+    Provider {
+        id: private_key::ID,
+        name: "Private key (no known provider)",
+        default_base: "",
+        probe: None,
+        revoke: Revoker::Manual,
+        manual: private_key::manual,
+        key_id: "a name for the key (where it is used)",
     },
     Provider {
         id: userplane::ID,

@@ -153,6 +153,10 @@ fn a_p256_key_is_named_by_its_evidence_and_an_ssh_host_key_in_tests_gets_no_app_
     );
     assert!(out.contains("Integrations → In-App Purchase"), "{out}");
     assert!(out.contains("manual  private-key"), "{out}");
+    assert!(
+        out.contains("public key is trusted (its public_key_sha256 names it): SSH authorized_keys"),
+        "a generic key gets what replacing a key takes: {out}"
+    );
     assert!(fake.seen().is_empty(), "manual steps call nothing");
 }
 
