@@ -64,6 +64,10 @@ pub struct ContextDef {
     /// Regexes over the file name (`^AuthKey_[A-Z0-9]{10}\.p8$`) that are evidence.
     #[serde(default)]
     pub path_evidence: Vec<String>,
+    /// Evidence like `evidence`, but weaker than any other rule's `evidence` however far (a bare Key ID
+    /// assignment, which every Apple key has).
+    #[serde(default)]
+    pub weak_evidence: Vec<String>,
     /// The rule that names a match without evidence (a catch-all, e.g. `private-key.pem`); none: it is dropped.
     pub otherwise: Option<String>,
 }
@@ -128,6 +132,7 @@ pub struct Rule {
     key_id_context: OnceLock<Vec<Regex>>,
     issuer_context: OnceLock<Vec<Regex>>,
     evidence_context: OnceLock<Vec<Regex>>,
+    weak_evidence_context: OnceLock<Vec<Regex>>,
     path_key_id: Vec<Regex>,
     path_evidence: Vec<Regex>,
     include: Option<GlobSet>,
@@ -209,6 +214,7 @@ impl Rule {
             key_id_context: OnceLock::new(),
             issuer_context: OnceLock::new(),
             evidence_context: OnceLock::new(),
+            weak_evidence_context: OnceLock::new(),
             path_key_id,
             path_evidence,
             include,
@@ -228,6 +234,7 @@ impl Rule {
             ("context.key_id", &self.def.context.key_id),
             ("context.issuer_id", &self.def.context.issuer_id),
             ("context.evidence", &self.def.context.evidence),
+            ("context.weak_evidence", &self.def.context.weak_evidence),
         ] {
             for p in list {
                 compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx(field)))?;
@@ -270,9 +277,16 @@ impl Rule {
         Self::compiled(&self.evidence_context, &self.def.context.evidence)
     }
 
-    /// Whether the rule names a match only with evidence (`context.evidence`, `context.path_evidence`).
+    /// Context regexes that are weak evidence of the rule's provider.
+    pub fn weak_evidence_context(&self) -> &[Regex] {
+        Self::compiled(&self.weak_evidence_context, &self.def.context.weak_evidence)
+    }
+
+    /// Whether the rule names a match only with evidence (`context.evidence`, `weak_evidence`, `path_evidence`).
     pub fn needs_evidence(&self) -> bool {
-        !self.def.context.evidence.is_empty() || !self.path_evidence.is_empty()
+        !self.def.context.evidence.is_empty()
+            || !self.def.context.weak_evidence.is_empty()
+            || !self.path_evidence.is_empty()
     }
 
     /// Whether the file name of `path` (also of an archive member) is evidence for this rule.

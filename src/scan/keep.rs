@@ -76,16 +76,38 @@ impl BlobScan<'_> {
             caps.get_group_by_name(name)
                 .map(|m| String::from_utf8_lossy(&bytes[m.range()]).into_owned())
         };
-        let window = &bytes[clip(lines.window(line, rule.context_lines()), &secret_span)];
-        let key_id =
-            capture("key_id").or_else(|| context_capture(rule.key_id_context(), window, "key_id"));
-        let issuer_id = capture("issuer_id")
-            .or_else(|| context_capture(rule.issuer_context(), window, "issuer_id"));
+        let around = clip(lines.window(line, rule.context_lines()), &secret_span);
+        let window = &bytes[around.clone()];
+        let key_id = capture("key_id").or_else(|| {
+            context_capture(
+                rule.key_id_context(),
+                window,
+                around.start,
+                lines,
+                (line, end.0),
+                "key_id",
+            )
+        });
+        let issuer_id = capture("issuer_id").or_else(|| {
+            context_capture(
+                rule.issuer_context(),
+                window,
+                around.start,
+                lines,
+                (line, end.0),
+                "issuer_id",
+            )
+        });
         // A rule that needs evidence and finds none around the match leaves it to its catch-all; the file's
         // name may still prove it when the match is grouped (see `Match::gated`).
-        let (named, gated) = if rule.needs_evidence()
-            && !rule.evidence_context().iter().any(|re| re.is_match(window))
-        {
+        let evidence_distance = if rule.needs_evidence() {
+            let near = |regexes| nearest(regexes, window, around.start, lines, (line, end.0));
+            let weak = near(rule.weak_evidence_context()).map(|d| d + WEAK);
+            near(rule.evidence_context()).into_iter().chain(weak).min()
+        } else {
+            Some(0)
+        };
+        let (named, gated) = if evidence_distance.is_none() {
             let rules = &self.scanner.rules;
             match rule
                 .def
@@ -123,6 +145,7 @@ impl BlobScan<'_> {
             encoding: None,
             member: None,
             gated,
+            evidence_distance: evidence_distance.unwrap_or(0),
         });
     }
 
@@ -150,12 +173,69 @@ impl BlobScan<'_> {
     }
 }
 
-/// The first context regex that matches, its `name` group (else group 1).
-fn context_capture(regexes: &[regex::bytes::Regex], window: &[u8], name: &str) -> Option<String> {
+/// How near a context match (`start..end` in the blob) is to a secret on lines `secret` (first and last): 0 on
+/// those lines, else the number of lines before them, else (after them) `AFTER` plus the number of lines after.
+/// Whatever precedes a secret names it before whatever follows (`APNS_KEY_ID=…` then `APNS_KEY=…`, and the next
+/// key's `ASC_KEY_ID=…` on the line below).
+fn nearness(lines: &LineIndex, secret: (usize, usize), start: usize, end: usize) -> usize {
+    let (first, last) = (
+        lines.line_of(start),
+        lines.line_of(end.saturating_sub(1).max(start)),
+    );
+    if last < secret.0 {
+        secret.0 - last
+    } else if first > secret.1 {
+        AFTER + (first - secret.1)
+    } else {
+        0
+    }
+}
+
+/// See [`nearness`]: context after a secret ranks behind any before it.
+/// Context windows span a few dozen lines, so this ranks behind every line before.
+const AFTER: usize = 1_000;
+
+/// See [`nearness`]: weak evidence (`context.weak_evidence`) ranks behind any other at any distance.
+const WEAK: usize = 1_000_000;
+
+/// The [`nearness`] of the nearest match of any of `regexes` in `window` (which starts at `offset` in the blob) to a
+/// secret on lines `secret`; `None` when none matches.
+fn nearest(
+    regexes: &[regex::bytes::Regex],
+    window: &[u8],
+    offset: usize,
+    lines: &LineIndex,
+    secret: (usize, usize),
+) -> Option<usize> {
+    regexes
+        .iter()
+        .flat_map(|re| re.find_iter(window))
+        .map(|m| nearness(lines, secret, offset + m.start(), offset + m.end()))
+        .min()
+}
+
+/// The first context regex that matches in `window` (which starts at `offset` in the blob), its `name` group
+/// (else group 1) at the match [`nearest`] a secret on lines `secret`: of two keys in one file, each takes the id
+/// next to it.
+fn context_capture(
+    regexes: &[regex::bytes::Regex],
+    window: &[u8],
+    offset: usize,
+    lines: &LineIndex,
+    secret: (usize, usize),
+    name: &str,
+) -> Option<String> {
     regexes.iter().find_map(|re| {
-        let caps = re.captures(window)?;
-        let m = caps.name(name).or_else(|| caps.get(1))?;
-        Some(String::from_utf8_lossy(m.as_bytes()).into_owned())
+        re.captures_iter(window)
+            .filter_map(|caps| {
+                let m = caps.name(name).or_else(|| caps.get(1))?;
+                Some((
+                    nearness(lines, secret, offset + m.start(), offset + m.end()),
+                    m.as_bytes(),
+                ))
+            })
+            .min_by_key(|&(d, _)| d)
+            .map(|(_, id)| String::from_utf8_lossy(id).into_owned())
     })
 }
 
@@ -280,13 +360,20 @@ pub(super) fn overlapping_pairs(matches: &[Match]) -> Vec<(usize, usize)> {
 
 /// Whether overlapping match `a` wins over `b` (`same_secret`: both have one fingerprint). The same secret twice
 /// (a PEM and the body inside it): a provider rule over a catch-all, then the match on the text as written over
-/// one in a decoded value, then the wider span, then the rule that names secrets (`RuleSet::rank`). Different
+/// one in a decoded value, then the wider span, then the nearer evidence (an APNs key after `APNS_KEY=` and
+/// before the next key's `ASC_KEY_ID` is an APNs key), then the rule that names secrets (`RuleSet::rank`). Different
 /// secrets: the more specific rule.
 pub(super) fn beats(rules: &RuleSet, a: &Match, b: &Match, same_secret: bool) -> bool {
     if same_secret {
         let key = |m: &Match| {
             let rank = rules.rank(m.rule);
-            (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
+            (
+                rank.specificity,
+                m.encoding.is_none(),
+                m.span.len(),
+                std::cmp::Reverse(m.evidence_distance),
+                rank,
+            )
         };
         key(a) > key(b)
     } else {

@@ -96,6 +96,7 @@ fn fake(rule: usize, span: Range<usize>, secret: &str, encoding: Option<&'static
         encoding,
         member: None,
         gated: Vec::new(),
+        evidence_distance: 0,
     }
 }
 

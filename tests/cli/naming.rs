@@ -51,8 +51,10 @@ fn apple_tree(src: &Path) {
         src,
         "push/.env",
         &format!(
-            "APNS_KEY_ID=ABCDE12345\nAPNS_TEAM_ID=TEAM123456\nAPNS_KEY=\"{}\"\n",
-            escaped(&p256("apns").0)
+            "APNS_KEY_ID=ABCDE12345\nAPNS_TEAM_ID=TEAM123456\nAPNS_KEY=\"{}\"\n\
+             ASC_KEY_ID=FGHIJ67890\nASC_ISSUER_ID=57246542-96fe-1a63-e053-0824d011072a\nASC_KEY=\"{}\"\n",
+            escaped(&p256("apns").0),
+            escaped(&p256("asc-next-to-apns").0)
         ),
     );
     plant(src, "store/SubscriptionKey_3Y8Q5JKL21.p8", &p256("iap").0);
@@ -112,6 +114,19 @@ fn a_p256_key_is_named_by_its_evidence_and_an_ssh_host_key_in_tests_gets_no_app_
             Some("2X9R4HXF34".into())
         )
     );
+    // Two keys in one file, each named by the evidence and the ids next to it.
+    let asc = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["locations"][0]["path"] == "push/.env" && f["locations"][0]["line"] == 6)
+        .expect("the App Store Connect key of push/.env");
+    assert_eq!(asc["rule_id"], "app-store-connect.p8", "{asc:#}");
+    assert_eq!(asc["key"]["key_id"], "FGHIJ67890");
+    assert_eq!(
+        asc["key"]["issuer_id"],
+        "57246542-96fe-1a63-e053-0824d011072a"
+    );
     assert_eq!(
         named("push/.env"),
         (
@@ -131,7 +146,7 @@ fn a_p256_key_is_named_by_its_evidence_and_an_ssh_host_key_in_tests_gets_no_app_
     assert_eq!(named("web/auth.json").0, "apple-sign-in.p8");
     assert_eq!(named("music/musickit.yml").0, "apple-musickit.p8");
 
-    // The revocation plan gives each kind its own page; only the App Store Connect key gets its steps.
+    // The revocation plan gives each kind its own page; only the two App Store Connect keys get its steps.
     let (_, out, err) = keysweep_in(
         &fake,
         dir.path(),
@@ -139,7 +154,7 @@ fn a_p256_key_is_named_by_its_evidence_and_an_ssh_host_key_in_tests_gets_no_app_
     );
     assert_eq!(
         out.matches("App Store Connect API → Team Keys").count(),
-        1,
+        2,
         "{out}{err}"
     );
     assert!(
