@@ -191,8 +191,7 @@ fn nearness(lines: &LineIndex, secret: (usize, usize), start: usize, end: usize)
     }
 }
 
-/// See [`nearness`]: context after a secret ranks behind any before it.
-/// Context windows span a few dozen lines, so this ranks behind every line before.
+/// See [`nearness`]: context after a secret ranks behind any before it (windows span a few dozen lines).
 const AFTER: usize = 1_000;
 
 /// See [`nearness`]: weak evidence (`context.weak_evidence`) ranks behind any other at any distance.
