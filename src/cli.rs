@@ -156,6 +156,11 @@ pub struct CommonArgs {
     /// Do not honour inline allow comments (`keysweep:allow`, …); the Action sets it on pull requests.
     #[arg(long)]
     pub no_inline_allow: bool,
+    /// Leave out findings of this context (repeatable; they count as suppressed): `test` = every location is
+    /// in test data, fixtures or examples (`tests/`, `testdata/`, `fixtures/`, `examples/`, `*_test.go`, …)
+    /// [default: `[scan] exclude_context` in the config, else report them one severity lower].
+    #[arg(long, value_name = "CONTEXT", value_parser = clap::builder::PossibleValuesParser::new(crate::model::CONTEXTS))]
+    pub exclude_context: Vec<String>,
     /// Print only errors.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,

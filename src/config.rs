@@ -22,6 +22,9 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
 pub struct ScanSection {
     /// Skip files larger than this.
     pub max_file_size: Option<String>,
+    /// Leave out findings of these contexts (`test`).
+    #[serde(default)]
+    pub exclude_context: Vec<String>,
 }
 
 /// `[output]`.
@@ -180,6 +183,15 @@ impl FileConfig {
             && let Err(e) = parse_size(size)
         {
             errors.push(format!("{}: {e:#}", at("scan", "max_file_size")));
+        }
+        for c in &self.scan.exclude_context {
+            if !crate::model::CONTEXTS.contains(&c.as_str()) {
+                errors.push(format!(
+                    "{}: unknown context {c:?} (known: {})",
+                    at("scan", "exclude_context"),
+                    crate::model::CONTEXTS.join(", ")
+                ));
+            }
         }
         if let Some(format) = &self.output.format
             && let Err(e) = parse_format(format)
@@ -366,6 +378,8 @@ pub struct ScanConfig {
     pub only_live: bool,
     /// Where `--verify` records its probes.
     pub audit_log: Option<PathBuf>,
+    /// Findings of these contexts are left out (`--exclude-context`, else `[scan] exclude_context`).
+    pub exclude_context: Vec<String>,
     /// Honour inline allow comments.
     pub inline_allow: bool,
     /// Quiet.
@@ -477,6 +491,11 @@ impl ScanConfig {
             verify: common.verify || common.only_live,
             only_live: common.only_live,
             audit_log: common.audit_log.clone(),
+            exclude_context: if common.exclude_context.is_empty() {
+                file.scan.exclude_context.clone()
+            } else {
+                common.exclude_context.clone()
+            },
             inline_allow: !common.no_inline_allow,
             quiet: common.quiet,
             verbose: common.verbose,

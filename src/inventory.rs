@@ -348,6 +348,8 @@ mod tests {
             inventory: None,
             liveness: None,
             occurrences: 1,
+            context: None,
+            known_example: false,
             locations: vec![],
         }
     }

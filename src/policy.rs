@@ -205,6 +205,8 @@ mod tests {
             inventory: None,
             liveness: None,
             occurrences: 1,
+            context: None,
+            known_example: false,
             locations: vec![Location {
                 path: path.into(),
                 line: 1,

@@ -5,7 +5,7 @@ use crate::keys::{self, KeyParse};
 use crate::model::{EC_P256, FORMAT_OPENSSH, KeyMaterial};
 
 /// What a validator says of a candidate secret.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Validation {
     /// Confirmed (checksum holds, key parses); key material for private keys.
     Valid(Option<KeyMaterial>),

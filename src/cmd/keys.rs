@@ -62,12 +62,14 @@ fn keys_in(scanner: &Scanner, bytes: &[u8]) -> Result<Vec<FoundKey>> {
     Ok(found)
 }
 
-/// One inventory entry for a key read from `path`: an App Store Connect key when its Key ID is known (from an
-/// `AuthKey_<ID>.p8` name or the file's content), else an entry whose provider and key id are to be filled in.
+/// One inventory entry for a key read from `path`: when its Key ID is known (from an `AuthKey_<ID>.p8` name or
+/// the file's content), a key of `provider` (the one its file name is evidence for, else App Store Connect);
+/// else an entry whose provider and key id are to be filled in.
 fn write_entry(
     out: &mut dyn Write,
     path: &Path,
     key_id: Option<&str>,
+    provider: Option<&str>,
     public_key_sha256: &str,
 ) -> std::io::Result<()> {
     let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
@@ -76,13 +78,16 @@ fn write_entry(
     writeln!(out, "[[key]]")?;
     match key_id {
         Some(id) => {
-            writeln!(out, "provider = \"app-store-connect\"")?;
+            let provider = provider.unwrap_or("app-store-connect");
+            writeln!(out, "provider = {}", quote(provider))?;
             writeln!(out, "key_id = {}", quote(id))?;
-            writeln!(
-                out,
-                "# issuer_id = \"…\"              # the team's Issuer ID (App Store Connect > Integrations)"
-            )?;
-            writeln!(out, "kind = \"team\"                  # or \"individual\"")?;
+            if provider == "app-store-connect" {
+                writeln!(
+                    out,
+                    "# issuer_id = \"…\"              # the team's Issuer ID (App Store Connect > Integrations)"
+                )?;
+                writeln!(out, "kind = \"team\"                  # or \"individual\"")?;
+            }
         }
         None => {
             writeln!(
@@ -119,9 +124,13 @@ pub fn run(files: &[PathBuf], format: FingerprintFormat) -> Result<ExitStatus> {
             });
         match result {
             Ok(keys) => {
-                let from_name = path
-                    .file_name()
-                    .and_then(|n| scanner.rules().key_id_from_path(&n.to_string_lossy()));
+                let name = path.file_name().map(|n| n.to_string_lossy());
+                let from_name = name
+                    .as_deref()
+                    .and_then(|n| scanner.rules().key_id_from_path(n));
+                let provider = name
+                    .as_deref()
+                    .and_then(|n| scanner.rules().provider_named_by_path(n));
                 for k in keys {
                     let key_id = from_name.clone().or(k.key_id);
                     match format {
@@ -137,6 +146,7 @@ pub fn run(files: &[PathBuf], format: FingerprintFormat) -> Result<ExitStatus> {
                                 &mut out,
                                 path,
                                 key_id.as_deref(),
+                                provider,
                                 &k.key.public_key_sha256,
                             )?;
                         }

@@ -326,6 +326,7 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     let policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
     let suppressed = policy.apply(&mut findings);
     crate::enrich::enrich_findings(cfg, &rules, &mut findings, &mut errors);
+    let excluded = crate::enrich::exclude_contexts(&mut findings, &cfg.exclude_context);
     let mut not_live = 0;
     if cfg.only_live {
         let before = findings.len();
@@ -337,7 +338,7 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
         not_live = before - findings.len();
     }
     summary.findings = findings.len() as u64;
-    summary.suppressed = (stats.inline_allowed + suppressed + not_live) as u64;
+    summary.suppressed = (stats.inline_allowed + suppressed + excluded + not_live) as u64;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(ScanReport {
         version: 1,

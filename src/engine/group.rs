@@ -16,7 +16,7 @@ pub struct GroupStats {
 }
 
 /// Groups matches into findings: one per fingerprint, the most specific rule naming it, every sighting a
-/// location. Per-path rule filters and file-name key ids are applied per origin here.
+/// location. Per-path rule filters, file-name key ids and file-name evidence are applied per origin here.
 pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -> Vec<Finding> {
     let mut by_fp: BTreeMap<String, Finding> = BTreeMap::new();
     // Locations by a hash of the finding's fingerprint and the whole location (to indexes in the finding's
@@ -27,7 +27,6 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
     for blob in blobs {
         let last = blob.origins.len().saturating_sub(1);
         for mut m in blob.matches {
-            let rule = &rules.rules[m.rule];
             for (k, origin) in blob.origins.iter().enumerate() {
                 let (outer, commit) = match origin {
                     Origin::File { path } | Origin::Staged { path } => (path.clone(), None),
@@ -39,6 +38,15 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                 // Rules see a member of an archive by its path in the archive's: `dist.zip!conf/app.yml`.
                 let member_path = m.member.as_ref().map(|member| format!("{outer}!{member}"));
                 let path = member_path.as_deref().or(origin.path());
+                // A match that needed evidence it lacked in the text is its rule's where the file name proves it.
+                let named = m
+                    .gated
+                    .iter()
+                    .copied()
+                    .filter(|&g| path.is_some_and(|p| rules.rules[g].path_proves(p)))
+                    .max_by_key(|&g| rules.rank(g))
+                    .unwrap_or(m.rule);
+                let rule = &rules.rules[named];
                 if !rule.applies_to_path(path) {
                     continue;
                 }
@@ -62,12 +70,14 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                     inventory: None,
                     liveness: None,
                     occurrences: 0,
+                    context: None,
+                    known_example: false,
                     // Most secrets are seen once: room for one sighting, not the four a first push makes.
                     locations: Vec::with_capacity(1),
                 });
                 // The rule that names a secret is chosen in one place (`RuleSet::names_better`).
                 let current = rules.by_id(&entry.rule_id);
-                if current.is_none_or(|ci| rules.names_better(m.rule, ci)) {
+                if current.is_none_or(|ci| rules.names_better(named, ci)) {
                     entry.rule_id = rule.id.clone();
                     entry.provider = rule.provider.clone();
                     entry.severity = rule.severity;

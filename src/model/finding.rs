@@ -247,7 +247,21 @@ pub struct Finding {
     pub occurrences: usize,
     /// Where it was seen, sorted.
     pub locations: Vec<Location>,
+    /// `test` when every location is in test data, fixtures or examples (see `enrich::context`); its severity
+    /// is then one step lower than its rule's. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// A key published as an example by its own documentation or test suite (recognised by its public key):
+    /// reported at low severity. Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub known_example: bool,
 }
+
+/// The `context` of a finding whose every location is test data, a fixture or an example.
+pub const TEST_CONTEXT: &str = "test";
+
+/// Every `context` a finding can have, as `--exclude-context` and `[scan] exclude_context` accept them.
+pub const CONTEXTS: &[&str] = &[TEST_CONTEXT];
 
 /// Deterministic order: by first location, then rule id, then fingerprint.
 pub fn sort_findings(findings: &mut [Finding]) {

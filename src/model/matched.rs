@@ -44,6 +44,12 @@ pub struct Match {
     pub encoding: Option<&'static str>,
     /// The path inside the blob when the blob is an archive (`config/app.yml`, `inner.zip!key.p8`).
     pub member: Option<String>,
+    /// Rules that need evidence matched here without any in the text, so `rule` is their catch-all: where the
+    /// file's name is evidence for one of them (`AuthKey_<ID>.p8`), the highest ranked of those names the match.
+    pub gated: Vec<usize>,
+    /// How far the nearest evidence of its rule's provider is from the secret, in lines, what precedes it ranking
+    /// before what follows (0 for a rule that needs none): of two rules that name one secret, the nearer does.
+    pub evidence_distance: usize,
 }
 
 impl Match {

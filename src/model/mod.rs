@@ -18,8 +18,8 @@ mod status;
 
 pub use blob::{Blob, BlobId, Origin, short};
 pub use finding::{
-    Finding, InventoryHit, KeyInfo, LiveStatus, Liveness, Location, MatchedBy, Snippet, Strength,
-    sort_findings,
+    CONTEXTS, Finding, InventoryHit, KeyInfo, LiveStatus, Liveness, Location, MatchedBy, Snippet,
+    Strength, TEST_CONTEXT, sort_findings,
 };
 pub use format::{ColorChoice, FailOn, Format};
 pub use identity::{fingerprint_key, fingerprint_token, secret_sha256};

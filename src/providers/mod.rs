@@ -5,12 +5,14 @@
 //! ([`liveness`]) serve both `scan --verify` and revocation.
 
 pub mod app_store_connect;
+pub mod apple;
 pub mod audit;
 pub mod github;
 pub mod gitlab;
 pub mod http;
 pub mod liveness;
 pub mod npm;
+pub mod private_key;
 pub mod probes;
 pub mod registry;
 pub mod slack;

@@ -7,7 +7,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::liveness::ProbeTarget;
-use super::{Ctx, app_store_connect, github, gitlab, npm, probes, slack, userplane};
+use super::{
+    Ctx, app_store_connect, apple, github, gitlab, npm, private_key, probes, slack, userplane,
+};
 use crate::model::{Probe, RevocationOutcome};
 
 /// A provider call in flight.
@@ -84,6 +86,51 @@ pub static PROVIDERS: &[Provider] = &[
         revoke: Revoker::Manual,
         manual: app_store_connect::manual,
         key_id: "the 10-character Key ID (AuthKey_<KEYID>.p8); team keys also need issuer_id",
+    },
+    Provider {
+        id: apple::APNS,
+        name: "Apple Push Notification service (APNs)",
+        default_base: "",
+        probe: None,
+        revoke: Revoker::Manual,
+        manual: apple::manual_apns,
+        key_id: "the 10-character Key ID (AuthKey_<KEYID>.p8)",
+    },
+    Provider {
+        id: apple::SIGN_IN,
+        name: "Sign in with Apple",
+        default_base: "",
+        probe: None,
+        revoke: Revoker::Manual,
+        manual: apple::manual_sign_in,
+        key_id: "the 10-character Key ID (AuthKey_<KEYID>.p8)",
+    },
+    Provider {
+        id: apple::MUSICKIT,
+        name: "Apple MusicKit",
+        default_base: "",
+        probe: None,
+        revoke: Revoker::Manual,
+        manual: apple::manual_musickit,
+        key_id: "the 10-character Key ID (AuthKey_<KEYID>.p8)",
+    },
+    Provider {
+        id: apple::IN_APP_PURCHASE,
+        name: "Apple In-App Purchase",
+        default_base: "",
+        probe: None,
+        revoke: Revoker::Manual,
+        manual: apple::manual_in_app_purchase,
+        key_id: "the 10-character Key ID (SubscriptionKey_<KEYID>.p8)",
+    },
+    Provider {
+        id: private_key::ID,
+        name: "Private key (no known provider)",
+        default_base: "",
+        probe: None,
+        revoke: Revoker::Manual,
+        manual: private_key::manual,
+        key_id: "a name for the key (where it is used)",
     },
     Provider {
         id: userplane::ID,

@@ -56,6 +56,9 @@ impl super::Sink for Github {
                     f.fingerprint,
                     f.provider
                 );
+                if let Some(m) = super::marks(f) {
+                    message.push_str(&format!(" Severity lowered: {m}."));
+                }
                 if loc.in_head == Some(false) {
                     message.push_str(&format!(" It is {NOT_IN_HEAD}."));
                 }

@@ -75,6 +75,19 @@ pub fn write(report: &ScanReport, ctx: &ReportContext<'_>, out: &mut dyn Write) 
         )?;
         writeln!(out, "  secret:      {}", escape(&shown_secret(f, ctx)))?;
         writeln!(out, "  fingerprint: {}", f.fingerprint)?;
+        if let Some(c) = &f.context {
+            writeln!(
+                out,
+                "  context:     {} (test data, fixture or example; severity lowered)",
+                escape(c)
+            )?;
+        }
+        if f.known_example {
+            writeln!(
+                out,
+                "  example:     a key its own project publishes as an example: public, protects nothing"
+            )?;
+        }
         if let Some(k) = &f.key {
             if let Some(id) = &k.key_id {
                 writeln!(out, "  key id:      {}", escape(id))?;

@@ -81,7 +81,10 @@ impl super::Sink for Markdown {
                     writeln!(
                         out,
                         "| {} | `{}` | `{}` | {} | {} | `{}` | {} | {} |",
-                        f.severity.as_str(),
+                        match super::marks(f) {
+                            Some(m) => format!("{} ({m})", f.severity.as_str()),
+                            None => f.severity.as_str().to_string(),
+                        },
                         cell(&f.rule_id),
                         cell(&format!(
                             "{repo}{}:{}:{}",

@@ -127,6 +127,12 @@ pub fn merge(reports: Vec<ScanReport>) -> ScanReport {
                         added
                     };
                     existing.validated |= f.validated;
+                    // Test data in one report and not in another: the finding is no longer only in test data,
+                    // and takes the higher of the two severities.
+                    if existing.context != f.context {
+                        existing.context = None;
+                        existing.severity = existing.severity.max(f.severity);
+                    }
                     if existing.key.is_none() {
                         existing.key = f.key;
                     }

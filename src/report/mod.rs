@@ -81,6 +81,18 @@ pub fn rule_name<'a>(f: &'a Finding, ctx: &'a ReportContext<'_>) -> &'a str {
 /// Says why a sighting matters beyond its file: a key gone from HEAD is still exposed in history.
 pub const NOT_IN_HEAD: &str = "no longer in HEAD, but still exposed in git history: revoke it, deleting the file is not enough";
 
+/// Why a finding's severity is below its rule's, in a few words (`test context`, `known example key`), if it is.
+pub fn marks(f: &Finding) -> Option<String> {
+    let mut marks = Vec::new();
+    if let Some(c) = &f.context {
+        marks.push(format!("{c} context"));
+    }
+    if f.known_example {
+        marks.push("known example key".to_string());
+    }
+    (!marks.is_empty()).then(|| marks.join(", "))
+}
+
 /// `1234567` → `1.2 MiB`.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

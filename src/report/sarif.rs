@@ -251,6 +251,12 @@ pub fn build(report: &ScanReport, ctx: &ReportContext<'_>) -> sarif::Sarif {
                 ("provider", json!(f.provider)),
                 ("validated", json!(f.validated)),
             ];
+            if let Some(c) = &f.context {
+                props.push(("context", json!(c)));
+            }
+            if f.known_example {
+                props.push(("known_example", json!(true)));
+            }
             if let Some(k) = &f.key {
                 props.push(("key", serde_json::to_value(k).unwrap_or(Value::Null)));
             }

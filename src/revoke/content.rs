@@ -18,6 +18,8 @@ pub(super) struct Found {
     pub(super) key_id: Option<String>,
     /// The issuer id the rule found with it.
     pub(super) issuer_id: Option<String>,
+    /// The rules that name it where the file's name is evidence (see `Match::gated`).
+    pub(super) gated: Vec<usize>,
 }
 
 /// A file or blob read for the plan: its text, where its lines start, and the scanner's matches in it.
@@ -63,6 +65,7 @@ impl Content {
                 spki,
                 key_id: m.key_id,
                 issuer_id: m.issuer_id,
+                gated: m.gated,
             });
         }
         let text = String::from_utf8_lossy(bytes).into_owned();

@@ -270,10 +270,16 @@ pub fn reread(
             if let Some(m) = content.find(&f.rule_id, &f.fingerprint) {
                 let rule = &rules.rules[m.rule];
                 if let Some(mut r) = verify(f, &rule.id, &m.text, m.spki.clone()) {
+                    let path = loc.display_path();
                     r.key_id = m
                         .key_id
                         .clone()
-                        .or_else(|| rule.key_id_from_path(&loc.display_path()));
+                        .or_else(|| rule.key_id_from_path(&path))
+                        .or_else(|| {
+                            m.gated
+                                .iter()
+                                .find_map(|&g| rules.rules[g].key_id_from_path(&path))
+                        });
                     r.issuer_id = m.issuer_id.clone();
                     return Ok(r);
                 }
@@ -370,6 +376,8 @@ mod tests {
             inventory: None,
             liveness: None,
             occurrences: locations.len(),
+            context: None,
+            known_example: false,
             locations,
         };
         let findings = [
@@ -426,6 +434,8 @@ mod tests {
             inventory: None,
             liveness: None,
             occurrences: 1,
+            context: None,
+            known_example: false,
             locations: vec![Location {
                 path: "tokens.env".into(),
                 line: i + 1,

@@ -56,6 +56,20 @@ pub struct ContextDef {
     pub path_key_id: Vec<String>,
     /// How many lines before and after the match to search (default 10).
     pub lines: Option<usize>,
+    /// Regexes searched like `key_id`: where one occurs, the secret is shown to be this rule's provider's. A
+    /// rule with `evidence` or `path_evidence` names a match only with such evidence; `otherwise` names the
+    /// others.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// Regexes over the file name (`^AuthKey_[A-Z0-9]{10}\.p8$`) that are evidence.
+    #[serde(default)]
+    pub path_evidence: Vec<String>,
+    /// Evidence like `evidence`, but weaker than any other rule's `evidence` however far (a bare Key ID
+    /// assignment, which every Apple key has).
+    #[serde(default)]
+    pub weak_evidence: Vec<String>,
+    /// The rule that names a match without evidence (a catch-all, e.g. `private-key.pem`); none: it is dropped.
+    pub otherwise: Option<String>,
 }
 
 /// A rule as written in TOML.
@@ -117,7 +131,10 @@ pub struct Rule {
     allow: OnceLock<Vec<Regex>>,
     key_id_context: OnceLock<Vec<Regex>>,
     issuer_context: OnceLock<Vec<Regex>>,
+    evidence_context: OnceLock<Vec<Regex>>,
+    weak_evidence_context: OnceLock<Vec<Regex>>,
     path_key_id: Vec<Regex>,
+    path_evidence: Vec<Regex>,
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
 }
@@ -176,6 +193,14 @@ impl Rule {
             .iter()
             .map(|p| compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx("context.path_key_id"))))
             .collect::<Result<Vec<_>>>()?;
+        let path_evidence = def
+            .context
+            .path_evidence
+            .iter()
+            .map(|p| {
+                compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx("context.path_evidence")))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let include = globset(&def.paths.include).with_context(|| ctx("paths.include"))?;
         let exclude = globset(&def.paths.exclude).with_context(|| ctx("paths.exclude"))?;
         Ok(Rule {
@@ -188,7 +213,10 @@ impl Rule {
             allow: OnceLock::new(),
             key_id_context: OnceLock::new(),
             issuer_context: OnceLock::new(),
+            evidence_context: OnceLock::new(),
+            weak_evidence_context: OnceLock::new(),
             path_key_id,
+            path_evidence,
             include,
             exclude,
             def,
@@ -205,6 +233,8 @@ impl Rule {
             ("allow", &self.def.allow),
             ("context.key_id", &self.def.context.key_id),
             ("context.issuer_id", &self.def.context.issuer_id),
+            ("context.evidence", &self.def.context.evidence),
+            ("context.weak_evidence", &self.def.context.weak_evidence),
         ] {
             for p in list {
                 compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx(field)))?;
@@ -242,6 +272,31 @@ impl Rule {
         Self::compiled(&self.issuer_context, &self.def.context.issuer_id)
     }
 
+    /// Context regexes that are evidence of the rule's provider.
+    pub fn evidence_context(&self) -> &[Regex] {
+        Self::compiled(&self.evidence_context, &self.def.context.evidence)
+    }
+
+    /// Context regexes that are weak evidence of the rule's provider.
+    pub fn weak_evidence_context(&self) -> &[Regex] {
+        Self::compiled(&self.weak_evidence_context, &self.def.context.weak_evidence)
+    }
+
+    /// Whether the rule names a match only with evidence (`context.evidence`, `weak_evidence`, `path_evidence`).
+    pub fn needs_evidence(&self) -> bool {
+        !self.def.context.evidence.is_empty()
+            || !self.def.context.weak_evidence.is_empty()
+            || !self.path_evidence.is_empty()
+    }
+
+    /// Whether the file name of `path` (also of an archive member) is evidence for this rule.
+    pub fn path_proves(&self, path: &str) -> bool {
+        let name = file_name(path);
+        self.path_evidence
+            .iter()
+            .any(|re| re.is_match(name.as_bytes()))
+    }
+
     /// How many lines around a match context is searched in.
     pub fn context_lines(&self) -> usize {
         self.def.context.lines.unwrap_or(10)
@@ -265,14 +320,18 @@ impl Rule {
 
     /// A key id named by the file's path (`AuthKey_<ID>.p8`).
     pub fn key_id_from_path(&self, path: &str) -> Option<String> {
-        // The file name, also of an archive member (`keys.zip!AuthKey_ABC.p8`).
-        let name = path.rsplit(['/', '!']).next().unwrap_or(path);
+        let name = file_name(path);
         self.path_key_id.iter().find_map(|re| {
             let caps = re.captures(name.as_bytes())?;
             let m = caps.name("key_id").or_else(|| caps.get(1))?;
             Some(String::from_utf8_lossy(m.as_bytes()).into_owned())
         })
     }
+}
+
+/// The file name of a path, also of an archive member (`keys.zip!AuthKey_ABC.p8`).
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '!']).next().unwrap_or(path)
 }
 
 /// A rule's claim to name a secret, compared field by field in this order (see [`RuleSet::rank`]).
@@ -311,6 +370,15 @@ impl RuleSet {
     /// (`AuthKey_<ID>.p8`).
     pub fn key_id_from_path(&self, path: &str) -> Option<String> {
         self.rules.iter().find_map(|r| r.key_id_from_path(path))
+    }
+
+    /// The provider a file's name is evidence for (`SubscriptionKey_<ID>.p8`: In-App Purchase), by the highest
+    /// ranked rule whose `context.path_evidence` it matches.
+    pub fn provider_named_by_path(&self, path: &str) -> Option<&str> {
+        (0..self.rules.len())
+            .filter(|&i| self.rules[i].path_proves(path))
+            .max_by_key(|&i| self.rank(i))
+            .map(|i| self.rules[i].provider.as_str())
     }
 
     /// The provider ids of every rule loaded, disabled rules included.

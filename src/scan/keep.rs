@@ -21,6 +21,9 @@ pub(super) struct BlobScan<'a> {
     /// Whether a line carries an inline allow comment, by line: asked once per line however many matches it
     /// holds.
     pub(super) allowed: std::collections::HashMap<usize, bool>,
+    /// What each validator said of each secret span: the rules of one key material (Apple's P-256 kinds, the
+    /// catch-alls) match the same bytes, and a key parse costs more than the regex that found it.
+    pub(super) validations: std::collections::HashMap<(&'a str, usize, usize), Validation>,
     pub(super) out: Vec<Match>,
 }
 
@@ -53,12 +56,14 @@ impl BlobScan<'_> {
         {
             return;
         }
-        let (validated, key) = match rule
-            .def
-            .validate
-            .as_deref()
-            .map(|v| validate::validate(v, secret_bytes))
-        {
+        let scanner = self.scanner;
+        let validation = scanner.rules.rules[r].def.validate.as_deref().map(|v| {
+            self.validations
+                .entry((v, secret_span.start, secret_span.end))
+                .or_insert_with(|| validate::validate(v, secret_bytes))
+                .clone()
+        });
+        let (validated, key) = match validation {
             None => (false, None),
             Some(Validation::Invalid) => return,
             Some(Validation::Valid(key)) => (true, key),
@@ -71,17 +76,59 @@ impl BlobScan<'_> {
             caps.get_group_by_name(name)
                 .map(|m| String::from_utf8_lossy(&bytes[m.range()]).into_owned())
         };
-        let window = clip(lines.window(line, rule.context_lines()), &secret_span);
-        let key_id = capture("key_id")
-            .or_else(|| context_capture(rule.key_id_context(), &bytes[window.clone()], "key_id"));
-        let issuer_id = capture("issuer_id")
-            .or_else(|| context_capture(rule.issuer_context(), &bytes[window], "issuer_id"));
+        let around = clip(lines.window(line, rule.context_lines()), &secret_span);
+        let window = &bytes[around.clone()];
+        let key_id = capture("key_id").or_else(|| {
+            context_capture(
+                rule.key_id_context(),
+                window,
+                around.start,
+                lines,
+                (line, end.0),
+                "key_id",
+            )
+        });
+        let issuer_id = capture("issuer_id").or_else(|| {
+            context_capture(
+                rule.issuer_context(),
+                window,
+                around.start,
+                lines,
+                (line, end.0),
+                "issuer_id",
+            )
+        });
+        // A rule that needs evidence and finds none around the match leaves it to its catch-all; the file's
+        // name may still prove it when the match is grouped (see `Match::gated`).
+        let evidence_distance = if rule.needs_evidence() {
+            let near = |regexes| nearest(regexes, window, around.start, lines, (line, end.0));
+            let weak = near(rule.weak_evidence_context()).map(|d| d + WEAK);
+            near(rule.evidence_context()).into_iter().chain(weak).min()
+        } else {
+            Some(0)
+        };
+        let (named, gated) = if evidence_distance.is_none() {
+            let rules = &self.scanner.rules;
+            match rule
+                .def
+                .context
+                .otherwise
+                .as_deref()
+                .and_then(|id| rules.by_id(id))
+            {
+                Some(o) => (o, vec![r]),
+                None => return,
+            }
+        } else {
+            (r, Vec::new())
+        };
+        let generic = crate::model::provider::is_generic(&self.scanner.rules.rules[named].provider);
         self.out.push(Match {
-            rule: r,
+            rule: named,
             blob: self.blob,
             span,
             secret_span: secret_span.clone(),
-            secret: if crate::model::provider::is_generic(&rule.provider) {
+            secret: if generic {
                 Secret::new(String::from_utf8_lossy(secret_bytes).into_owned()).generic()
             } else {
                 Secret::new(String::from_utf8_lossy(secret_bytes).into_owned())
@@ -94,16 +141,11 @@ impl BlobScan<'_> {
             validated,
             key: key.map(Box::new),
             inline_allowed: inline_allowed(bytes, lines, &mut self.allowed, line),
-            snippet: snippet(
-                bytes,
-                lines,
-                line,
-                end.0,
-                &secret_span,
-                crate::model::provider::is_generic(&rule.provider),
-            ),
+            snippet: snippet(bytes, lines, line, end.0, &secret_span, generic),
             encoding: None,
             member: None,
+            gated,
+            evidence_distance: evidence_distance.unwrap_or(0),
         });
     }
 
@@ -131,12 +173,68 @@ impl BlobScan<'_> {
     }
 }
 
-/// The first context regex that matches, its `name` group (else group 1).
-fn context_capture(regexes: &[regex::bytes::Regex], window: &[u8], name: &str) -> Option<String> {
+/// How near a context match (`start..end` in the blob) is to a secret on lines `secret` (first and last): 0 on
+/// those lines, else the number of lines before them, else (after them) `AFTER` plus the number of lines after.
+/// Whatever precedes a secret names it before whatever follows (`APNS_KEY_ID=…` then `APNS_KEY=…`, and the next
+/// key's `ASC_KEY_ID=…` on the line below).
+fn nearness(lines: &LineIndex, secret: (usize, usize), start: usize, end: usize) -> usize {
+    let (first, last) = (
+        lines.line_of(start),
+        lines.line_of(end.saturating_sub(1).max(start)),
+    );
+    if last < secret.0 {
+        secret.0 - last
+    } else if first > secret.1 {
+        AFTER + (first - secret.1)
+    } else {
+        0
+    }
+}
+
+/// See [`nearness`]: context after a secret ranks behind any before it (windows span a few dozen lines).
+const AFTER: usize = 1_000;
+
+/// See [`nearness`]: weak evidence (`context.weak_evidence`) ranks behind any other at any distance.
+const WEAK: usize = 1_000_000;
+
+/// The [`nearness`] of the nearest match of any of `regexes` in `window` (which starts at `offset` in the blob) to a
+/// secret on lines `secret`; `None` when none matches.
+fn nearest(
+    regexes: &[regex::bytes::Regex],
+    window: &[u8],
+    offset: usize,
+    lines: &LineIndex,
+    secret: (usize, usize),
+) -> Option<usize> {
+    regexes
+        .iter()
+        .flat_map(|re| re.find_iter(window))
+        .map(|m| nearness(lines, secret, offset + m.start(), offset + m.end()))
+        .min()
+}
+
+/// The first context regex that matches in `window` (which starts at `offset` in the blob), its `name` group
+/// (else group 1) at the match [`nearest`] a secret on lines `secret`: of two keys in one file, each takes the id
+/// next to it.
+fn context_capture(
+    regexes: &[regex::bytes::Regex],
+    window: &[u8],
+    offset: usize,
+    lines: &LineIndex,
+    secret: (usize, usize),
+    name: &str,
+) -> Option<String> {
     regexes.iter().find_map(|re| {
-        let caps = re.captures(window)?;
-        let m = caps.name(name).or_else(|| caps.get(1))?;
-        Some(String::from_utf8_lossy(m.as_bytes()).into_owned())
+        re.captures_iter(window)
+            .filter_map(|caps| {
+                let m = caps.name(name).or_else(|| caps.get(1))?;
+                Some((
+                    nearness(lines, secret, offset + m.start(), offset + m.end()),
+                    m.as_bytes(),
+                ))
+            })
+            .min_by_key(|&(d, _)| d)
+            .map(|(_, id)| String::from_utf8_lossy(id).into_owned())
     })
 }
 
@@ -186,12 +284,26 @@ pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
         }
     }
     let mut drop = vec![false; matches.len()];
+    // The same match twice (a rule's own and a rule that left it to it for want of evidence): the first stays,
+    // with the rules that wait for evidence of both.
+    let mut merged: Vec<(usize, usize)> = Vec::new();
     for (i, j) in pairs {
         if drop[j] || drop[i] {
             continue;
         }
-        if beats(rules, &matches[i], &matches[j], fps[i] == fps[j]) {
+        if wins(rules, matches, i, j, fps[i] == fps[j]) {
             drop[j] = true;
+            if same_match(&matches[i], &matches[j]) {
+                merged.push((i, j));
+            }
+        }
+    }
+    for (i, j) in merged {
+        let gated = std::mem::take(&mut matches[j].gated);
+        for g in gated {
+            if !matches[i].gated.contains(&g) {
+                matches[i].gated.push(g);
+            }
         }
     }
     let mut k = 0;
@@ -199,6 +311,25 @@ pub(super) fn dedup_overlaps(rules: &RuleSet, matches: &mut Vec<Match>) {
         k += 1;
         !drop[k - 1]
     });
+}
+
+/// Whether match `i` of `matches` drops match `j`, which it overlaps (`same_secret`: both have one
+/// fingerprint): when it [`beats`] it, or when both are the same sighting named by the same rule and `i` comes
+/// first.
+pub(super) fn wins(
+    rules: &RuleSet,
+    matches: &[Match],
+    i: usize,
+    j: usize,
+    same_secret: bool,
+) -> bool {
+    let (a, b) = (&matches[i], &matches[j]);
+    beats(rules, a, b, same_secret) || (i < j && same_secret && same_match(a, b))
+}
+
+/// Whether two matches of one secret are the same sighting named by the same rule.
+fn same_match(a: &Match, b: &Match) -> bool {
+    a.rule == b.rule && a.span == b.span && a.encoding == b.encoding && a.member == b.member
 }
 
 /// Every pair of matches whose spans overlap, as `(i, j)` and `(j, i)`, sorted. A sweep over the matches in order
@@ -228,13 +359,20 @@ pub(super) fn overlapping_pairs(matches: &[Match]) -> Vec<(usize, usize)> {
 
 /// Whether overlapping match `a` wins over `b` (`same_secret`: both have one fingerprint). The same secret twice
 /// (a PEM and the body inside it): a provider rule over a catch-all, then the match on the text as written over
-/// one in a decoded value, then the wider span, then the rule that names secrets (`RuleSet::rank`). Different
+/// one in a decoded value, then the wider span, then the nearer evidence (an APNs key after `APNS_KEY=` and
+/// before the next key's `ASC_KEY_ID` is an APNs key), then the rule that names secrets (`RuleSet::rank`). Different
 /// secrets: the more specific rule.
 pub(super) fn beats(rules: &RuleSet, a: &Match, b: &Match, same_secret: bool) -> bool {
     if same_secret {
         let key = |m: &Match| {
             let rank = rules.rank(m.rule);
-            (rank.specificity, m.encoding.is_none(), m.span.len(), rank)
+            (
+                rank.specificity,
+                m.encoding.is_none(),
+                m.span.len(),
+                std::cmp::Reverse(m.evidence_distance),
+                rank,
+            )
         };
         key(a) > key(b)
     } else {

@@ -453,6 +453,7 @@ impl Scanner {
             bytes,
             lines: std::cell::OnceCell::new(),
             allowed: std::collections::HashMap::new(),
+            validations: std::collections::HashMap::new(),
             out: Vec::new(),
         };
         for &r in &candidates.rules {

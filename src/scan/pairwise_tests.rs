@@ -25,7 +25,7 @@ fn pairwise_dedup(rules: &RuleSet, matches: &mut Vec<Match>) {
             if i == j || drop[j] || drop[i] || !overlaps(&matches[i], &matches[j]) {
                 continue;
             }
-            if super::keep::beats(rules, &matches[i], &matches[j], fps[i] == fps[j]) {
+            if super::keep::wins(rules, matches, i, j, fps[i] == fps[j]) {
                 drop[j] = true;
             }
         }
@@ -95,6 +95,8 @@ fn fake(rule: usize, span: Range<usize>, secret: &str, encoding: Option<&'static
         snippet: Snippet::default(),
         encoding,
         member: None,
+        gated: Vec::new(),
+        evidence_distance: 0,
     }
 }
 
