@@ -374,6 +374,11 @@ pub struct ScanConfig {
     pub config_file: Option<PathBuf>,
     /// Its contents (defaults when none).
     pub file: FileConfig,
+    /// Rule files given as text (source name, TOML), loaded after the built-ins: a gitleaks or Betterleaks
+    /// config's rules, imported in memory when there is no `.keysweep.toml`.
+    pub extra_rules: Vec<(String, String)>,
+    /// Fingerprints suppressed like a baseline's (a `.gitleaksignore`'s entries, resolved).
+    pub extra_baseline: Vec<String>,
 }
 
 /// Parses a format name as the CLI spells it.
@@ -479,6 +484,8 @@ impl ScanConfig {
             verbose: common.verbose,
             config_file,
             file,
+            extra_rules: Vec::new(),
+            extra_baseline: Vec::new(),
         })
     }
 }

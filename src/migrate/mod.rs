@@ -182,8 +182,9 @@ impl Import {
         let body =
             toml::to_string(&OutRuleFile { rule: &self.rules }).expect("rules serialize to TOML");
         format!(
-            "# Imported by `keysweep config import` from {}.\n{body}",
-            self.source_names()
+            "# Imported by `keysweep config import` from {}.\n{}\n",
+            self.source_names(),
+            body.trim_end()
         )
     }
 
@@ -203,8 +204,9 @@ impl Import {
         };
         let body = toml::to_string(&cfg).expect("config serializes to TOML");
         format!(
-            "# Imported by `keysweep config import` from {}; what could not be carried over was listed when it ran.\n{body}",
-            self.source_names()
+            "# Imported by `keysweep config import` from {}; what could not be carried over was listed when it ran.\n{}\n",
+            self.source_names(),
+            body.trim_end()
         )
     }
 
@@ -393,6 +395,54 @@ impl<'a> Lines<'a> {
     fn at(&self, line: usize) -> (String, usize) {
         (self.file.clone(), line)
     }
+
+    /// The section whose header is on line `from` (1-based): up to the next header.
+    fn place(&self, from: usize) -> Place {
+        let end = (from..self.lines.len())
+            .find(|&i| self.lines[i].trim_start().starts_with('['))
+            .map_or(self.lines.len(), |i| i + 1);
+        Place {
+            file: self.file.clone(),
+            line: from,
+            end,
+            keys: self
+                .lines
+                .get(from.saturating_sub(1)..end.min(self.lines.len()))
+                .unwrap_or_default()
+                .iter()
+                .map(|l| l.to_string())
+                .collect(),
+        }
+    }
+}
+
+/// A section of a config (an allowlist), to name the line of each of its keys.
+#[derive(Clone, Debug)]
+struct Place {
+    file: String,
+    line: usize,
+    end: usize,
+    keys: Vec<String>,
+}
+
+impl Place {
+    /// Where `key` is assigned in the section, else its header.
+    fn key(&self, key: &str) -> (String, usize) {
+        let found = self.keys.iter().position(|l| {
+            let l = l.trim_start().to_ascii_lowercase();
+            l.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        });
+        (
+            self.file.clone(),
+            found.map_or(self.line, |i| self.line + i),
+        )
+    }
+
+    fn head(&self) -> (String, usize) {
+        let _ = self.end;
+        (self.file.clone(), self.line)
+    }
 }
 
 /// Imports a gitleaks or Betterleaks config file (and what its `[extend] path` names).
@@ -418,8 +468,12 @@ fn import_into(import: &mut Import, path: &Path, depth: usize) -> Result<()> {
     let value: toml::Value = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("config {}", crate::display::toml_error(&shown, &text, &e)))?;
     let value = lowercase_keys(value);
-    let raw = RawConfig::deserialize(value.clone())
-        .map_err(|e| anyhow::anyhow!("config {shown}: {}", e.message()))?;
+    let raw = RawConfig::deserialize(value.clone()).map_err(|e| {
+        anyhow::anyhow!(
+            "config {shown}: not a gitleaks or Betterleaks config: {}",
+            e.message()
+        )
+    })?;
     import.sources.push(path.to_path_buf());
     let lines = Lines::new(shown.clone(), &text);
     let n = lines.lines.len();
@@ -537,7 +591,7 @@ fn import_into(import: &mut Import, path: &Path, depth: usize) -> Result<()> {
             raw.rules.len()
         );
     }
-    let mut targeted: Vec<(String, RawAllowlist, (String, usize))> = Vec::new();
+    let mut targeted: Vec<(String, RawAllowlist, Place)> = Vec::new();
     for (i, rule) in raw.rules.iter().enumerate() {
         let from = rule_lines.get(i).copied().unwrap_or(1);
         let to = rule_lines.get(i + 1).copied().unwrap_or(n + 1);
@@ -571,7 +625,7 @@ fn import_into(import: &mut Import, path: &Path, depth: usize) -> Result<()> {
     for (a, line) in globals {
         if !a.targetrules.is_empty() {
             for id in &a.targetrules {
-                targeted.push((id.clone(), a.clone(), lines.at(line)));
+                targeted.push((id.clone(), a.clone(), lines.place(line)));
             }
             continue;
         }
@@ -582,12 +636,12 @@ fn import_into(import: &mut Import, path: &Path, depth: usize) -> Result<()> {
             Some(ours) => {
                 let Some(pos) = import.rules.iter().position(|r| r.id == ours) else { continue };
                 let mut rule = import.rules[pos].clone();
-                let what = rule_allowlist(import, &mut rule, &a, at.clone());
+                let what = rule_allowlist(import, &mut rule, &a, &at);
                 import.rules[pos] = rule;
-                import.note(at, Level::Mapped, format!("[[allowlists]] targetRules {id:?} → rule {ours}: {what}"));
+                import.note(at.key("targetrules"), Level::Mapped, format!("[[allowlists]] targetRules {id:?} → rule {ours}: {what}"));
             }
             None => import.note(
-                at,
+                at.key("targetrules"),
                 Level::Unmapped,
                 format!("[[allowlists]] targetRules {id:?}: keysweep cannot attach an allowlist to a built-in rule; use [allowlist] or a baseline"),
             ),
@@ -737,7 +791,7 @@ fn import_rule(import: &mut Import, rule: &RawRule, lines: &Lines<'_>, from: usi
     );
     for (k, a) in rule.allowlist.iter().chain(&rule.allowlists).enumerate() {
         let line = allow_lines.get(k).copied().unwrap_or(from);
-        let what = rule_allowlist(import, &mut out, a, lines.at(line));
+        let what = rule_allowlist(import, &mut out, a, &lines.place(line));
         import.note(
             lines.at(line),
             Level::Mapped,
@@ -811,7 +865,7 @@ fn import_rule(import: &mut Import, rule: &RawRule, lines: &Lines<'_>, from: usi
 }
 
 /// Whether an allowlist can be carried over as an OR of its parts; names what it cannot.
-fn allowlist_usable(import: &mut Import, a: &RawAllowlist, at: &(String, usize)) -> bool {
+fn allowlist_usable(import: &mut Import, a: &RawAllowlist, at: &Place) -> bool {
     let kinds = [
         !a.commits.is_empty(),
         !a.paths.is_empty(),
@@ -827,7 +881,7 @@ fn allowlist_usable(import: &mut Import, a: &RawAllowlist, at: &(String, usize))
         && kinds > 1
     {
         import.note(
-            at.clone(),
+            at.key("condition"),
             Level::Unmapped,
             "allowlist with condition = \"AND\" over several kinds of check: keysweep's allowlists are ORs; not imported",
         );
@@ -835,7 +889,7 @@ fn allowlist_usable(import: &mut Import, a: &RawAllowlist, at: &(String, usize))
     }
     if !a.commits.is_empty() {
         import.note(
-            at.clone(),
+            at.key("commits"),
             Level::Unmapped,
             format!("allowlist commits ({}): keysweep does not allowlist by commit; baseline those findings instead (`keysweep baseline create`)", a.commits.len()),
         );
@@ -844,7 +898,7 @@ fn allowlist_usable(import: &mut Import, a: &RawAllowlist, at: &(String, usize))
 }
 
 /// The regexes of an allowlist that test the secret, translated; names those that test something else.
-fn secret_regexes(import: &mut Import, a: &RawAllowlist, at: &(String, usize)) -> Vec<String> {
+fn secret_regexes(import: &mut Import, a: &RawAllowlist, at: &Place) -> Vec<String> {
     if a.regexes.is_empty() {
         return Vec::new();
     }
@@ -855,7 +909,7 @@ fn secret_regexes(import: &mut Import, a: &RawAllowlist, at: &(String, usize)) -
         .to_ascii_lowercase();
     if target != "secret" && !target.is_empty() {
         import.note(
-            at.clone(),
+            at.key("regextarget"),
             Level::Unmapped,
             format!("allowlist regexes with regexTarget = {target:?} ({}): keysweep's allowlist regexes test the secret only", a.regexes.len()),
         );
@@ -880,7 +934,7 @@ fn secret_regexes(import: &mut Import, a: &RawAllowlist, at: &(String, usize)) -
         match checked {
             Ok(p) => out.push(p),
             Err(why) => import.note(
-                at.clone(),
+                at.key("paths"),
                 Level::Unmapped,
                 format!("allowlist regex {re:?}: {why}"),
             ),
@@ -889,13 +943,13 @@ fn secret_regexes(import: &mut Import, a: &RawAllowlist, at: &(String, usize)) -
     out
 }
 
-fn globs_of(import: &mut Import, a: &RawAllowlist, at: &(String, usize)) -> Vec<String> {
+fn globs_of(import: &mut Import, a: &RawAllowlist, at: &Place) -> Vec<String> {
     let mut out = Vec::new();
     for p in &a.paths {
         match goregex::path_globs(p) {
             Ok(g) => out.extend(g),
             Err(why) => import.note(
-                at.clone(),
+                at.key("paths"),
                 Level::Unmapped,
                 format!("allowlist path {p:?} has no exact glob ({why}); add an equivalent glob to [allowlist] paths by hand"),
             ),
@@ -905,7 +959,7 @@ fn globs_of(import: &mut Import, a: &RawAllowlist, at: &(String, usize)) -> Vec<
 }
 
 fn import_global_allowlist(import: &mut Import, a: &RawAllowlist, lines: &Lines<'_>, line: usize) {
-    let at = lines.at(line);
+    let at = lines.place(line);
     if !allowlist_usable(import, a, &at) {
         return;
     }
@@ -926,7 +980,7 @@ fn import_global_allowlist(import: &mut Import, a: &RawAllowlist, lines: &Lines<
         .extend(a.stopwords.iter().cloned());
     if carried > 0 {
         import.note(
-            at,
+            at.head(),
             Level::Mapped,
             format!("allowlist → [allowlist]: {what}"),
         );
@@ -935,17 +989,12 @@ fn import_global_allowlist(import: &mut Import, a: &RawAllowlist, lines: &Lines<
 
 /// Carries a per-rule allowlist into the rule: paths to `paths.exclude`, secret regexes and stopwords to
 /// `allow`. Returns what it carried.
-fn rule_allowlist(
-    import: &mut Import,
-    rule: &mut OutRule,
-    a: &RawAllowlist,
-    at: (String, usize),
-) -> String {
-    if !allowlist_usable(import, a, &at) {
+fn rule_allowlist(import: &mut Import, rule: &mut OutRule, a: &RawAllowlist, at: &Place) -> String {
+    if !allowlist_usable(import, a, at) {
         return "nothing".into();
     }
-    let globs = globs_of(import, a, &at);
-    let regexes = secret_regexes(import, a, &at);
+    let globs = globs_of(import, a, at);
+    let regexes = secret_regexes(import, a, at);
     let what = format!(
         "{} path glob(s), {} regex(es), {} stopword(s)",
         globs.len(),

@@ -110,7 +110,7 @@ fn rules_allowlists_and_extend_are_mapped_line_by_line() {
         7,
         "rule \"acme-internal-token\" → custom.acme-internal-token"
     ));
-    assert!(has(&mapped, 55, "targetRules \"acme-internal-token\""));
+    assert!(has(&mapped, 56, "targetRules \"acme-internal-token\""));
 
     // Without keywords: the regex's literal prefix.
     assert_eq!(import.rules[1].id, "custom.no-keywords");
@@ -121,10 +121,10 @@ fn rules_allowlists_and_extend_are_mapped_line_by_line() {
     assert!(has(&unmapped, 30, "file paths only"));
     assert!(has(&unmapped, 34, "extends gitleaks' default rule"));
     assert!(has(&unmapped, 5, "\"some-vendor-only-rule\""));
-    assert!(has(&unmapped, 39, "^src/[^/]+"));
-    assert!(has(&unmapped, 39, "commits (1)"));
-    assert!(has(&unmapped, 46, "regexTarget = \"line\""));
-    assert!(has(&unmapped, 50, "AND"));
+    assert!(has(&unmapped, 41, "^src/[^/]+"));
+    assert!(has(&unmapped, 44, "commits (1)"));
+    assert!(has(&unmapped, 47, "regexTarget = \"line\""));
+    assert!(has(&unmapped, 51, "AND"));
 
     // extend and the global allowlist.
     assert!(has(&mapped, 4, "built-in rules"));
