@@ -190,3 +190,45 @@ fn scan_reads_a_gitleaks_config_when_there_is_no_keysweep_toml() {
             .all(|f| f["rule_id"] != "custom.acme-service-token")
     );
 }
+
+#[test]
+fn action_imports_the_base_commits_gitleaks_policy_and_a_pull_request_cannot_change_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("repo");
+    let repo = crate::support::repo::TestRepo::init(&dir);
+    let old = token("acmesvc_", "reviewed-dev-value", 32);
+    repo.write(".gitleaks.toml", GITLEAKS_TOML);
+    repo.write(".gitleaksignore", "config/dev.env:acme-service-token:1\n");
+    repo.write("config/dev.env", format!("ACME={old}\n"));
+    let base = repo.commit(0, "base");
+    // The pull request adds a token the imported rule finds, one under the base's allowlisted path, puts a new
+    // token where the ignore entry points, and rewrites the gitleaks config to allowlist everything.
+    let added = token("acmesvc_", "added-by-pr", 32);
+    let replaced = token("acmesvc_", "replaces-the-reviewed-one", 32);
+    repo.write("app.env", format!("ACME={added}\n"));
+    repo.write(
+        "examples/demo.env",
+        format!("ACME={}\n", token("acmesvc_", "example", 32)),
+    );
+    repo.write("config/dev.env", format!("ACME={replaced}\n"));
+    repo.write(
+        ".gitleaks.toml",
+        format!("{GITLEAKS_TOML}\n[[allowlists]]\npaths = ['''.*''']\n"),
+    );
+    let head = repo.commit(1, "pr");
+    let event = tmp.path().join("event.json");
+    let payload = serde_json::json!({
+        "pull_request": { "base": { "sha": base.to_string() }, "head": { "sha": head.to_string() } }
+    });
+    std::fs::write(&event, payload.to_string()).expect("write event");
+
+    let (code, stdout, _) = crate::integrations::run_action(&dir, &event, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    let mut files: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .filter_map(|l| l.split("file=").nth(1)?.split(',').next())
+        .collect();
+    files.sort();
+    assert_eq!(files, vec!["app.env", "config/dev.env"], "{stdout}");
+}
