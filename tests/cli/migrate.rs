@@ -25,7 +25,8 @@ description = "example fixtures"
 paths = ['''(^|/)examples/''']
 "#;
 
-/// A tree with four fake secrets: one to find, one under an allowlisted path, two named by the ignore file.
+/// A tree with five fake secrets: one to find, one under an allowlisted path, two named by the ignore file,
+/// one with an inline allow comment.
 fn tree(dir: &Path) -> Vec<String> {
     let secrets: Vec<String> = ["found", "allowlisted", "ignored"]
         .iter()
@@ -45,6 +46,15 @@ fn tree(dir: &Path) -> Vec<String> {
     )
     .expect("write");
     std::fs::write(dir.join("config/old.pem"), p256_pem("migrate-ignored")).expect("write");
+    // Betterleaks' inline allow comment is honoured like gitleaks'.
+    std::fs::write(
+        dir.join("lib.env"),
+        format!(
+            "ACME={} # betterleaks:allow\n",
+            token("acmesvc_", "inline", 32)
+        ),
+    )
+    .expect("write");
     std::fs::write(dir.join(".gitleaks.toml"), GITLEAKS_TOML).expect("write");
     std::fs::write(
         dir.join(".gitleaksignore"),
@@ -142,7 +152,7 @@ fn config_import_writes_equivalent_config_rules_and_baseline() {
             secrets[0].clone()
         )
     );
-    assert_eq!(v["summary"]["suppressed"], 3, "{v:#}");
+    assert_eq!(v["summary"]["suppressed"], 4, "{v:#}");
 }
 
 #[test]
@@ -159,7 +169,7 @@ fn scan_reads_a_gitleaks_config_when_there_is_no_keysweep_toml() {
             secrets[0].clone()
         )
     );
-    assert_eq!(v["summary"]["suppressed"], 3, "{v:#}");
+    assert_eq!(v["summary"]["suppressed"], 4, "{v:#}");
     assert_eq!(
         stderr.matches("no .keysweep.toml: using").count(),
         1,
@@ -231,4 +241,49 @@ fn action_imports_the_base_commits_gitleaks_policy_and_a_pull_request_cannot_cha
         .collect();
     files.sort();
     assert_eq!(files, vec!["app.env", "config/dev.env"], "{stdout}");
+}
+
+#[test]
+fn a_commit_entry_suppresses_a_secret_deleted_since_in_a_history_scan() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("repo");
+    let repo = crate::support::repo::TestRepo::init(&dir);
+    let gone = token("acmesvc_", "deleted-long-ago", 32);
+    let kept = token("acmesvc_", "still-reported", 32);
+    repo.write(".gitleaks.toml", GITLEAKS_TOML);
+    repo.write("old.env", format!("# old\nACME={gone}\n"));
+    repo.write("new.env", format!("ACME={kept}\n"));
+    let first = repo.commit(0, "add");
+    repo.remove("old.env");
+    repo.commit(1, "remove");
+    repo.write(
+        ".gitleaksignore",
+        format!("{first}:old.env:acme-service-token:2\n"),
+    );
+
+    let (code, v, stderr) = scan(&dir, &["--history"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(only_secret(&v).2, kept, "{v:#}");
+    assert_eq!(v["summary"]["suppressed"], 1, "{v:#}");
+
+    let out = keysweep()
+        .current_dir(&dir)
+        .args(["config", "import"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let baseline: Value = serde_json::from_slice(
+        &std::fs::read(dir.join(".keysweep-baseline.json")).expect("baseline written"),
+    )
+    .expect("JSON");
+    assert_eq!(baseline["findings"][0]["path"], "old.env");
+    assert_eq!(
+        baseline["findings"][0]["rule_id"],
+        "custom.acme-service-token"
+    );
 }
