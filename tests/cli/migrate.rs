@@ -93,6 +93,19 @@ fn only_secret(v: &Value) -> (String, String, String) {
     )
 }
 
+/// The report of a scan of [`tree`]: the imported rule found the first secret, policy suppressed the four others.
+fn found_only_the_first(v: &Value, secrets: &[String]) {
+    assert_eq!(
+        only_secret(v),
+        (
+            "custom.acme-service-token".into(),
+            "app.env".into(),
+            secrets[0].clone()
+        )
+    );
+    assert_eq!(v["summary"]["suppressed"], 4, "{v:#}");
+}
+
 #[test]
 fn config_import_writes_equivalent_config_rules_and_baseline() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -144,15 +157,7 @@ fn config_import_writes_equivalent_config_rules_and_baseline() {
     std::fs::remove_file(dir.path().join(".gitleaksignore")).expect("rm");
     let (code, v, stderr) = scan(dir.path(), &["--baseline", ".keysweep-baseline.json"]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(
-        only_secret(&v),
-        (
-            "custom.acme-service-token".into(),
-            "app.env".into(),
-            secrets[0].clone()
-        )
-    );
-    assert_eq!(v["summary"]["suppressed"], 4, "{v:#}");
+    found_only_the_first(&v, &secrets);
 }
 
 #[test]
@@ -161,15 +166,7 @@ fn scan_reads_a_gitleaks_config_when_there_is_no_keysweep_toml() {
     let secrets = tree(dir.path());
     let (code, v, stderr) = scan(dir.path(), &[]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(
-        only_secret(&v),
-        (
-            "custom.acme-service-token".into(),
-            "app.env".into(),
-            secrets[0].clone()
-        )
-    );
-    assert_eq!(v["summary"]["suppressed"], 4, "{v:#}");
+    found_only_the_first(&v, &secrets);
     assert_eq!(
         stderr.matches("no .keysweep.toml: using").count(),
         1,
