@@ -115,6 +115,10 @@ pub fn translate(go: &str, secret_group: Option<usize>) -> Result<Translated, St
                 }
                 continue;
             }
+            '{' if class_depth == 0 && !starts_repetition(&chars[i..]) => {
+                // Go reads a `{` that opens no `{n}`, `{n,}` or `{n,m}` as a literal; Rust refuses it.
+                out.push_str(r"\{");
+            }
             ']' if class_depth > 0 => {
                 class_depth -= 1;
                 out.push(']');
@@ -187,6 +191,22 @@ pub fn translate(go: &str, secret_group: Option<usize>) -> Result<Translated, St
     })
 }
 
+/// Whether `chars` starts with a counted repetition, `{n}`, `{n,}` or `{n,m}`.
+fn starts_repetition(chars: &[char]) -> bool {
+    let text: String = chars.iter().take(24).collect();
+    let Some(body) = text
+        .strip_prefix('{')
+        .and_then(|t| t.split_once('}'))
+        .map(|(b, _)| b)
+    else {
+        return false;
+    };
+    let (min, max) = body.split_once(',').unwrap_or((body, "0"));
+    !min.is_empty()
+        && min.bytes().all(|b| b.is_ascii_digit())
+        && max.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A translated regex and what changed in its meaning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Translated {
@@ -228,7 +248,7 @@ pub fn derive_keywords(pattern: &str) -> Option<Vec<String>> {
 }
 
 /// The most globs one path regex may expand to.
-const MAX_GLOBS: usize = 16;
+const MAX_GLOBS: usize = 64;
 
 /// A path regex (matched anywhere in a `/`-separated path, as gitleaks does) as globs that together match
 /// exactly the same paths (globset's default: `*` crosses `/`). Errors say which part a glob cannot say.
@@ -496,6 +516,12 @@ mod tests {
         assert!(translate(r"\C", None).is_err());
         assert_eq!(rust(r"[]a]", 0), r"[\]a]");
         assert_eq!(rust(r"[[:alpha:]_]", 0), r"[[:alpha:]_]");
+        // A brace that opens no counted repetition is a literal in Go.
+        assert_eq!(rust(r"^\$(?:\d+|{\d+})$", 0), r"^\$(?:[0-9]+|\{[0-9]+})$");
+        assert_eq!(
+            rust(r"\${{x}}a{2}b{1,}c{2,3}", 0),
+            r"\$\{\{x}}a{2}b{1,}c{2,3}"
+        );
     }
 
     #[test]
