@@ -374,8 +374,9 @@ pub struct ConfigImportArgs {
     /// the current directory, else in it].
     #[arg(long, value_name = "PATH")]
     pub from: Option<PathBuf>,
-    /// The ignore file (`commit:file:rule-id:line` entries) [default: .betterleaksignore, else .gitleaksignore,
-    /// in the same place]. Its paths are relative to the git root of the current directory.
+    /// The ignore file (`commit:file:rule-id:line` entries), or a gitleaks/Betterleaks JSON report used with
+    /// `--baseline-path` [default: .betterleaksignore, else .gitleaksignore, in the same place]. Its paths are
+    /// relative to the git root of the current directory.
     #[arg(long, value_name = "PATH")]
     pub ignore: Option<PathBuf>,
     /// The keysweep config to write; a rule file (`<name>-rules.toml`) and a baseline (`<name>-baseline.json`)

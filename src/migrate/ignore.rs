@@ -33,8 +33,27 @@ pub struct IgnoreEntry {
     pub at: (String, usize),
 }
 
-/// Parses an ignore file's text; malformed lines become notes.
+/// One finding of a gitleaks or Betterleaks JSON report (what `--baseline-path` reads): the fields that say
+/// where it is.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ReportFinding {
+    #[serde(rename = "RuleID", default)]
+    rule_id: String,
+    #[serde(default)]
+    file: String,
+    #[serde(default)]
+    start_line: usize,
+    #[serde(default)]
+    commit: String,
+}
+
+/// Parses an ignore file's text, or a gitleaks/Betterleaks JSON report used as a baseline (text starting with
+/// `[`); malformed entries become notes.
 pub fn parse(text: &str, file: &str) -> (Vec<IgnoreEntry>, Vec<Note>) {
+    if text.trim_start().starts_with('[') {
+        return parse_report(text, file);
+    }
     let mut entries = Vec::new();
     let mut notes = Vec::new();
     for (n, raw) in text.lines().enumerate() {
@@ -94,6 +113,55 @@ pub fn parse(text: &str, file: &str) -> (Vec<IgnoreEntry>, Vec<Note>) {
             line: number,
             at,
         });
+    }
+    (entries, notes)
+}
+
+/// A JSON report's findings as entries `commit:file:rule:line`, each checked as an ignore-file line is.
+fn parse_report(text: &str, file: &str) -> (Vec<IgnoreEntry>, Vec<Note>) {
+    let findings: Vec<ReportFinding> = match serde_json::from_str(text) {
+        Ok(f) => f,
+        Err(e) => {
+            let note = format!(
+                "not a gitleaks JSON report (line {}: {:?} error)",
+                e.line(),
+                e.classify()
+            );
+            return (
+                Vec::new(),
+                vec![Note::new(
+                    (file.to_string(), e.line()),
+                    Level::Unmapped,
+                    note,
+                )],
+            );
+        }
+    };
+    let lines: String = findings
+        .iter()
+        .take(MAX_ENTRIES + 1)
+        .map(|f| {
+            let at = if f.commit.is_empty() {
+                String::new()
+            } else {
+                format!("{}:", f.commit)
+            };
+            format!(
+                "{at}{}:{}:{}\n",
+                f.file.replace(':', "\u{fffd}"),
+                f.rule_id.replace(':', "-"),
+                f.start_line
+            )
+        })
+        .collect();
+    let (mut entries, mut notes) = parse(&lines, file);
+    // Entry N of the report, not line N of the generated text.
+    for e in &mut entries {
+        e.at.1 = 0;
+    }
+    for n in &mut notes {
+        n.text = format!("finding #{} of the report: {}", n.at.1, n.text);
+        n.at.1 = 0;
     }
     (entries, notes)
 }
@@ -273,5 +341,29 @@ mod tests {
             notes.iter().map(|n| n.at.1).collect::<Vec<_>>(),
             vec![5, 6, 7]
         );
+    }
+
+    #[test]
+    fn a_json_report_used_as_a_baseline() {
+        let report = r#"[
+          {"RuleID": "acme-token", "File": "src/app.env", "StartLine": 3, "Commit": "", "Secret": "REDACTED"},
+          {"RuleID": "private-key", "File": "keys/a.pem", "StartLine": 1, "Commit": "0123abcd"},
+          {"RuleID": "x", "File": "../../etc/passwd", "StartLine": 1, "Commit": ""}
+        ]"#;
+        let (entries, notes) = parse(report, "gitleaks-report.json");
+        assert_eq!(entries.len(), 2, "{notes:?}");
+        let first = &entries[0];
+        assert_eq!(
+            (first.path.as_str(), first.rule.as_str(), first.line),
+            ("src/app.env", "acme-token", 3)
+        );
+        assert_eq!(entries[1].commit.as_deref(), Some("0123abcd"));
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].text.starts_with("finding #3 of the report"),
+            "{notes:?}"
+        );
+        let (entries, notes) = parse("[{\"RuleID\": 1}]", "bad.json");
+        assert!(entries.is_empty() && notes.len() == 1);
     }
 }
