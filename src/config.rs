@@ -377,8 +377,21 @@ pub struct ScanConfig {
     /// Rule files given as text (source name, TOML), loaded after the built-ins: a gitleaks or Betterleaks
     /// config's rules, imported in memory when there is no `.keysweep.toml`.
     pub extra_rules: Vec<(String, String)>,
-    /// Fingerprints suppressed like a baseline's (a `.gitleaksignore`'s entries, resolved).
-    pub extra_baseline: Vec<String>,
+    /// Works out, from the scan's findings, fingerprints to suppress as a baseline's are: a `.gitleaksignore`
+    /// read where there is no `.keysweep.toml`, whose entries are resolved only for the files findings are in.
+    pub suppress: Option<SuppressHook>,
+}
+
+/// A function from a scan's findings to fingerprints it suppresses (see [`ScanConfig::suppress`]).
+#[derive(Clone)]
+pub struct SuppressHook(
+    pub std::sync::Arc<dyn Fn(&[crate::model::Finding]) -> Vec<String> + Send + Sync>,
+);
+
+impl std::fmt::Debug for SuppressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SuppressHook")
+    }
 }
 
 /// Parses a format name as the CLI spells it.
@@ -485,7 +498,7 @@ impl ScanConfig {
             config_file,
             file,
             extra_rules: Vec::new(),
-            extra_baseline: Vec::new(),
+            suppress: None,
         })
     }
 }

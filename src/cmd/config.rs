@@ -2,6 +2,7 @@
 //! `.keysweep.toml`: both translate with [`crate::migrate`], resolve ignore-file entries to fingerprints with
 //! the rules the scan will use, and say line by line what was and was not carried over.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,10 +10,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::ConfigImportArgs;
-use crate::config::{DEFAULT_MAX_FILE_SIZE, ScanConfig, SourceMode, git_root};
+use crate::config::{DEFAULT_MAX_FILE_SIZE, ScanConfig, SourceMode, SuppressHook, git_root};
 use crate::display::escape;
-use crate::migrate::{self, CONFIG_NAMES, IGNORE_NAMES, Import, Level};
-use crate::model::ExitStatus;
+use crate::migrate::{self, CONFIG_NAMES, IGNORE_NAMES, IgnoreEntry, Import, Level, Note};
+use crate::model::{ExitStatus, Finding};
 use crate::policy::{Baseline, BaselineEntry};
 use crate::rules::RuleSet;
 
@@ -26,37 +27,41 @@ fn rules_of(import: &Import) -> Result<Arc<RuleSet>> {
     Ok(Arc::new(rules))
 }
 
-/// Reads an ignore file and resolves its entries against the files they name (under `root`, or at `rev`).
-fn resolve_ignore(
-    import: &mut Import,
-    path: &Path,
-    root: &Path,
-    rev: Option<&str>,
-    max_size: u64,
-) -> Result<Vec<BaselineEntry>> {
+/// Reads an ignore file's entries (malformed ones become notes).
+fn read_ignore(import: &mut Import, path: &Path) -> Result<Vec<IgnoreEntry>> {
     let text = migrate::read_bounded(path, migrate::ignore::MAX_IGNORE_FILE)?;
     let (entries, notes) = migrate::ignore::parse(&text, &path.display().to_string());
     import.notes.extend(notes);
-    let rules = rules_of(import)?;
+    Ok(entries)
+}
+
+/// Resolves ignore entries against the files they name (under `root`, or at `rev`) with the rules a scan with
+/// this import would use; what does not resolve becomes a note.
+fn resolve_ignore(
+    import: &Import,
+    entries: &[IgnoreEntry],
+    root: &Path,
+    rev: Option<&str>,
+    max_size: u64,
+) -> Result<(Vec<BaselineEntry>, Vec<Note>)> {
     let (found, notes) = migrate::ignore::resolve(
-        &entries,
+        entries,
         root,
         rev,
-        rules,
+        rules_of(import)?,
         &import.allowlist.stopwords,
         &import.custom_ids,
         max_size,
     );
-    import.notes.extend(notes);
-    import.ignore = entries;
-    Ok(found
+    let entries = found
         .into_iter()
         .map(|(fingerprint, rule_id, path)| BaselineEntry {
             fingerprint,
             rule_id,
             path: Some(path),
         })
-        .collect())
+        .collect();
+    Ok((entries, notes))
 }
 
 /// Where gitleaks-format files are looked for: the git root of `path`, else `path` (its directory for a file).
@@ -92,10 +97,10 @@ pub fn fallback(cfg: &mut ScanConfig) -> Result<()> {
         Some(p) => migrate::import_config(p)?,
         None => Import::default(),
     };
-    if let Some(p) = &ignore {
-        let entries = resolve_ignore(&mut import, p, &dir, None, cfg.max_file_size)?;
-        cfg.extra_baseline = entries.into_iter().map(|e| e.fingerprint).collect();
-    }
+    let entries = match &ignore {
+        Some(p) => read_ignore(&mut import, p)?,
+        None => Vec::new(),
+    };
     let used: Vec<String> = config
         .iter()
         .chain(&ignore)
@@ -118,6 +123,43 @@ pub fn fallback(cfg: &mut ScanConfig) -> Result<()> {
             .map_or_else(String::new, |p| p.display().to_string());
         cfg.extra_rules = vec![(source, import.rules_toml())];
     }
+    if !entries.is_empty() {
+        // Entries are resolved after the scan, and only those naming a file a finding is in: a clean pre-commit
+        // run reads none of them.
+        let (quiet, max_size) = (cfg.quiet, cfg.max_file_size);
+        cfg.suppress = Some(SuppressHook(Arc::new(move |findings: &[Finding]| {
+            let paths: HashSet<&str> = findings
+                .iter()
+                .flat_map(|f| &f.locations)
+                .map(|l| l.path.as_str())
+                .collect();
+            let wanted: Vec<IgnoreEntry> = entries
+                .iter()
+                .filter(|e| paths.contains(e.path.as_str()))
+                .cloned()
+                .collect();
+            if wanted.is_empty() {
+                return Vec::new();
+            }
+            let (found, notes) = match resolve_ignore(&import, &wanted, &dir, None, max_size) {
+                Ok(r) => r,
+                Err(e) => (
+                    Vec::new(),
+                    vec![Note::new(
+                        (String::new(), 0),
+                        Level::Unmapped,
+                        format!("{e:#}"),
+                    )],
+                ),
+            };
+            if !quiet {
+                for note in notes.iter().filter(|n| n.level == Level::Unmapped) {
+                    eprintln!("keysweep: warning: {}", note.render());
+                }
+            }
+            found.into_iter().map(|e| e.fingerprint).collect()
+        })));
+    }
     Ok(())
 }
 
@@ -139,18 +181,22 @@ pub fn import(args: &ConfigImportArgs) -> Result<ExitStatus> {
         Some(p) => migrate::import_config(p)?,
         None => Import::default(),
     };
-    let baseline = ignore
-        .as_deref()
-        .map(|p| {
-            resolve_ignore(
-                &mut import,
-                p,
+    let baseline = match ignore.as_deref() {
+        Some(p) => {
+            let entries = read_ignore(&mut import, p)?;
+            let (found, notes) = resolve_ignore(
+                &import,
+                &entries,
                 &root,
                 args.rev.as_deref(),
                 DEFAULT_MAX_FILE_SIZE,
-            )
-        })
-        .transpose()?;
+            )?;
+            import.notes.extend(notes);
+            import.ignore = entries;
+            Some(found)
+        }
+        None => None,
+    };
 
     let out = &args.output;
     let stem = out

@@ -326,8 +326,10 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     if !matches!(cfg.mode, SourceMode::Tree | SourceMode::Stdin) {
         crate::policy::restrict_paths(&mut findings, &cfg.include, &cfg.exclude)?;
     }
-    let policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?
-        .with_fingerprints(&cfg.extra_baseline);
+    let mut policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
+    if let Some(hook) = &cfg.suppress {
+        policy = policy.with_fingerprints(&(hook.0)(&findings));
+    }
     let suppressed = policy.apply(&mut findings);
     crate::enrich::enrich_findings(cfg, &rules, &mut findings, &mut errors);
     let mut not_live = 0;
