@@ -382,11 +382,12 @@ pub struct ScanConfig {
     pub suppress: Option<SuppressHook>,
 }
 
+/// What a [`SuppressHook`] calls: a scan's findings in, fingerprints to suppress out.
+pub type SuppressFn = dyn Fn(&[crate::model::Finding]) -> Vec<String> + Send + Sync;
+
 /// A function from a scan's findings to fingerprints it suppresses (see [`ScanConfig::suppress`]).
 #[derive(Clone)]
-pub struct SuppressHook(
-    pub std::sync::Arc<dyn Fn(&[crate::model::Finding]) -> Vec<String> + Send + Sync>,
-);
+pub struct SuppressHook(pub std::sync::Arc<SuppressFn>);
 
 impl std::fmt::Debug for SuppressHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
