@@ -135,6 +135,8 @@ pub struct Import {
     pub ignore: Vec<IgnoreEntry>,
     /// The report.
     pub notes: Vec<Note>,
+    /// Whether a config read says `[extend] useDefault = true`.
+    pub use_default: bool,
 }
 
 #[derive(Serialize)]

@@ -178,6 +178,8 @@ fn extend_path_is_read_and_the_current_rule_wins() {
     let ids: Vec<&str> = import.rules.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, vec!["custom.tok"]);
     assert_eq!(import.rules[0].pattern, "tok_[a-z]{12}");
+    // gitleaks ran only these rules; keysweep keeps its own running, and says so.
+    assert!(has(&notes(&import, Level::Unmapped), 1, "no [extend] useDefault"));
 
     // Outside the config's directory: named, not read.
     std::fs::write(&main, "[extend]\npath = \"../elsewhere.toml\"\n").expect("write");

@@ -19,6 +19,14 @@ use super::{
 pub fn import_config(path: &Path) -> Result<Import> {
     let mut import = Import::default();
     import_into(&mut import, path, 0)?;
+    if !import.use_default && !import.rules.is_empty() {
+        import.note(
+            (path.display().to_string(), 1),
+            Level::Unmapped,
+            "no [extend] useDefault = true: gitleaks ran only this config's rules, keysweep runs its built-in rules \
+             too (name them in [rules] disable to turn them off)",
+        );
+    }
     let order: Vec<String> = import
         .sources
         .iter()
@@ -65,6 +73,7 @@ pub(super) fn import_into(import: &mut Import, path: &Path, depth: usize) -> Res
         .unwrap_or(1);
     if let Some(ext) = &raw.extend {
         if ext.usedefault {
+            import.use_default = true;
             import.note(
                 lines.at(lines.key("usedefault", extend_line, n)),
                 Level::Mapped,
