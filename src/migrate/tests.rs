@@ -179,7 +179,11 @@ fn extend_path_is_read_and_the_current_rule_wins() {
     assert_eq!(ids, vec!["custom.tok"]);
     assert_eq!(import.rules[0].pattern, "tok_[a-z]{12}");
     // gitleaks ran only these rules; keysweep keeps its own running, and says so.
-    assert!(has(&notes(&import, Level::Unmapped), 1, "no [extend] useDefault"));
+    assert!(has(
+        &notes(&import, Level::Unmapped),
+        1,
+        "no [extend] useDefault"
+    ));
 
     // Outside the config's directory: named, not read.
     std::fs::write(&main, "[extend]\npath = \"../elsewhere.toml\"\n").expect("write");
@@ -230,4 +234,15 @@ fn hostile_input_is_bounded_and_escaped() {
         !line.contains('\u{1b}') && line.contains("\\u{1b}"),
         "{line}"
     );
+}
+
+#[test]
+fn ids_that_spell_the_same_keysweep_id_stay_apart() {
+    let (_dir, import) = load(
+        "[[rules]]\nid = \"acme.key\"\nregex = '''ak_[a-z]{16}'''\nkeywords = [\"ak_\"]\n\
+         [[rules]]\nid = \"acme-key\"\nregex = '''bk_[a-z]{16}'''\nkeywords = [\"bk_\"]\n",
+    );
+    let ids: Vec<&str> = import.rules.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, vec!["custom.acme-key", "custom.acme-key-2"]);
+    assert_eq!(import.custom_ids["acme-key"], "custom.acme-key-2");
 }

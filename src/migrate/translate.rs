@@ -301,7 +301,20 @@ fn import_rule(import: &mut Import, rule: &RawRule, lines: &Lines<'_>, from: usi
             return;
         }
     };
-    let ours = keysweep_id(id);
+    // Two gitleaks ids may spell one keysweep id (`a.b`, `a-b`): the second gets a number.
+    let mut ours = keysweep_id(id);
+    let taken = |ours: &str| {
+        import
+            .custom_ids
+            .iter()
+            .any(|(theirs, o)| o == ours && theirs != id)
+    };
+    let base = ours.clone();
+    let mut n = 1;
+    while taken(&ours) {
+        n += 1;
+        ours = format!("{base}-{n}");
+    }
     let mut keywords: Vec<String> = rule
         .keywords
         .iter()
