@@ -21,6 +21,7 @@ event="${GITHUB_EVENT_NAME:-}"
 event_path="${GITHUB_EVENT_PATH:-}"
 tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/keysweep-action.$$"
 mkdir -p "$tmp"
+tmp="$(cd "$tmp" && pwd)"
 
 output() { # name value: a step output, when running under Actions
   if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "$1=$2" >> "$GITHUB_OUTPUT"; fi
@@ -62,12 +63,43 @@ case "$mode" in
       fi
       args+=(--diff "$base..$head" --no-inline-allow)
       # Policy comes from the base commit: what the pull request itself adds cannot suppress its findings.
+      policy="$tmp/base.keysweep.toml"
       if git -C "$path" cat-file -e "$base:$config" 2>/dev/null; then
-        git -C "$path" show "$base:$config" > "$tmp/base.keysweep.toml"
+        git -C "$path" show "$base:$config" > "$policy"
       else
-        : > "$tmp/base.keysweep.toml"
+        : > "$policy"
+        # No .keysweep.toml at the base: a gitleaks or Betterleaks config and ignore file there are imported,
+        # from the base commit too (their ignore entries resolved against the base's files).
+        import=()
+        mkdir -p "$tmp/imported"
+        for name in .betterleaks.toml .gitleaks.toml; do
+          if git -C "$path" cat-file -e "$base:$name" 2>/dev/null; then
+            git -C "$path" show "$base:$name" > "$tmp/imported/$name"
+            import+=(--from "$tmp/imported/$name")
+            break
+          fi
+        done
+        for name in .betterleaksignore .gitleaksignore; do
+          if git -C "$path" cat-file -e "$base:$name" 2>/dev/null; then
+            git -C "$path" show "$base:$name" > "$tmp/imported/$name"
+            import+=(--ignore "$tmp/imported/$name")
+            break
+          fi
+        done
+        if [ "${#import[@]}" -gt 0 ]; then
+          (cd "$path" && keysweep config import "${import[@]}" --rev "$base" --force -o "$tmp/imported/keysweep.toml") >&2
+          if [ "$?" -gt 1 ]; then
+            echo "::error title=keysweep::the base commit's gitleaks/Betterleaks config could not be imported"
+            output exit-code 2
+            exit 2
+          fi
+          policy="$tmp/imported/keysweep.toml"
+          if [ -z "$baseline" ] && [ -f "$tmp/imported/keysweep-baseline.json" ]; then
+            args+=(--baseline "$tmp/imported/keysweep-baseline.json")
+          fi
+        fi
       fi
-      args+=(--config "$tmp/base.keysweep.toml")
+      args+=(--config "$policy")
       if [ -n "$baseline" ]; then
         if git -C "$path" cat-file -e "$base:$baseline" 2>/dev/null; then
           git -C "$path" show "$base:$baseline" > "$tmp/base.baseline.json"

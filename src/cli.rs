@@ -41,6 +41,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Merge JSON reports (from shards) or JSONL findings into one report, deduplicated by fingerprint.
     Merge(MergeArgs),
+    /// Work with configuration: import a gitleaks or Betterleaks config and ignore file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
         /// The shell.
@@ -360,4 +363,43 @@ pub struct MergeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "json")]
     pub format: Format,
+}
+
+/// `keysweep config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the .keysweep.toml equivalent to a gitleaks or Betterleaks config (its custom rules into a rule file
+    /// beside it, its ignore file's entries into a baseline beside it) and print, line by line, what was mapped
+    /// and what was not. Exit 0: everything mapped; 1: written, but some items have no equivalent; 2: error.
+    Import(ConfigImportArgs),
+}
+
+/// `keysweep config import`.
+#[derive(Clone, Debug, Args)]
+pub struct ConfigImportArgs {
+    /// The gitleaks or Betterleaks config [default: .betterleaks.toml, else .gitleaks.toml, at the git root of
+    /// the current directory, else in it].
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<PathBuf>,
+    /// The ignore file (`commit:file:rule-id:line` entries), or a gitleaks/Betterleaks JSON report used with
+    /// `--baseline-path` [default: .betterleaksignore, else .gitleaksignore, in the same place]. Its paths are
+    /// relative to the git root of the current directory.
+    #[arg(long, value_name = "PATH")]
+    pub ignore: Option<PathBuf>,
+    /// The keysweep config to write; a rule file (`<name>-rules.toml`) and a baseline (`<name>-baseline.json`)
+    /// go beside it when there is something to put in them.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = ".keysweep.toml"
+    )]
+    pub output: PathBuf,
+    /// Overwrite files that already exist [default: refuse].
+    #[arg(long)]
+    pub force: bool,
+    /// Read the files that ignore entries without a commit name from this revision instead of the work tree
+    /// (the Action passes a pull request's base commit).
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
 }

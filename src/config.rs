@@ -390,6 +390,25 @@ pub struct ScanConfig {
     pub config_file: Option<PathBuf>,
     /// Its contents (defaults when none).
     pub file: FileConfig,
+    /// Rule files given as text (source name, TOML), loaded after the built-ins: a gitleaks or Betterleaks
+    /// config's rules, imported in memory when there is no `.keysweep.toml`.
+    pub extra_rules: Vec<(String, String)>,
+    /// Works out, from the scan's findings, fingerprints to suppress as a baseline's are: a `.gitleaksignore`
+    /// read where there is no `.keysweep.toml`, whose entries are resolved only for the files findings are in.
+    pub suppress: Option<SuppressHook>,
+}
+
+/// What a [`SuppressHook`] calls: a scan's findings in, fingerprints to suppress out.
+pub type SuppressFn = dyn Fn(&[crate::model::Finding]) -> Vec<String> + Send + Sync;
+
+/// A function from a scan's findings to fingerprints it suppresses (see [`ScanConfig::suppress`]).
+#[derive(Clone)]
+pub struct SuppressHook(pub std::sync::Arc<SuppressFn>);
+
+impl std::fmt::Debug for SuppressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SuppressHook")
+    }
 }
 
 /// Parses a format name as the CLI spells it.
@@ -501,6 +520,8 @@ impl ScanConfig {
             verbose: common.verbose,
             config_file,
             file,
+            extra_rules: Vec::new(),
+            suppress: None,
         })
     }
 }

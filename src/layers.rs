@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("engine", 6),
     ("inventory", 7),
     ("policy", 7),
+    ("migrate", 7),
     ("report", 7),
     ("providers", 8),
     ("enrich", 9),

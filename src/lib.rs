@@ -16,6 +16,7 @@ pub mod inventory;
 pub mod keys;
 #[cfg(test)]
 mod layers;
+pub mod migrate;
 pub mod model;
 pub mod net;
 pub mod policy;

@@ -128,6 +128,12 @@ impl Policy {
         })
     }
 
+    /// Also suppresses these fingerprints, as if a baseline listed them.
+    pub fn with_fingerprints(mut self, fingerprints: &[String]) -> Policy {
+        self.baseline.extend(fingerprints.iter().cloned());
+        self
+    }
+
     /// Removes what policy suppresses; returns how many findings were suppressed.
     pub fn apply(&self, findings: &mut Vec<Finding>) -> usize {
         let before = findings.len();

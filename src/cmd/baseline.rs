@@ -18,12 +18,14 @@ pub fn run(args: &BaselineCreateArgs) -> Result<ExitStatus> {
         config: args.config.clone(),
         ..Default::default()
     };
-    let cfg = ScanConfig::resolve(
+    let mut cfg = ScanConfig::resolve(
         &args.path,
         &args.source,
         &crate::cli::OutputArgs::default(),
         &common,
     )?;
+    // Without a .keysweep.toml, a gitleaks or Betterleaks policy counts here as it does for `scan`.
+    super::config::fallback(&mut cfg)?;
     let (rules, rule_errors) = load_rules(&cfg)?;
     let report = scan(&cfg, rules)?;
     for e in rule_errors.iter().chain(&report.errors) {

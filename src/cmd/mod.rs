@@ -2,6 +2,7 @@
 //! and returns an [`ExitStatus`] for `main` to map to the exit code. [`run`] dispatches a parsed command line.
 
 pub mod baseline;
+pub mod config;
 pub mod inventory;
 pub mod keys;
 pub mod revoke;
@@ -15,7 +16,8 @@ use anyhow::{Context, Result};
 use sha2::Digest;
 
 use crate::cli::{
-    BaselineCommand, Cli, Command, InventoryCommand, KeysCommand, MergeArgs, RulesCommand,
+    BaselineCommand, Cli, Command, ConfigCommand, InventoryCommand, KeysCommand, MergeArgs,
+    RulesCommand,
 };
 use crate::model::ExitStatus;
 
@@ -23,12 +25,13 @@ use crate::model::ExitStatus;
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Scan(args) => {
-            let cfg = crate::config::ScanConfig::resolve(
+            let mut cfg = crate::config::ScanConfig::resolve(
                 &args.path,
                 &args.source,
                 &args.output,
                 &args.common,
             )?;
+            config::fallback(&mut cfg)?;
             if args.revoke {
                 scan::run_scan_and_revoke(&cfg, args.yes, args.common.audit_log.as_deref())
             } else {
@@ -42,6 +45,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Keys(KeysCommand::Fingerprint { files, format }) => keys::run(&files, format),
         Command::Baseline(BaselineCommand::Create(args)) => baseline::run(&args),
         Command::Merge(args) => merge(&args),
+        Command::Config(ConfigCommand::Import(args)) => config::import(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::CiEvent { event, field } => ci_event(&event, &field),
         Command::Completions { shell } => {

@@ -26,7 +26,7 @@ use crate::source::{diff, git, staged};
 
 /// Loads the rules a config asks for; bad user rule files become errors in the report.
 pub fn load_rules(cfg: &ScanConfig) -> Result<(Arc<RuleSet>, Vec<ScanError>)> {
-    let (rules, errs) = RuleSet::load(true, &cfg.file.rules.paths, &cfg.file.rules.disable)
+    let (mut rules, mut errs) = RuleSet::load(true, &cfg.file.rules.paths, &cfg.file.rules.disable)
         .map_err(|e| match &cfg.config_file {
             Some(path) => anyhow::anyhow!(
                 "config {}: line {}, key `rules.disable`: {e:#}",
@@ -35,6 +35,9 @@ pub fn load_rules(cfg: &ScanConfig) -> Result<(Arc<RuleSet>, Vec<ScanError>)> {
             ),
             None => e,
         })?;
+    for (source, text) in &cfg.extra_rules {
+        rules.add_file(text, source, &mut errs);
+    }
     let errors = errs
         .into_iter()
         .map(|e| ScanError {
@@ -323,7 +326,10 @@ pub fn scan(cfg: &ScanConfig, rules: Arc<RuleSet>) -> Result<ScanReport> {
     if !matches!(cfg.mode, SourceMode::Tree | SourceMode::Stdin) {
         crate::policy::restrict_paths(&mut findings, &cfg.include, &cfg.exclude)?;
     }
-    let policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
+    let mut policy = Policy::new(&cfg.file.allowlist, cfg.baseline.as_deref())?;
+    if let Some(hook) = &cfg.suppress {
+        policy = policy.with_fingerprints(&(hook.0)(&findings));
+    }
     let suppressed = policy.apply(&mut findings);
     crate::enrich::enrich_findings(cfg, &rules, &mut findings, &mut errors);
     let excluded = crate::enrich::exclude_contexts(&mut findings, &cfg.exclude_context);

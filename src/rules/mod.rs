@@ -433,6 +433,21 @@ impl RuleSet {
             .collect()
     }
 
+    /// Adds the rules of one rule file's text (`source` names it), each compiled now, as user rules are; what
+    /// does not load is added to `errors`.
+    pub fn add_file(&mut self, text: &str, source: &str, errors: &mut Vec<anyhow::Error>) {
+        match Self::parse_file(text, source) {
+            Ok(rules) => {
+                for rule in rules {
+                    if let Err(e) = rule.compile_all().and_then(|()| self.push(rule)) {
+                        errors.push(e);
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+
     /// The built-in rules only.
     pub fn builtin() -> Result<RuleSet> {
         let mut set = RuleSet::default();
@@ -462,17 +477,10 @@ impl RuleSet {
             for path in rule_files(dir)
                 .with_context(|| format!("reading rule directory {}", dir.display()))?
             {
-                let loaded = std::fs::read_to_string(&path)
+                match std::fs::read_to_string(&path)
                     .with_context(|| format!("reading rule file {}", path.display()))
-                    .and_then(|text| Self::parse_file(&text, &path.display().to_string()));
-                match loaded {
-                    Ok(rules) => {
-                        for rule in rules {
-                            if let Err(e) = rule.compile_all().and_then(|()| set.push(rule)) {
-                                errors.push(e);
-                            }
-                        }
-                    }
+                {
+                    Ok(text) => set.add_file(&text, &path.display().to_string(), &mut errors),
                     Err(e) => errors.push(e),
                 }
             }

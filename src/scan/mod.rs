@@ -39,6 +39,7 @@ pub use decode::as_text;
 pub const INLINE_ALLOW: &[&str] = &[
     "keysweep:allow",
     "gitleaks:allow",
+    "betterleaks:allow",
     "trufflehog:ignore",
     "pragma: allowlist secret",
 ];

@@ -299,7 +299,11 @@ fn interrupted_sweep_resumes_without_rescanning_done_repositories() {
 }
 
 /// Runs scripts/action.sh as the composite action does for a pull request, with keysweep on PATH.
-fn run_action(repo: &Path, event: &Path, extra: &[(&str, &str)]) -> (i32, String, PathBuf) {
+pub(crate) fn run_action(
+    repo: &Path,
+    event: &Path,
+    extra: &[(&str, &str)],
+) -> (i32, String, PathBuf) {
     let mut env = vec![("GITHUB_EVENT_NAME", "pull_request")];
     env.extend_from_slice(extra);
     run_action_as(repo, event, &env)
