@@ -30,6 +30,15 @@ pub const VALIDATORS: &[&str] = &[
     "gitlab-routable",
 ];
 
+/// Whether the named validator decodes private keys (and so a candidate may be cut to the key it holds, see
+/// [`keys::armourless_extent`]).
+pub fn decodes_keys(name: &str) -> bool {
+    matches!(
+        name,
+        "private-key" | "private-key-plain" | "private-key-encrypted" | "pkcs8-ec-p256"
+    )
+}
+
 /// Runs the named validator over a candidate's bytes. Unknown names are rejected when rules load.
 pub fn validate(name: &str, secret: &[u8]) -> Validation {
     match name {

@@ -144,6 +144,35 @@ fn decode_any(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
     }
 }
 
+/// Where an armourless key body ends inside a candidate that runs on past it: a body on one line is often
+/// followed by a line that starts with base64 characters (`SOME_VAR=value` in a `.env`), which a pattern that
+/// joins wrapped lines takes as more of the body. The key's own length (its DER header, or the length fields of
+/// a binary OpenSSH key) says how many characters it needs; the byte length of the candidate up to them (and
+/// any `=` padding) is returned when text follows, `None` when nothing does or the candidate is no such body.
+pub fn armourless_extent(candidate: &[u8]) -> Option<usize> {
+    if candidate.len() > MAX_CANDIDATE || memchr::memmem::find(candidate, b"-----").is_some() {
+        return None;
+    }
+    let chars = text::body_chars(candidate, MAX_CANDIDATE);
+    let decoded = text::decode_chars(&chars)?;
+    let len = if decoded.starts_with(openssh::MAGIC) {
+        openssh::encoded_len(&decoded)?
+    } else if decoded.first() == Some(&0x30) {
+        der::declared_len(&decoded)?
+    } else {
+        return None;
+    };
+    let needed = (len * 4).div_ceil(3);
+    if needed == 0 || needed >= chars.len() {
+        return None;
+    }
+    let mut end = chars[needed - 1].1;
+    while candidate.get(end) == Some(&b'=') {
+        end += 1;
+    }
+    Some(end)
+}
+
 /// The DER SubjectPublicKeyInfo of a candidate that parses as an unencrypted private key (any encoding
 /// [`parse_private_key`] reads); `None` for anything else.
 pub fn parsed_spki(candidate: &[u8]) -> Option<Vec<u8>> {

@@ -7,6 +7,8 @@ mod archive;
 mod decode;
 pub mod entropy;
 mod keep;
+#[cfg(test)]
+mod key_tests;
 pub mod lines;
 #[cfg(test)]
 mod pairwise_tests;
