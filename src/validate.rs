@@ -21,6 +21,8 @@ pub const VALIDATORS: &[&str] = &[
     "private-key-plain",
     "private-key-encrypted",
     "pkcs8-ec-p256",
+    "ppk",
+    "ppk-encrypted",
     "github-checksum",
     "pypi-macaroon",
     "jwt",
@@ -66,6 +68,16 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
                 Validation::Valid(Some(k))
             }
             _ => Validation::Invalid,
+        },
+        // A PuTTY key from its public lines on; whether it is encrypted is the rule's to say.
+        "ppk" => match keys::ppk_public_key(secret) {
+            Ok(Some(k)) => Validation::Valid(Some(k)),
+            Ok(None) => Validation::Unverified(None),
+            Err(()) => Validation::Invalid,
+        },
+        "ppk-encrypted" => match keys::ppk_public_key(secret) {
+            Ok(k) => Validation::Unverified(k),
+            Err(()) => Validation::Invalid,
         },
         "github-checksum" => verdict(github_checksum_ok(secret)),
         "pypi-macaroon" => verdict(pypi_macaroon_ok(secret)),

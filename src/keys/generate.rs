@@ -55,6 +55,8 @@ pub const GENERATORS: &[&str] = &[
     "key-b64-ed25519-openssh",
     "key-putty-ppk",
     "key-putty-ppk-encrypted",
+    "key-putty-ppk-v3",
+    "key-putty-ppk-v3-encrypted",
 ];
 
 /// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
@@ -118,26 +120,56 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
                 "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n"
             )
         }
-        "key-putty-ppk" => putty(&seed, "none"),
-        "key-putty-ppk-encrypted" => putty(&seed, "aes256-cbc"),
+        "key-putty-ppk" => putty(&seed, 2, false),
+        "key-putty-ppk-encrypted" => putty(&seed, 2, true),
+        "key-putty-ppk-v3" => putty(&seed, 3, false),
+        "key-putty-ppk-v3-encrypted" => putty(&seed, 3, true),
         _ => return None,
     })
 }
 
-/// A PuTTY `.ppk` (version 2) file of random key lines: the right shape, a MAC that matches nothing.
-fn putty(seed: &str, encryption: &str) -> String {
-    let public = wrap(
-        &STANDARD.encode(seeded_bytes(&format!("{seed} pub"), 276)),
-        64,
-    );
-    let private = wrap(
-        &STANDARD.encode(seeded_bytes(&format!("{seed} priv"), 660)),
-        64,
-    );
-    let mac = hex::encode(seeded_bytes(&format!("{seed} mac"), 20));
+/// A PuTTY `.ppk` file of an Ed25519 key derived from the seed (the key `key-ed25519-pkcs8-pem` gives for the
+/// same seed): its public lines are the real public key; encrypted private lines are random bytes, and the MAC
+/// matches nothing.
+fn putty(seed: &str, version: u8, encrypted: bool) -> String {
+    fn ssh_string(out: &mut Vec<u8>, bytes: &[u8]) {
+        let len = u32::try_from(bytes.len()).expect("short field");
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    let secret = ed25519_seed(seed);
+    let public_key = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
+    let mut blob = Vec::new();
+    ssh_string(&mut blob, b"ssh-ed25519");
+    ssh_string(&mut blob, public_key.as_bytes());
+    let public = wrap(&STANDARD.encode(&blob), 64);
+    let private_bytes = if encrypted {
+        seeded_bytes(&format!("{seed} priv"), 48)
+    } else {
+        let mut p = Vec::new();
+        ssh_string(&mut p, &secret);
+        p
+    };
+    let private = wrap(&STANDARD.encode(&private_bytes), 64);
+    let (encryption, kdf) = match (encrypted, version) {
+        (false, _) => ("none", String::new()),
+        (true, 2) => ("aes256-cbc", String::new()),
+        (true, _) => (
+            "aes256-cbc",
+            format!(
+                "Key-Derivation: Argon2id\nArgon2-Memory: 8192\nArgon2-Passes: 13\nArgon2-Parallelism: 1\n\
+                 Argon2-Salt: {}\n",
+                hex::encode(seeded_bytes(&format!("{seed} salt"), 16))
+            ),
+        ),
+    };
+    let mac = hex::encode(seeded_bytes(
+        &format!("{seed} mac"),
+        if version == 2 { 20 } else { 32 },
+    ));
     format!(
-        "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: {encryption}\nComment: rsa-key-example\n\
-         Public-Lines: {}\n{public}\nPrivate-Lines: {}\n{private}\nPrivate-MAC: {mac}\n",
+        "PuTTY-User-Key-File-{version}: ssh-ed25519\nEncryption: {encryption}\nComment: ed25519-key-example\n\
+         Public-Lines: {}\n{public}\n{kdf}Private-Lines: {}\n{private}\nPrivate-MAC: {mac}\n",
         public.lines().count(),
         private.lines().count()
     )

@@ -1,12 +1,13 @@
 //! Key material, the enrichment stage of private-key findings: decodes a private key in any form the rules find
 //! (PEM with LF/CRLF, `\n`-escaped or line-by-line quoted PEM inside source, the armourless base64 body,
-//! base64-of-PEM, OpenSSH), derives its public key and the SPKI SHA-256 fingerprint that makes every encoding
+//! base64-of-PEM, OpenSSH, PuTTY `.ppk`), derives its public key and the SPKI SHA-256 fingerprint that makes every encoding
 //! of one key one finding. Validators (`crate::validate`), `keys fingerprint` and the App Store Connect revoker
 //! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
 mod der;
 pub mod generate;
 mod openssh;
+mod putty;
 mod text;
 
 #[cfg(test)]
@@ -81,6 +82,14 @@ pub fn parse_private_key(candidate: &[u8]) -> KeyParse {
         return KeyParse::NotAKey;
     }
     let text = String::from_utf8_lossy(candidate);
+    if text.contains(putty::MAGIC) {
+        return match putty::parse(&text) {
+            Ok(ppk) if ppk.encrypted => KeyParse::EncryptedWithPublic(ppk.key),
+            Ok(ppk) => KeyParse::Parsed(ppk.key),
+            Err(der::DerError::Unsupported) => KeyParse::Unparseable,
+            Err(der::DerError::Malformed) => KeyParse::NotAKey,
+        };
+    }
     match form(&text, true) {
         Form::Pem(block) => parse_block(&block),
         Form::Raw(bytes) => parse_raw(&bytes),
@@ -171,6 +180,19 @@ pub fn armourless_extent(candidate: &[u8]) -> Option<usize> {
         end += 1;
     }
     Some(end)
+}
+
+/// The public key of a PuTTY `.ppk` cut from its `Public-Lines:` header on: `Ok(None)` when the key is of a
+/// kind whose public key is not read, `Err(())` when the text holds no such lines.
+pub fn ppk_public_key(text: &[u8]) -> Result<Option<KeyMaterial>, ()> {
+    if text.len() > MAX_CANDIDATE {
+        return Err(());
+    }
+    match putty::public_key(&String::from_utf8_lossy(text)) {
+        Ok(k) => Ok(Some(k)),
+        Err(der::DerError::Unsupported) => Ok(None),
+        Err(der::DerError::Malformed) => Err(()),
+    }
 }
 
 /// The DER SubjectPublicKeyInfo of a candidate that parses as an unencrypted private key (any encoding

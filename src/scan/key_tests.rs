@@ -74,3 +74,51 @@ fn armourless_bodies_stop_where_the_key_stops() {
         }
     }
 }
+
+/// The SHA-256 of the public key of a key, however it is written.
+fn public_key_sha256(text: &str) -> String {
+    crate::keys::parse_private_key(text.as_bytes())
+        .material()
+        .expect("a key with a known public key")
+        .public_key_sha256
+        .clone()
+}
+
+/// PuTTY keys, versions 2 and 3: unencrypted ones are high, passphrase-protected ones medium, and both carry the
+/// fingerprint of the key's PKCS#8 form (the public lines are in the clear).
+#[test]
+fn putty_keys_carry_their_fingerprint_and_encryption() {
+    let scanner = scanner();
+    let want = public_key_sha256(&generate::generate("key-ed25519-pkcs8-pem", "ppk").expect("gen"));
+    for (generator, rule, severity, validated) in [
+        ("key-putty-ppk", "private-key.putty", "high", true),
+        ("key-putty-ppk-v3", "private-key.putty", "high", true),
+        (
+            "key-putty-ppk-encrypted",
+            "private-key.putty-encrypted",
+            "medium",
+            false,
+        ),
+        (
+            "key-putty-ppk-v3-encrypted",
+            "private-key.putty-encrypted",
+            "medium",
+            false,
+        ),
+    ] {
+        let ppk = generate::generate(generator, "ppk").expect("generator");
+        assert_eq!(
+            public_key_sha256(&ppk),
+            want,
+            "keys fingerprint reads {generator}"
+        );
+        let found = scan(&scanner, ppk.as_bytes());
+        assert_eq!(found.len(), 1, "{generator}: {found:?}");
+        let (id, m) = &found[0];
+        assert_eq!(id, rule, "{generator}");
+        assert_eq!(scanner.rules.rules[m.rule].severity.as_str(), severity);
+        assert_eq!(m.validated, validated, "{generator}");
+        let key = m.key.as_ref().expect("the public key");
+        assert_eq!(key.public_key_sha256, want, "{generator}");
+    }
+}
