@@ -23,6 +23,9 @@ pub const VALIDATORS: &[&str] = &[
     "pkcs8-ec-p256",
     "ppk",
     "ppk-encrypted",
+    "pkcs12",
+    "pkcs12-encrypted",
+    "java-keystore",
     "github-checksum",
     "pypi-macaroon",
     "jwt",
@@ -37,7 +40,12 @@ pub const VALIDATORS: &[&str] = &[
 pub fn decodes_keys(name: &str) -> bool {
     matches!(
         name,
-        "private-key" | "private-key-plain" | "private-key-encrypted" | "pkcs8-ec-p256"
+        "private-key"
+            | "private-key-plain"
+            | "private-key-encrypted"
+            | "pkcs8-ec-p256"
+            | "pkcs12"
+            | "pkcs12-encrypted"
     )
 }
 
@@ -78,6 +86,19 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
         "ppk-encrypted" => match keys::ppk_public_key(secret) {
             Ok(k) => Validation::Unverified(k),
             Err(()) => Validation::Invalid,
+        },
+        // Key containers in base64: a bundle of certificates alone (a trust store) is no leak.
+        "pkcs12" => match keys::container_contents(secret) {
+            Some(c) if c.plain_keys > 0 => Validation::Valid(c.key),
+            _ => Validation::Invalid,
+        },
+        "pkcs12-encrypted" => match keys::container_contents(secret) {
+            Some(c) if c.plain_keys == 0 && c.encrypted_keys > 0 => Validation::Unverified(c.key),
+            _ => Validation::Invalid,
+        },
+        "java-keystore" => match keys::container_contents(secret) {
+            Some(c) if c.has_keys() => Validation::Unverified(c.key),
+            _ => Validation::Invalid,
         },
         "github-checksum" => verdict(github_checksum_ok(secret)),
         "pypi-macaroon" => verdict(pypi_macaroon_ok(secret)),

@@ -57,6 +57,12 @@ pub const GENERATORS: &[&str] = &[
     "key-putty-ppk-encrypted",
     "key-putty-ppk-v3",
     "key-putty-ppk-v3-encrypted",
+    "key-pkcs12",
+    "key-pkcs12-encrypted",
+    "key-pkcs12-certs-only",
+    "key-jks",
+    "key-jceks",
+    "key-jks-truststore",
 ];
 
 /// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
@@ -67,6 +73,17 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
     }
     let seed = format!("keysweep example key {seed}");
     let p256_pkcs8 = || pem("PRIVATE KEY", &p256_pkcs8_der(&seed), LineEnding::LF);
+    if super::fake_containers::NAMES.contains(&name) {
+        let spki =
+            p256::pkcs8::EncodePublicKey::to_public_key_der(&p256_secret(&seed).public_key())
+                .ok()?;
+        return super::fake_containers::container_base64(
+            name,
+            &seed,
+            &p256_pkcs8_der(&seed),
+            spki.as_bytes(),
+        );
+    }
     Some(match name {
         "key-p256-pkcs8-pem" => p256_pkcs8(),
         "key-p256-pkcs8-pem-crlf" => pem("PRIVATE KEY", &p256_pkcs8_der(&seed), LineEnding::CRLF),

@@ -4,7 +4,9 @@
 //! of one key one finding. Validators (`crate::validate`), `keys fingerprint` and the App Store Connect revoker
 //! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
+mod container;
 mod der;
+mod fake_containers;
 pub mod generate;
 mod openssh;
 mod putty;
@@ -15,6 +17,7 @@ mod tests;
 
 use crate::model::KeyMaterial;
 
+pub use container::Contents;
 pub use generate::generate_example;
 
 /// The outcome of decoding a candidate private key.
@@ -192,6 +195,25 @@ pub fn ppk_public_key(text: &[u8]) -> Result<Option<KeyMaterial>, ()> {
         Ok(k) => Ok(Some(k)),
         Err(der::DerError::Unsupported) => Ok(None),
         Err(der::DerError::Malformed) => Err(()),
+    }
+}
+
+/// The most base64 characters of a key container decoded (a user's keystore is a few KiB; a trust store of every
+/// public root certificate is about 200 KiB and holds no key).
+const MAX_CONTAINER_CHARS: usize = 1 << 20;
+
+/// What a PKCS#12 file or Java keystore (JKS, JCEKS), given as base64 (as a CI variable holds it, or as the
+/// matcher renders a binary one), holds; `None` when it is none of these.
+pub fn container_contents(base64_text: &[u8]) -> Option<Contents> {
+    let chars = text::body_chars(base64_text, MAX_CONTAINER_CHARS + 1);
+    if chars.len() > MAX_CONTAINER_CHARS {
+        return None;
+    }
+    let bytes = text::decode_chars(&chars)?;
+    if bytes.starts_with(&container::JKS_MAGIC) || bytes.starts_with(&container::JCEKS_MAGIC) {
+        container::java_keystore(&bytes)
+    } else {
+        container::pkcs12(&bytes)
     }
 }
 

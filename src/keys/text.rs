@@ -207,7 +207,8 @@ pub(crate) fn body_chars(text: &[u8], limit: usize) -> Vec<(u8, usize)> {
     out
 }
 
-/// Decodes the first `chars` (a multiple of 4, or the whole body) of a body's characters.
+/// Decodes a body's characters (from [`body_chars`]); when the last group does not decode (text run into, or
+/// one stray character), the whole groups of four before it.
 pub(crate) fn decode_chars(chars: &[(u8, usize)]) -> Option<Vec<u8>> {
     let clean: Vec<u8> = chars.iter().map(|&(c, _)| c).collect();
     let engine = if clean.iter().any(|c| matches!(c, b'-' | b'_')) {
@@ -215,8 +216,13 @@ pub(crate) fn decode_chars(chars: &[(u8, usize)]) -> Option<Vec<u8>> {
     } else {
         STANDARD_NO_PAD_INDIFFERENT
     };
-    let usable = clean.len() / 4 * 4;
-    engine.decode(&clean[..usable]).ok()
+    let whole = clean.len() / 4 * 4;
+    if clean.len() % 4 > 1
+        && let Ok(all) = engine.decode(&clean)
+    {
+        return Some(all);
+    }
+    engine.decode(&clean[..whole]).ok()
 }
 
 #[cfg(test)]
