@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use pkcs8::der::Encode;
 use pkcs8::der::asn1::ObjectIdentifier;
 
-use super::generate::seeded_bytes;
+use super::seeded::seeded_bytes;
 
 /// The container kinds there are generators for, by name.
 pub(crate) const NAMES: &[&str] = &[

@@ -11,22 +11,8 @@ use pkcs8::der::asn1::UintRef;
 use pkcs8::der::{Decode, Encode};
 
 use super::der::{OID_EC, OID_ED25519, OID_P256};
-use sha2::{Digest, Sha256};
 
-/// `len` deterministic pseudo-random bytes from a seed string.
-pub fn seeded_bytes(seed: &str, len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 32);
-    let mut counter = 0u32;
-    while out.len() < len {
-        let mut h = Sha256::new();
-        h.update(seed.as_bytes());
-        h.update(counter.to_be_bytes());
-        out.extend_from_slice(&h.finalize());
-        counter += 1;
-    }
-    out.truncate(len);
-    out
-}
+pub use super::seeded::seeded_bytes;
 
 /// Every key generator name, for documentation and tests.
 pub const GENERATORS: &[&str] = &[

@@ -10,6 +10,7 @@ mod fake_containers;
 pub mod generate;
 mod openssh;
 mod putty;
+mod seeded;
 mod text;
 
 #[cfg(test)]
