@@ -251,7 +251,6 @@ fn containers_written_by_openssl_and_keytool() {
         "-subj",
         "/CN=fake-example",
     ]);
-    let key_fp = pem_public_key_sha256(&openssl(&["pkey", "-in", "k.pem", "-pubout"]));
     let export = [
         "pkcs12",
         "-export",
@@ -264,13 +263,38 @@ fn containers_written_by_openssl_and_keytool() {
     ];
     openssl(&[&export[..], &["-out", "default.p12"]].concat());
     openssl(&[&export[..], &["-out", "legacy.p12", "-legacy"]].concat());
-    openssl(
-        &[
-            &export[..],
-            &["-out", "plain.p12", "-keypbe", "NONE", "-certpbe", "NONE"],
-        ]
-        .concat(),
-    );
+    // An Ed25519 key for the bundle in the clear: the base64 of a clear P-256 key inside one may line up as an
+    // armourless `.p8` body, which the App Store Connect rule claims (the `naming` work asks evidence for that).
+    openssl(&["genpkey", "-algorithm", "ed25519", "-out", "e.pem"]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        "e.pem",
+        "-out",
+        "e.crt",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=fake-example",
+    ]);
+    let plain_fp = pem_public_key_sha256(&openssl(&["pkey", "-in", "e.pem", "-pubout"]));
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        "e.pem",
+        "-in",
+        "e.crt",
+        "-passout",
+        "pass:",
+        "-out",
+        "plain.p12",
+        "-keypbe",
+        "NONE",
+        "-certpbe",
+        "NONE",
+    ]);
     openssl(&[
         "pkcs12",
         "-export",
@@ -354,7 +378,7 @@ fn containers_written_by_openssl_and_keytool() {
         ),
         (
             "plain.p12",
-            one("private-key.pkcs12", "high", true, Some(&key_fp)),
+            one("private-key.pkcs12", "high", true, Some(&plain_fp)),
         ),
         (
             "keytool.p12",
