@@ -26,6 +26,9 @@ pub const VALIDATORS: &[&str] = &[
     "pkcs12",
     "pkcs12-encrypted",
     "java-keystore",
+    "password",
+    "minisign",
+    "minisign-encrypted",
     "github-checksum",
     "pypi-macaroon",
     "jwt",
@@ -98,6 +101,19 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
         },
         "java-keystore" => match keys::container_contents(secret) {
             Some(c) if c.has_keys() => Validation::Unverified(c.key),
+            _ => Validation::Invalid,
+        },
+        // A password from a credentials file (`.netrc`, `.pgpass`): not a default, a mask or a template.
+        "password" => verdict(
+            std::str::from_utf8(secret)
+                .is_ok_and(|p| p.chars().count() >= 6 && !is_placeholder_password("", p)),
+        ),
+        "minisign" => match keys::minisign_secret_key(secret) {
+            Some(k) if !k.encrypted => Validation::Valid(k.key),
+            _ => Validation::Invalid,
+        },
+        "minisign-encrypted" => match keys::minisign_secret_key(secret) {
+            Some(k) if k.encrypted => Validation::Unverified(None),
             _ => Validation::Invalid,
         },
         "github-checksum" => verdict(github_checksum_ok(secret)),

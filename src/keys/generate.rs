@@ -49,6 +49,8 @@ pub const GENERATORS: &[&str] = &[
     "key-jks",
     "key-jceks",
     "key-jks-truststore",
+    "key-minisign",
+    "key-minisign-encrypted",
 ];
 
 /// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
@@ -123,6 +125,8 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
                 "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n"
             )
         }
+        "key-minisign" => minisign(&seed, false),
+        "key-minisign-encrypted" => minisign(&seed, true),
         "key-putty-ppk" => putty(&seed, 2, false),
         "key-putty-ppk-encrypted" => putty(&seed, 2, true),
         "key-putty-ppk-v3" => putty(&seed, 3, false),
@@ -175,6 +179,36 @@ fn putty(seed: &str, version: u8, encrypted: bool) -> String {
          Public-Lines: {}\n{public}\n{kdf}Private-Lines: {}\n{private}\nPrivate-MAC: {mac}\n",
         public.lines().count(),
         private.lines().count()
+    )
+}
+
+/// A minisign secret key file of the Ed25519 key derived from the seed: unencrypted (`minisign -G -W`), or
+/// with random bytes where an encrypted key's are.
+fn minisign(seed: &str, encrypted: bool) -> String {
+    let secret = ed25519_seed(seed);
+    let public = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
+    let mut bytes = b"Ed".to_vec();
+    bytes.extend_from_slice(if encrypted { b"Sc" } else { &[0, 0] });
+    bytes.extend_from_slice(b"B2");
+    bytes.extend(seeded_bytes(&format!("{seed} salt"), 32));
+    bytes.extend_from_slice(&33_554_432u64.to_le_bytes());
+    bytes.extend_from_slice(&1_073_741_824u64.to_le_bytes());
+    if encrypted {
+        bytes.extend(seeded_bytes(&format!("{seed} sealed"), 104));
+    } else {
+        bytes.extend(seeded_bytes(&format!("{seed} key id"), 8));
+        bytes.extend_from_slice(&secret);
+        bytes.extend_from_slice(public.as_bytes());
+        bytes.extend(seeded_bytes(&format!("{seed} checksum"), 32));
+    }
+    let kind = if encrypted {
+        "encrypted secret key"
+    } else {
+        "secret key"
+    };
+    format!(
+        "untrusted comment: minisign {kind}\n{}\n",
+        STANDARD.encode(bytes)
     )
 }
 

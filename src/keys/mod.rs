@@ -8,6 +8,7 @@ mod container;
 mod der;
 mod fake_containers;
 pub mod generate;
+mod minisign;
 mod openssh;
 mod putty;
 mod seeded;
@@ -20,6 +21,7 @@ use crate::model::KeyMaterial;
 
 pub use container::Contents;
 pub use generate::generate_example;
+pub use minisign::Minisign;
 
 /// The outcome of decoding a candidate private key.
 #[derive(Debug)]
@@ -216,6 +218,11 @@ pub fn container_contents(base64_text: &[u8]) -> Option<Contents> {
     } else {
         container::pkcs12(&bytes)
     }
+}
+
+/// A minisign secret key (its base64 line); `None` for anything else.
+pub fn minisign_secret_key(text: &[u8]) -> Option<Minisign> {
+    minisign::parse(text)
 }
 
 /// The DER SubjectPublicKeyInfo of a candidate that parses as an unencrypted private key (any encoding

@@ -404,3 +404,152 @@ fn containers_written_by_openssl_and_keytool() {
         assert_eq!(outcomes(&scanner, &bytes), want, "{file}");
     }
 }
+
+/// What each remaining key type yields through the scanner: rule, severity, validated, and whether it carries
+/// a fingerprint.
+#[test]
+fn every_key_type_yields_its_rule_severity_and_fingerprint() {
+    let scanner = scanner();
+    let gen_ = |spec: &str| generate::expand(spec).expect("example expands");
+    let cases: Vec<(String, &str, &str, bool, bool)> = vec![
+        (
+            gen_("{{gen:key-encrypted-pkcs8-pem:t}}"),
+            "private-key.pem-encrypted",
+            "medium",
+            false,
+            false,
+        ),
+        (
+            gen_("{{gen:key-encrypted-rsa-pem:t}}"),
+            "private-key.pem-encrypted",
+            "medium",
+            false,
+            false,
+        ),
+        (
+            gen_(
+                "users:\n- name: admin\n  user:\n    client-key-data: {{gen:key-b64-rsa-pkcs1-pem:t}}\n",
+            ),
+            "kubernetes.client-key",
+            "high",
+            true,
+            true,
+        ),
+        (
+            gen_(
+                "users:\n- name: admin\n  user:\n    client-key-data: {{gen:key-b64-p256-sec1-pem:t}}\n",
+            ),
+            "kubernetes.client-key",
+            "high",
+            true,
+            true,
+        ),
+        (
+            gen_("users:\n- name: sa\n  user:\n    token: {{gen:base62-48:t}}\n"),
+            "kubernetes.user-token",
+            "high",
+            false,
+            false,
+        ),
+        (
+            gen_("{{gen:age-secret-key:t}}\n"),
+            "age.secret-key",
+            "high",
+            true,
+            false,
+        ),
+        (
+            gen_("{{gen:key-minisign:t}}"),
+            "minisign.secret-key",
+            "high",
+            true,
+            true,
+        ),
+        (
+            gen_("{{gen:key-minisign-encrypted:t}}"),
+            "minisign.secret-key-encrypted",
+            "medium",
+            false,
+            false,
+        ),
+        (
+            gen_("machine ci.corp.internal login bot password {{gen:base62-20:t}}\n"),
+            "generic.netrc",
+            "high",
+            true,
+            false,
+        ),
+        (
+            gen_("https://bot:{{gen:base62-20:t}}@git.corp.internal\n"),
+            "generic.git-credentials",
+            "high",
+            true,
+            false,
+        ),
+    ];
+    for (text, rule, severity, validated, fingerprint) in cases {
+        let got = outcomes(&scanner, text.as_bytes());
+        assert_eq!(got.len(), 1, "{rule}: {got:?}");
+        let (id, sev, val, fp) = &got[0];
+        assert_eq!(
+            (id.as_str(), *sev, *val, fp.is_some()),
+            (rule, severity, validated, fingerprint)
+        );
+    }
+    // The kubeconfig's client key is the same finding as the key's PEM form.
+    let pem = generate::generate("key-rsa-pkcs1-pem", "t").expect("gen");
+    let kube = gen_("    client-key-data: {{gen:key-b64-rsa-pkcs1-pem:t}}\n");
+    assert_eq!(
+        outcomes(&scanner, kube.as_bytes())[0].3,
+        Some(public_key_sha256(&pem))
+    );
+    // A minisign key's public key is the Ed25519 key's.
+    let minisign = generate::generate("key-minisign", "t").expect("gen");
+    let ed = generate::generate("key-ed25519-pkcs8-pem", "t").expect("gen");
+    assert_eq!(
+        outcomes(&scanner, minisign.as_bytes())[0].3,
+        Some(public_key_sha256(&ed))
+    );
+}
+
+/// Encrypted OpenSSH keys written by ssh-keygen: medium, unvalidated, with the fingerprint of their public key
+/// (kept in the clear); the same key unencrypted is high with the same fingerprint.
+#[test]
+fn encrypted_openssh_keys_are_medium_with_their_fingerprint() {
+    if !on_path("ssh-keygen", "-?") {
+        eprintln!("ssh-keygen not on PATH: skipped");
+        return;
+    }
+    let scanner = scanner();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = dir.path().join("id_ed25519");
+    run(std::process::Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "fake example passphrase",
+            "-C",
+            "fake-example",
+            "-f",
+        ])
+        .arg(&key));
+    let encrypted = std::fs::read(&key).expect("key file");
+    let got = outcomes(&scanner, &encrypted);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].1, got[0].2),
+        ("private-key.pem-encrypted", "medium", false)
+    );
+    run(std::process::Command::new("ssh-keygen")
+        .args(["-q", "-p", "-P", "fake example passphrase", "-N", "", "-f"])
+        .arg(&key));
+    let plain = outcomes(&scanner, &std::fs::read(&key).expect("key file"));
+    assert_eq!(
+        (plain[0].0.as_str(), plain[0].1, plain[0].2),
+        ("private-key.pem", "high", true)
+    );
+    assert!(got[0].3.is_some());
+    assert_eq!(plain[0].3, got[0].3);
+}
