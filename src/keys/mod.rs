@@ -212,11 +212,15 @@ pub fn container_contents(base64_text: &[u8]) -> Option<Contents> {
     if chars.len() > MAX_CONTAINER_CHARS {
         return None;
     }
-    let bytes = text::decode_chars(&chars)?;
+    container_from_bytes(&text::decode_chars(&chars)?)
+}
+
+/// What a binary PKCS#12 file or Java keystore holds; `None` when it is none of these.
+pub fn container_from_bytes(bytes: &[u8]) -> Option<Contents> {
     if bytes.starts_with(&container::JKS_MAGIC) || bytes.starts_with(&container::JCEKS_MAGIC) {
-        container::java_keystore(&bytes)
+        container::java_keystore(bytes)
     } else {
-        container::pkcs12(&bytes)
+        container::pkcs12(bytes)
     }
 }
 
