@@ -82,13 +82,14 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
         },
         // A PuTTY key from its public lines on; whether it is encrypted is the rule's to say.
         "ppk" => match keys::ppk_public_key(secret) {
-            Ok(Some(k)) => Validation::Valid(Some(k)),
-            Ok(None) => Validation::Unverified(None),
-            Err(()) => Validation::Invalid,
+            KeyParse::Parsed(k) => Validation::Valid(Some(k)),
+            KeyParse::Unparseable => Validation::Unverified(None),
+            _ => Validation::Invalid,
         },
         "ppk-encrypted" => match keys::ppk_public_key(secret) {
-            Ok(k) => Validation::Unverified(k),
-            Err(()) => Validation::Invalid,
+            KeyParse::Parsed(k) => Validation::Unverified(Some(k)),
+            KeyParse::Unparseable => Validation::Unverified(None),
+            _ => Validation::Invalid,
         },
         // Key containers in base64: a bundle of certificates alone (a trust store) is no leak.
         "pkcs12" => match keys::container_contents(secret) {

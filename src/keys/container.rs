@@ -167,8 +167,8 @@ pub fn pkcs12(bytes: &[u8]) -> Option<Contents> {
 }
 
 /// Safe bags: keys counted, the first plain key decoded, certificates kept with their `localKeyId`.
-fn read_bags<'a>(
-    content: &'a [u8],
+fn read_bags(
+    content: &[u8],
     depth: usize,
     contents: &mut Contents,
     certs: &mut Vec<(Vec<u8>, Vec<u8>)>,

@@ -188,16 +188,17 @@ pub fn armourless_extent(candidate: &[u8]) -> Option<usize> {
     Some(end)
 }
 
-/// The public key of a PuTTY `.ppk` cut from its `Public-Lines:` header on: `Ok(None)` when the key is of a
-/// kind whose public key is not read, `Err(())` when the text holds no such lines.
-pub fn ppk_public_key(text: &[u8]) -> Result<Option<KeyMaterial>, ()> {
+/// The public key of a PuTTY `.ppk` cut from its `Public-Lines:` header on (whether the key is encrypted is not
+/// in that part): `Parsed` with its material, `Unparseable` for a kind of key whose public key is not read,
+/// `NotAKey` when the text holds no such lines.
+pub fn ppk_public_key(text: &[u8]) -> KeyParse {
     if text.len() > MAX_CANDIDATE {
-        return Err(());
+        return KeyParse::NotAKey;
     }
     match putty::public_key(&String::from_utf8_lossy(text)) {
-        Ok(k) => Ok(Some(k)),
-        Err(der::DerError::Unsupported) => Ok(None),
-        Err(der::DerError::Malformed) => Err(()),
+        Ok(k) => KeyParse::Parsed(k),
+        Err(der::DerError::Unsupported) => KeyParse::Unparseable,
+        Err(der::DerError::Malformed) => KeyParse::NotAKey,
     }
 }
 
