@@ -10,16 +10,6 @@ use pkcs8::der::asn1::ObjectIdentifier;
 
 use super::seeded::seeded_bytes;
 
-/// The container kinds there are generators for, by name.
-pub(crate) const NAMES: &[&str] = &[
-    "key-pkcs12",
-    "key-pkcs12-encrypted",
-    "key-pkcs12-certs-only",
-    "key-jks",
-    "key-jceks",
-    "key-jks-truststore",
-];
-
 /// One DER element.
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];

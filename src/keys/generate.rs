@@ -61,7 +61,10 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
     }
     let seed = format!("keysweep example key {seed}");
     let p256_pkcs8 = || pem("PRIVATE KEY", &p256_pkcs8_der(&seed), LineEnding::LF);
-    if super::fake_containers::NAMES.contains(&name) {
+    if ["key-pkcs12", "key-jks", "key-jceks"]
+        .iter()
+        .any(|p| name.starts_with(p))
+    {
         let spki =
             p256::pkcs8::EncodePublicKey::to_public_key_der(&p256_secret(&seed).public_key())
                 .ok()?;

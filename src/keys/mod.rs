@@ -15,7 +15,7 @@ mod seeded;
 mod text;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::model::KeyMaterial;
 

@@ -208,7 +208,8 @@ fn tool(name: &str) -> bool {
         .is_ok_and(|o| o.status.success() || name == "ssh-keygen")
 }
 
-fn run(cmd: &mut Command) -> Vec<u8> {
+/// Runs a command-line tool and returns its output, failing the test if it fails.
+pub(crate) fn run(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().expect("tool runs");
     assert!(
         out.status.success(),

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::Scanner;
+use crate::keys::tests::run;
 use crate::model::{BlobId, Match};
 use crate::rules::{RuleSet, generate};
 
@@ -184,16 +185,6 @@ fn key_containers_are_found_as_text_and_as_binary_files() {
             );
         }
     }
-}
-
-fn run(cmd: &mut std::process::Command) -> Vec<u8> {
-    let out = cmd.output().expect("tool runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 fn on_path(tool: &str, probe: &str) -> bool {

@@ -4,12 +4,10 @@
 
 use std::path::Path;
 
-use base64::Engine as _;
-use serde_json::Value;
-
 use crate::support::fakekeys::generated;
-use crate::support::keysweep;
 use crate::support::repo::TestRepo;
+use crate::support::scan_json;
+use base64::Engine as _;
 
 /// A generated container, as the binary file it stands for.
 fn binary(generator: &str, seed: &str) -> Vec<u8> {
@@ -21,14 +19,7 @@ fn binary(generator: &str, seed: &str) -> Vec<u8> {
 
 /// `(rule_id, severity, path, fingerprinted)` of every finding of `keysweep scan -f json <args>` in `dir`.
 fn findings(dir: &Path, args: &[&str]) -> Vec<(String, String, String, bool)> {
-    let out = keysweep()
-        .current_dir(dir)
-        .args(["scan", "-f", "json"])
-        .args(args)
-        .output()
-        .expect("keysweep runs");
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let (_, report) = scan_json(dir, args);
     let mut got: Vec<_> = report["findings"]
         .as_array()
         .expect("findings")
