@@ -35,6 +35,7 @@ pub const VALIDATORS: &[&str] = &[
     "base64-basic-auth",
     "url-credentials",
     "bech32",
+    "age-secret-key",
     "gitlab-routable",
 ];
 
@@ -123,6 +124,9 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
         "base64-basic-auth" => verdict(basic_auth_ok(secret)),
         "url-credentials" => verdict(url_credentials_ok(secret)),
         "bech32" => verdict(bech32_ok(secret)),
+        // An age identity: its checksum holds, and its public key (the recipient) is derived.
+        "age-secret-key" if bech32_ok(secret) => Validation::Valid(keys::age_public_key(secret)),
+        "age-secret-key" => Validation::Invalid,
         "gitlab-routable" => verdict(gitlab_routable_ok(secret)),
         _ => Validation::Invalid,
     }

@@ -4,6 +4,7 @@
 //! of one key one finding. Validators (`crate::validate`), `keys fingerprint` and the App Store Connect revoker
 //! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
+mod age;
 mod container;
 mod der;
 mod fake_containers;
@@ -223,6 +224,12 @@ pub fn container_from_bytes(bytes: &[u8]) -> Option<Contents> {
     } else {
         container::pkcs12(bytes)
     }
+}
+
+/// The X25519 public key of an age secret key (`AGE-SECRET-KEY-1…`, its checksum not checked); `None` for
+/// anything else.
+pub fn age_public_key(text: &[u8]) -> Option<KeyMaterial> {
+    age::public_key(text)
 }
 
 /// A minisign secret key (its base64 line); `None` for anything else.

@@ -447,7 +447,7 @@ fn every_key_type_yields_its_rule_severity_and_fingerprint() {
             "age.secret-key",
             "high",
             true,
-            false,
+            true,
         ),
         (
             gen_("{{gen:key-minisign:t}}"),
@@ -543,4 +543,29 @@ fn encrypted_openssh_keys_are_medium_with_their_fingerprint() {
     );
     assert!(got[0].3.is_some());
     assert_eq!(plain[0].3, got[0].3);
+}
+
+/// An age identity's public key is the X25519 public key OpenSSL derives from the same secret.
+#[test]
+fn age_identities_carry_the_fingerprint_openssl_gives_their_x25519_key() {
+    if !on_path("openssl", "version") {
+        eprintln!("openssl not on PATH: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let openssl = |args: &[&str]| {
+        run(std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path()))
+    };
+    openssl(&["genpkey", "-algorithm", "X25519", "-out", "x.pem"]);
+    let pkcs8 = openssl(&["pkey", "-in", "x.pem", "-outform", "DER"]);
+    let want = pem_public_key_sha256(&openssl(&["pkey", "-in", "x.pem", "-pubout"]));
+    // The PKCS#8 of an X25519 key ends with the 32-byte secret.
+    let identity = generate::age_identity(&pkcs8[pkcs8.len() - 32..]);
+    let got = outcomes(&scanner(), format!("{identity}\n").as_bytes());
+    assert_eq!(
+        got,
+        vec![("age.secret-key".to_string(), "high", true, Some(want))]
+    );
 }
