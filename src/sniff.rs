@@ -116,7 +116,7 @@ fn is_texty(b: u8) -> bool {
 
 /// File extensions that hold keys and are scanned even when they look binary.
 pub const KEY_FILE_EXTENSIONS: &[&str] = &[
-    "p8", "pem", "key", "p12", "pfx", "der", "jks", "keystore", "ppk", "asc", "gpg",
+    "p8", "pem", "key", "p12", "pfx", "der", "jks", "jceks", "keystore", "ppk", "asc", "gpg",
 ];
 
 /// Whether a path names a key file by its extension.
@@ -128,12 +128,35 @@ pub fn is_key_file(path: &str) -> bool {
     })
 }
 
+/// Whether content is a key container, by structure: a Java keystore (JKS `FEEDFEED` or JCEKS `CECECECE`, then
+/// version 1 or 2) or a PKCS#12 file (DER `SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7-… } }`). Such files are
+/// matched (as their base64) whatever their name.
+pub fn is_key_container(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFE, 0xED, 0xFE, 0xED]) || bytes.starts_with(&[0xCE, 0xCE, 0xCE, 0xCE])
+    {
+        return matches!(bytes.get(4..8), Some([0, 0, 0, 1 | 2]));
+    }
+    // The outer SEQUENCE's header: short or long (1 to 4 length bytes) form.
+    let header = match (bytes.first(), bytes.get(1)) {
+        (Some(0x30), Some(&len)) if len < 0x80 => 2,
+        (Some(0x30), Some(&len)) if (0x81..=0x84).contains(&len) => 2 + usize::from(len - 0x80),
+        _ => return false,
+    };
+    const PKCS7: [u8; 10] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07];
+    bytes.get(header..header + 4) == Some(&[0x02, 0x01, 0x03, 0x30][..])
+        && bytes
+            .get(header + 4..header + 20)
+            .is_some_and(|w| w.windows(PKCS7.len()).any(|o| o == PKCS7))
+}
+
 /// Whether content is binary, and so not matched: a NUL byte in the first 8 KiB, unless it is UTF-16 text
-/// (matched as the text it holds) or an archive (matched member by member).
+/// (matched as the text it holds), an archive (matched member by member) or a key container (matched as its
+/// base64).
 pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
         && !is_utf16_text(bytes)
         && !is_archive(bytes)
+        && !is_key_container(bytes)
 }
 
 /// Whether content is a Git LFS pointer file rather than the content itself.

@@ -21,14 +21,37 @@ pub const VALIDATORS: &[&str] = &[
     "private-key-plain",
     "private-key-encrypted",
     "pkcs8-ec-p256",
+    "ppk",
+    "ppk-encrypted",
+    "pkcs12",
+    "pkcs12-encrypted",
+    "java-keystore",
+    "password",
+    "minisign",
+    "minisign-encrypted",
     "github-checksum",
     "pypi-macaroon",
     "jwt",
     "base64-basic-auth",
     "url-credentials",
     "bech32",
+    "age-secret-key",
     "gitlab-routable",
 ];
+
+/// Whether the named validator decodes private keys (and so a candidate may be cut to the key it holds, see
+/// [`keys::armourless_extent`]).
+pub fn decodes_keys(name: &str) -> bool {
+    matches!(
+        name,
+        "private-key"
+            | "private-key-plain"
+            | "private-key-encrypted"
+            | "pkcs8-ec-p256"
+            | "pkcs12"
+            | "pkcs12-encrypted"
+    )
+}
 
 /// Runs the named validator over a candidate's bytes. Unknown names are rejected when rules load.
 pub fn validate(name: &str, secret: &[u8]) -> Validation {
@@ -58,12 +81,52 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
             }
             _ => Validation::Invalid,
         },
+        // A PuTTY key from its public lines on; whether it is encrypted is the rule's to say.
+        "ppk" => match keys::ppk_public_key(secret) {
+            KeyParse::Parsed(k) => Validation::Valid(Some(k)),
+            KeyParse::Unparseable => Validation::Unverified(None),
+            _ => Validation::Invalid,
+        },
+        "ppk-encrypted" => match keys::ppk_public_key(secret) {
+            KeyParse::Parsed(k) => Validation::Unverified(Some(k)),
+            KeyParse::Unparseable => Validation::Unverified(None),
+            _ => Validation::Invalid,
+        },
+        // Key containers in base64: a bundle of certificates alone (a trust store) is no leak.
+        "pkcs12" => match keys::container_contents(secret) {
+            Some(c) if c.plain_keys > 0 => Validation::Valid(c.key),
+            _ => Validation::Invalid,
+        },
+        "pkcs12-encrypted" => match keys::container_contents(secret) {
+            Some(c) if c.plain_keys == 0 && c.encrypted_keys > 0 => Validation::Unverified(c.key),
+            _ => Validation::Invalid,
+        },
+        "java-keystore" => match keys::container_contents(secret) {
+            Some(c) if c.has_keys() => Validation::Unverified(c.key),
+            _ => Validation::Invalid,
+        },
+        // A password from a credentials file (`.netrc`, `.pgpass`): not a default, a mask or a template.
+        "password" => verdict(
+            std::str::from_utf8(secret)
+                .is_ok_and(|p| p.chars().count() >= 6 && !is_placeholder_password("", p)),
+        ),
+        "minisign" => match keys::minisign_secret_key(secret) {
+            Some(k) if !k.encrypted => Validation::Valid(k.key),
+            _ => Validation::Invalid,
+        },
+        "minisign-encrypted" => match keys::minisign_secret_key(secret) {
+            Some(k) if k.encrypted => Validation::Unverified(None),
+            _ => Validation::Invalid,
+        },
         "github-checksum" => verdict(github_checksum_ok(secret)),
         "pypi-macaroon" => verdict(pypi_macaroon_ok(secret)),
         "jwt" => verdict(jwt_ok(secret)),
         "base64-basic-auth" => verdict(basic_auth_ok(secret)),
         "url-credentials" => verdict(url_credentials_ok(secret)),
         "bech32" => verdict(bech32_ok(secret)),
+        // An age identity: its checksum holds, and its public key (the recipient) is derived.
+        "age-secret-key" if bech32_ok(secret) => Validation::Valid(keys::age_public_key(secret)),
+        "age-secret-key" => Validation::Invalid,
         "gitlab-routable" => verdict(gitlab_routable_ok(secret)),
         _ => Validation::Invalid,
     }

@@ -197,10 +197,11 @@ impl BlobSink for Engine<'_> {
     /// member by member.
     fn submit_bytes(&self, bytes: &[u8], origin: Origin) {
         self.files.fetch_add(1, Ordering::Relaxed);
-        // An archive's own bytes are compressed: only its members are worth a keyword pass.
+        // An archive's own bytes are compressed: only its members are worth a keyword pass. A key container is
+        // matched as its base64 rendering.
         let text = crate::scan::as_text(bytes);
-        let candidates =
-            (!crate::sniff::is_archive(bytes)).then(|| self.scanner.candidate_rules(&text));
+        let whole = crate::sniff::is_archive(bytes) || crate::sniff::is_key_container(bytes);
+        let candidates = (!whole).then(|| self.scanner.candidate_rules(&text));
         if candidates.as_ref().is_some_and(Candidates::is_empty) {
             self.blobs.fetch_add(1, Ordering::Relaxed);
             self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);

@@ -11,22 +11,8 @@ use pkcs8::der::asn1::UintRef;
 use pkcs8::der::{Decode, Encode};
 
 use super::der::{OID_EC, OID_ED25519, OID_P256};
-use sha2::{Digest, Sha256};
 
-/// `len` deterministic pseudo-random bytes from a seed string.
-pub fn seeded_bytes(seed: &str, len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 32);
-    let mut counter = 0u32;
-    while out.len() < len {
-        let mut h = Sha256::new();
-        h.update(seed.as_bytes());
-        h.update(counter.to_be_bytes());
-        out.extend_from_slice(&h.finalize());
-        counter += 1;
-    }
-    out.truncate(len);
-    out
-}
+pub use super::seeded::seeded_bytes;
 
 /// Every key generator name, for documentation and tests.
 pub const GENERATORS: &[&str] = &[
@@ -55,6 +41,16 @@ pub const GENERATORS: &[&str] = &[
     "key-b64-ed25519-openssh",
     "key-putty-ppk",
     "key-putty-ppk-encrypted",
+    "key-putty-ppk-v3",
+    "key-putty-ppk-v3-encrypted",
+    "key-pkcs12",
+    "key-pkcs12-encrypted",
+    "key-pkcs12-certs-only",
+    "key-jks",
+    "key-jceks",
+    "key-jks-truststore",
+    "key-minisign",
+    "key-minisign-encrypted",
 ];
 
 /// Example generators for rule checks (`{{gen:key-…}}`); `None` for an unknown name.
@@ -65,6 +61,20 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
     }
     let seed = format!("keysweep example key {seed}");
     let p256_pkcs8 = || pem("PRIVATE KEY", &p256_pkcs8_der(&seed), LineEnding::LF);
+    if ["key-pkcs12", "key-jks", "key-jceks"]
+        .iter()
+        .any(|p| name.starts_with(p))
+    {
+        let spki =
+            p256::pkcs8::EncodePublicKey::to_public_key_der(&p256_secret(&seed).public_key())
+                .ok()?;
+        return super::fake_containers::container_base64(
+            name,
+            &seed,
+            &p256_pkcs8_der(&seed),
+            spki.as_bytes(),
+        );
+    }
     Some(match name {
         "key-p256-pkcs8-pem" => p256_pkcs8(),
         "key-p256-pkcs8-pem-crlf" => pem("PRIVATE KEY", &p256_pkcs8_der(&seed), LineEnding::CRLF),
@@ -118,28 +128,90 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
                 "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n"
             )
         }
-        "key-putty-ppk" => putty(&seed, "none"),
-        "key-putty-ppk-encrypted" => putty(&seed, "aes256-cbc"),
+        "key-minisign" => minisign(&seed, false),
+        "key-minisign-encrypted" => minisign(&seed, true),
+        "key-putty-ppk" => putty(&seed, 2, false),
+        "key-putty-ppk-encrypted" => putty(&seed, 2, true),
+        "key-putty-ppk-v3" => putty(&seed, 3, false),
+        "key-putty-ppk-v3-encrypted" => putty(&seed, 3, true),
         _ => return None,
     })
 }
 
-/// A PuTTY `.ppk` (version 2) file of random key lines: the right shape, a MAC that matches nothing.
-fn putty(seed: &str, encryption: &str) -> String {
-    let public = wrap(
-        &STANDARD.encode(seeded_bytes(&format!("{seed} pub"), 276)),
-        64,
-    );
-    let private = wrap(
-        &STANDARD.encode(seeded_bytes(&format!("{seed} priv"), 660)),
-        64,
-    );
-    let mac = hex::encode(seeded_bytes(&format!("{seed} mac"), 20));
+/// A PuTTY `.ppk` file of an Ed25519 key derived from the seed (the key `key-ed25519-pkcs8-pem` gives for the
+/// same seed): its public lines are the real public key; encrypted private lines are random bytes, and the MAC
+/// matches nothing.
+fn putty(seed: &str, version: u8, encrypted: bool) -> String {
+    fn ssh_string(out: &mut Vec<u8>, bytes: &[u8]) {
+        let len = u32::try_from(bytes.len()).expect("short field");
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    let secret = ed25519_seed(seed);
+    let public_key = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
+    let mut blob = Vec::new();
+    ssh_string(&mut blob, b"ssh-ed25519");
+    ssh_string(&mut blob, public_key.as_bytes());
+    let public = wrap(&STANDARD.encode(&blob), 64);
+    let private_bytes = if encrypted {
+        seeded_bytes(&format!("{seed} priv"), 48)
+    } else {
+        let mut p = Vec::new();
+        ssh_string(&mut p, &secret);
+        p
+    };
+    let private = wrap(&STANDARD.encode(&private_bytes), 64);
+    let (encryption, kdf) = match (encrypted, version) {
+        (false, _) => ("none", String::new()),
+        (true, 2) => ("aes256-cbc", String::new()),
+        (true, _) => (
+            "aes256-cbc",
+            format!(
+                "Key-Derivation: Argon2id\nArgon2-Memory: 8192\nArgon2-Passes: 13\nArgon2-Parallelism: 1\n\
+                 Argon2-Salt: {}\n",
+                hex::encode(seeded_bytes(&format!("{seed} salt"), 16))
+            ),
+        ),
+    };
+    let mac = hex::encode(seeded_bytes(
+        &format!("{seed} mac"),
+        if version == 2 { 20 } else { 32 },
+    ));
     format!(
-        "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: {encryption}\nComment: rsa-key-example\n\
-         Public-Lines: {}\n{public}\nPrivate-Lines: {}\n{private}\nPrivate-MAC: {mac}\n",
+        "PuTTY-User-Key-File-{version}: ssh-ed25519\nEncryption: {encryption}\nComment: ed25519-key-example\n\
+         Public-Lines: {}\n{public}\n{kdf}Private-Lines: {}\n{private}\nPrivate-MAC: {mac}\n",
         public.lines().count(),
         private.lines().count()
+    )
+}
+
+/// A minisign secret key file of the Ed25519 key derived from the seed: unencrypted (`minisign -G -W`), or
+/// with random bytes where an encrypted key's are.
+fn minisign(seed: &str, encrypted: bool) -> String {
+    let secret = ed25519_seed(seed);
+    let public = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
+    let mut bytes = b"Ed".to_vec();
+    bytes.extend_from_slice(if encrypted { b"Sc" } else { &[0, 0] });
+    bytes.extend_from_slice(b"B2");
+    bytes.extend(seeded_bytes(&format!("{seed} salt"), 32));
+    bytes.extend_from_slice(&33_554_432u64.to_le_bytes());
+    bytes.extend_from_slice(&1_073_741_824u64.to_le_bytes());
+    if encrypted {
+        bytes.extend(seeded_bytes(&format!("{seed} sealed"), 104));
+    } else {
+        bytes.extend(seeded_bytes(&format!("{seed} key id"), 8));
+        bytes.extend_from_slice(&secret);
+        bytes.extend_from_slice(public.as_bytes());
+        bytes.extend(seeded_bytes(&format!("{seed} checksum"), 32));
+    }
+    let kind = if encrypted {
+        "encrypted secret key"
+    } else {
+        "secret key"
+    };
+    format!(
+        "untrusted comment: minisign {kind}\n{}\n",
+        STANDARD.encode(bytes)
     )
 }
 

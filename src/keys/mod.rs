@@ -1,20 +1,28 @@
 //! Key material, the enrichment stage of private-key findings: decodes a private key in any form the rules find
 //! (PEM with LF/CRLF, `\n`-escaped or line-by-line quoted PEM inside source, the armourless base64 body,
-//! base64-of-PEM, OpenSSH), derives its public key and the SPKI SHA-256 fingerprint that makes every encoding
+//! base64-of-PEM, OpenSSH, PuTTY `.ppk`), derives its public key and the SPKI SHA-256 fingerprint that makes every encoding
 //! of one key one finding. Validators (`crate::validate`), `keys fingerprint` and the App Store Connect revoker
 //! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
+mod age;
+mod container;
 mod der;
+mod fake_containers;
 pub mod generate;
+mod minisign;
 mod openssh;
+mod putty;
+mod seeded;
 mod text;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::model::KeyMaterial;
 
+pub use container::Contents;
 pub use generate::generate_example;
+pub use minisign::Minisign;
 
 /// The outcome of decoding a candidate private key.
 #[derive(Debug)]
@@ -81,6 +89,14 @@ pub fn parse_private_key(candidate: &[u8]) -> KeyParse {
         return KeyParse::NotAKey;
     }
     let text = String::from_utf8_lossy(candidate);
+    if text.contains(putty::MAGIC) {
+        return match putty::parse(&text) {
+            Ok(ppk) if ppk.encrypted => KeyParse::EncryptedWithPublic(ppk.key),
+            Ok(ppk) => KeyParse::Parsed(ppk.key),
+            Err(der::DerError::Unsupported) => KeyParse::Unparseable,
+            Err(der::DerError::Malformed) => KeyParse::NotAKey,
+        };
+    }
     match form(&text, true) {
         Form::Pem(block) => parse_block(&block),
         Form::Raw(bytes) => parse_raw(&bytes),
@@ -142,6 +158,83 @@ fn decode_any(bytes: &[u8]) -> Result<KeyParse, der::DerError> {
     } else {
         der::any(bytes).map(KeyParse::Parsed)
     }
+}
+
+/// Where an armourless key body ends inside a candidate that runs on past it: a body on one line is often
+/// followed by a line that starts with base64 characters (`SOME_VAR=value` in a `.env`), which a pattern that
+/// joins wrapped lines takes as more of the body. The key's own length (its DER header, or the length fields of
+/// a binary OpenSSH key) says how many characters it needs; the byte length of the candidate up to them (and
+/// any `=` padding) is returned when text follows, `None` when nothing does or the candidate is no such body.
+pub fn armourless_extent(candidate: &[u8]) -> Option<usize> {
+    if candidate.len() > MAX_CANDIDATE || memchr::memmem::find(candidate, b"-----").is_some() {
+        return None;
+    }
+    let chars = text::body_chars(candidate, MAX_CANDIDATE);
+    let decoded = text::decode_chars(&chars)?;
+    let len = if decoded.starts_with(openssh::MAGIC) {
+        openssh::encoded_len(&decoded)?
+    } else if decoded.first() == Some(&0x30) {
+        der::declared_len(&decoded)?
+    } else {
+        return None;
+    };
+    let needed = (len * 4).div_ceil(3);
+    if needed == 0 || needed >= chars.len() {
+        return None;
+    }
+    let mut end = chars[needed - 1].1;
+    while candidate.get(end) == Some(&b'=') {
+        end += 1;
+    }
+    Some(end)
+}
+
+/// The public key of a PuTTY `.ppk` cut from its `Public-Lines:` header on (whether the key is encrypted is not
+/// in that part): `Parsed` with its material, `Unparseable` for a kind of key whose public key is not read,
+/// `NotAKey` when the text holds no such lines.
+pub fn ppk_public_key(text: &[u8]) -> KeyParse {
+    if text.len() > MAX_CANDIDATE {
+        return KeyParse::NotAKey;
+    }
+    match putty::public_key(&String::from_utf8_lossy(text)) {
+        Ok(k) => KeyParse::Parsed(k),
+        Err(der::DerError::Unsupported) => KeyParse::Unparseable,
+        Err(der::DerError::Malformed) => KeyParse::NotAKey,
+    }
+}
+
+/// The most base64 characters of a key container decoded (a user's keystore is a few KiB; a trust store of every
+/// public root certificate is about 200 KiB and holds no key).
+const MAX_CONTAINER_CHARS: usize = 1 << 20;
+
+/// What a PKCS#12 file or Java keystore (JKS, JCEKS), given as base64 (as a CI variable holds it, or as the
+/// matcher renders a binary one), holds; `None` when it is none of these.
+pub fn container_contents(base64_text: &[u8]) -> Option<Contents> {
+    let chars = text::body_chars(base64_text, MAX_CONTAINER_CHARS + 1);
+    if chars.len() > MAX_CONTAINER_CHARS {
+        return None;
+    }
+    container_from_bytes(&text::decode_chars(&chars)?)
+}
+
+/// What a binary PKCS#12 file or Java keystore holds; `None` when it is none of these.
+pub fn container_from_bytes(bytes: &[u8]) -> Option<Contents> {
+    if bytes.starts_with(&container::JKS_MAGIC) || bytes.starts_with(&container::JCEKS_MAGIC) {
+        container::java_keystore(bytes)
+    } else {
+        container::pkcs12(bytes)
+    }
+}
+
+/// The X25519 public key of an age secret key (`AGE-SECRET-KEY-1…`, its checksum not checked); `None` for
+/// anything else.
+pub fn age_public_key(text: &[u8]) -> Option<KeyMaterial> {
+    age::public_key(text)
+}
+
+/// A minisign secret key (its base64 line); `None` for anything else.
+pub fn minisign_secret_key(text: &[u8]) -> Option<Minisign> {
+    minisign::parse(text)
 }
 
 /// The DER SubjectPublicKeyInfo of a candidate that parses as an unencrypted private key (any encoding

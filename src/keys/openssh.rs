@@ -33,12 +33,39 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<OpenSsh, DerError> {
     Ok(OpenSsh { key, encrypted })
 }
 
+/// How many bytes the binary OpenSSH key at the start of `bytes` spans (magic, cipher, KDF, public keys, the
+/// private section), read from its length fields; `None` if they run past the end. At most 16 keys are read.
+pub(crate) fn encoded_len(bytes: &[u8]) -> Option<usize> {
+    if !bytes.starts_with(MAGIC) {
+        return None;
+    }
+    let mut pos = MAGIC.len();
+    let skip_string = |pos: &mut usize| -> Option<()> {
+        let len = bytes.get(*pos..*pos + 4)?;
+        let len = usize::try_from(u32::from_be_bytes(len.try_into().ok()?)).ok()?;
+        *pos = pos.checked_add(4)?.checked_add(len)?;
+        (*pos <= bytes.len()).then_some(())
+    };
+    for _ in 0..3 {
+        skip_string(&mut pos)?;
+    }
+    let count = u32::from_be_bytes(bytes.get(pos..pos + 4)?.try_into().ok()?);
+    pos += 4;
+    if count > 16 {
+        return None;
+    }
+    for _ in 0..=count {
+        skip_string(&mut pos)?;
+    }
+    Some(pos)
+}
+
 fn positive(m: &ssh_key::Mpint) -> Result<&[u8], DerError> {
     m.as_positive_bytes().ok_or(DerError::Malformed)
 }
 
 /// The SPKI form of an SSH public key; keys with no SPKI form (security keys) keep the SSH public key blob.
-fn material(data: &KeyData) -> Result<KeyMaterial, DerError> {
+pub(crate) fn material(data: &KeyData) -> Result<KeyMaterial, DerError> {
     match data {
         KeyData::Ed25519(pk) => Ok(KeyMaterial::from_spki(
             "ed25519",

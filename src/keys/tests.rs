@@ -208,7 +208,8 @@ fn tool(name: &str) -> bool {
         .is_ok_and(|o| o.status.success() || name == "ssh-keygen")
 }
 
-fn run(cmd: &mut Command) -> Vec<u8> {
+/// Runs a command-line tool and returns its output, failing the test if it fails.
+pub(crate) fn run(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().expect("tool runs");
     assert!(
         out.status.success(),
@@ -424,4 +425,45 @@ fn p256_pkcs8_der_signs_an_es256_jwt_that_the_public_key_verifies() {
     verifier
         .verify(signed.as_bytes(), &signature)
         .expect("the signature verifies with the key's public key");
+}
+
+/// Hostile input: every prefix of a generated container, PuTTY key and minisign key, and copies with bytes
+/// flipped, decode to something or nothing, never a panic; and a container nested deeper than the walk follows
+/// is read as far as it goes.
+#[test]
+fn truncated_and_corrupted_keys_and_containers_do_not_panic() {
+    for name in ["key-pkcs12", "key-pkcs12-encrypted", "key-jks", "key-jceks"] {
+        let text = gen_key(name, "hostile");
+        let bytes = STANDARD.decode(text.replace('\n', "")).expect("base64");
+        for cut in 0..bytes.len() {
+            let _ = container_from_bytes(&bytes[..cut]);
+        }
+        let mut flipped = bytes.clone();
+        for i in (0..flipped.len()).step_by(7) {
+            flipped[i] ^= 0x5A;
+            let _ = container_from_bytes(&flipped);
+        }
+    }
+    for name in [
+        "key-putty-ppk-v3",
+        "key-minisign",
+        "key-ed25519-openssh-body",
+    ] {
+        let text = gen_key(name, "hostile");
+        for cut in 0..text.len() {
+            let prefix = &text.as_bytes()[..cut];
+            let _ = parse_private_key(prefix);
+            let _ = ppk_public_key(prefix);
+            let _ = minisign_secret_key(prefix);
+            let _ = armourless_extent(prefix);
+        }
+    }
+    // A JKS that claims four billion entries, each a private key whose chain claims four billion certificates.
+    let mut jks = vec![0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2, 0xFF, 0xFF, 0xFF, 0xFF];
+    for _ in 0..1000 {
+        jks.extend_from_slice(&[
+            0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+    }
+    assert!(container_from_bytes(&jks).is_some_and(|c| c.encrypted_keys == 1));
 }

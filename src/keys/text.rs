@@ -189,6 +189,42 @@ fn decode_base64(body: &str) -> Option<Vec<u8>> {
     engine.decode(&clean.as_bytes()[..usable]).ok()
 }
 
+/// The base64 characters of an armourless body with the byte offset just past each: white space, and the
+/// `\n`/`\r` escapes of a body written inside a string, are skipped; anything else ends the body. At most
+/// `limit` characters are taken.
+pub(crate) fn body_chars(text: &[u8], limit: usize) -> Vec<(u8, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() && out.len() < limit {
+        match text[i] {
+            b if is_base64_byte(b) => out.push((b, i + 1)),
+            b'\\' if matches!(text.get(i + 1), Some(b'n' | b'r' | b't')) => i += 1,
+            b if b.is_ascii_whitespace() => {}
+            _ => break,
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Decodes a body's characters (from [`body_chars`]); when the last group does not decode (text run into, or
+/// one stray character), the whole groups of four before it.
+pub(crate) fn decode_chars(chars: &[(u8, usize)]) -> Option<Vec<u8>> {
+    let clean: Vec<u8> = chars.iter().map(|&(c, _)| c).collect();
+    let engine = if clean.iter().any(|c| matches!(c, b'-' | b'_')) {
+        URL_SAFE_NO_PAD_INDIFFERENT
+    } else {
+        STANDARD_NO_PAD_INDIFFERENT
+    };
+    let whole = clean.len() / 4 * 4;
+    if clean.len() % 4 > 1
+        && let Ok(all) = engine.decode(&clean)
+    {
+        return Some(all);
+    }
+    engine.decode(&clean[..whole]).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -195,12 +195,16 @@ fn jwt_hs256(seed: &str) -> Option<String> {
 }
 
 fn age_secret_key(seed: &str) -> String {
+    age_identity(&seeded_bytes(seed, 32))
+}
+
+/// The age identity (`AGE-SECRET-KEY-1…`, checksum computed) of a 32-byte X25519 secret.
+pub fn age_identity(bytes: &[u8]) -> String {
     const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
     // 32 key bytes as 52 five-bit groups (the last one padded).
-    let bytes = seeded_bytes(seed, 32);
     let mut data = Vec::new();
     let (mut acc, mut bits) = (0u32, 0u32);
-    for b in bytes {
+    for &b in bytes {
         acc = (acc << 8) | u32::from(b);
         bits += 8;
         while bits >= 5 {

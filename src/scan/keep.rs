@@ -35,10 +35,23 @@ impl BlobScan<'_> {
         let Some(whole) = caps.get_match() else {
             return;
         };
-        let span = whole.range();
-        let secret_span = caps
+        let mut span = whole.range();
+        let mut secret_span = caps
             .get_group_by_name("secret")
             .map_or(span.clone(), |s| s.range());
+        if rule
+            .def
+            .validate
+            .as_deref()
+            .is_some_and(validate::decodes_keys)
+            && let Some(len) = crate::keys::armourless_extent(&bytes[secret_span.clone()])
+        {
+            // A body joined with the line after it: the key ends before the match does.
+            if span.end == secret_span.end {
+                span.end = secret_span.start + len;
+            }
+            secret_span.end = secret_span.start + len;
+        }
         let secret_bytes = &bytes[secret_span.clone()];
         if secret_bytes.is_empty() {
             return;

@@ -7,6 +7,8 @@ mod archive;
 mod decode;
 pub mod entropy;
 mod keep;
+#[cfg(test)]
+mod key_tests;
 pub mod lines;
 #[cfg(test)]
 mod pairwise_tests;
@@ -34,6 +36,10 @@ use snippet::redact_neighbours;
 use crate::sniff::is_archive;
 pub use archive::Unread;
 pub use decode::as_text;
+
+/// The largest binary key container rendered as base64 for matching (its validators decode at most 1 MiB of
+/// base64).
+const MAX_CONTAINER: usize = 768 * 1024;
 
 /// Comments that suppress a finding on their line or the next one.
 pub const INLINE_ALLOW: &[&str] = &[
@@ -397,6 +403,14 @@ impl Scanner {
 
     /// [`Scanner::scan`] of content that is not an archive: transcoded if UTF-16, then matched.
     fn scan_text(&self, blob: BlobId, bytes: &[u8]) -> Vec<Match> {
+        if crate::sniff::is_key_container(bytes) && bytes.len() <= MAX_CONTAINER {
+            // A binary PKCS#12 file or Java keystore is matched as the base64 a CI variable would hold: the same
+            // rules find both, and the match is on line 1 of the rendering.
+            use base64::Engine as _;
+            let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+            let candidates = self.candidate_rules(text.as_bytes());
+            return self.scan_candidates(blob, text.as_bytes(), candidates);
+        }
         let text = as_text(bytes);
         let candidates = self.candidate_rules(&text);
         self.scan_candidates(blob, &text, candidates)

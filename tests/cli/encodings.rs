@@ -4,14 +4,13 @@
 //! still read from a member's file name; in history too). Every key and token is FAKE, generated at test time.
 
 use std::io::Write;
-use std::path::Path;
 
 use base64::Engine as _;
 use serde_json::Value;
 
 use crate::support::fakekeys::{ghp, p256_pem};
-use crate::support::keysweep;
 use crate::support::repo::{TestRepo, git};
+use crate::support::{keysweep, scan_json as scan};
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -50,20 +49,6 @@ fn tar_gz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     gz.write_all(&b.into_inner().expect("tar finish"))
         .expect("gzip write");
     gz.finish().expect("gzip finish")
-}
-
-/// Runs `keysweep scan <args>` in `dir` and returns the exit code and the JSON report.
-fn scan(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let out = keysweep()
-        .current_dir(dir)
-        .args(["scan", "-f", "json"])
-        .args(args)
-        .output()
-        .expect("keysweep runs");
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
-    });
-    (out.status.code().expect("an exit code"), report)
 }
 
 /// `(path, line, column, encoding)` of every location of the finding whose secret is `secret`.

@@ -12,6 +12,7 @@ mod hostile;
 mod integrations;
 mod inventory;
 mod keys;
+mod keytypes;
 mod migrate;
 mod naming;
 mod policy;

@@ -43,3 +43,17 @@ pub fn keysweep_std() -> StdCommand {
 pub fn keysweep() -> Command {
     Command::from_std(keysweep_std())
 }
+
+/// Runs `keysweep scan -f json <args>` in `dir`: the exit code and the JSON report.
+pub fn scan_json(dir: &std::path::Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = keysweep()
+        .current_dir(dir)
+        .args(["scan", "-f", "json"])
+        .args(args)
+        .output()
+        .expect("keysweep runs");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    (out.status.code().expect("an exit code"), report)
+}

@@ -7,7 +7,7 @@ pub mod fake_provider;
 pub mod fakekeys;
 pub mod repo;
 
-pub use command::{keysweep, keysweep_std, program};
+pub use command::{keysweep, keysweep_std, program, scan_json};
 
 // Every library item the tests use, and the only place they are named by their path in the crate: when the
 // crate's modules move, these lines change and the tests do not.

@@ -1,0 +1,106 @@
+//! Key types and credential files through the real binary: binary PKCS#12 bundles and Java keystores found by
+//! structure whatever their name (in a tree and in history), and the credential files whose rules apply to
+//! their file names only (`.pgpass`). Every key, keystore and password is FAKE, generated at test time.
+
+use std::path::Path;
+
+use crate::support::fakekeys::generated;
+use crate::support::repo::TestRepo;
+use crate::support::scan_json;
+use base64::Engine as _;
+
+/// A generated container, as the binary file it stands for.
+fn binary(generator: &str, seed: &str) -> Vec<u8> {
+    let text = generated(generator, seed);
+    base64::engine::general_purpose::STANDARD
+        .decode(text.replace('\n', ""))
+        .expect("base64")
+}
+
+/// `(rule_id, severity, path, fingerprinted)` of every finding of `keysweep scan -f json <args>` in `dir`.
+fn findings(dir: &Path, args: &[&str]) -> Vec<(String, String, String, bool)> {
+    let (_, report) = scan_json(dir, args);
+    let mut got: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().expect("rule id").to_string(),
+                f["severity"].as_str().expect("severity").to_string(),
+                f["locations"][0]["path"]
+                    .as_str()
+                    .expect("path")
+                    .to_string(),
+                f["key"]["public_key_sha256"].is_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+fn row(
+    rule: &str,
+    severity: &str,
+    path: &str,
+    fingerprinted: bool,
+) -> (String, String, String, bool) {
+    (rule.into(), severity.into(), path.into(), fingerprinted)
+}
+
+#[test]
+fn key_containers_are_found_by_structure_and_credential_files_by_name() {
+    let repo = TestRepo::new();
+    repo.write("signing/dist.bin", binary("key-pkcs12-encrypted", "cli"));
+    repo.write("android/upload", binary("key-jks", "cli-jks"));
+    repo.write("certs/roots.p12", binary("key-pkcs12-certs-only", "cli"));
+    repo.write("certs/trust.jks", binary("key-jks-truststore", "cli"));
+    let pgpass = format!(
+        "db.internal:5432:app:app_rw:{}\n",
+        generated("base62-20", "cli-pgpass")
+    );
+    repo.write(".pgpass", &pgpass);
+    // The same line elsewhere is not a password file.
+    repo.write("docs/connections.txt", &pgpass);
+    repo.write(
+        "home/.netrc",
+        format!(
+            "machine ci.corp.internal login bot password {}\n",
+            generated("base62-20", "cli-netrc")
+        ),
+    );
+    repo.write(
+        "home/.git-credentials",
+        format!(
+            "https://bot:{}@git.corp.internal\n",
+            generated("base62-20", "cli-gitcred")
+        ),
+    );
+    let want = vec![
+        row(
+            "generic.git-credentials",
+            "high",
+            "home/.git-credentials",
+            false,
+        ),
+        row("generic.netrc", "high", "home/.netrc", false),
+        row("postgres.pgpass", "high", ".pgpass", false),
+        row(
+            "private-key.java-keystore",
+            "medium",
+            "android/upload",
+            true,
+        ),
+        row(
+            "private-key.pkcs12-encrypted",
+            "medium",
+            "signing/dist.bin",
+            true,
+        ),
+    ];
+    assert_eq!(findings(repo.path(), &["."]), want);
+    repo.commit(1, "fake example credentials");
+    let history: Vec<_> = findings(repo.path(), &["--history", "."]);
+    assert_eq!(history, want);
+}
