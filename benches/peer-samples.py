@@ -6,8 +6,9 @@ more of their negatives flagged than before).
 
 Each CHECKOUT is a local clone (a work tree or a bare repository: `git show HEAD:` reads the files) of
   - mongodb/kingfisher: `data/rules/*.yml`, each rule's `examples` and `negative_examples`;
-  - gitleaks/gitleaks: `cmd/generate/config/rules/*.go`, the string literals of each generator's `tps` (true
-    positives) and `fps` (false positives) lists. Samples built at run time (`secrets.NewSecret(...)`,
+  - gitleaks/gitleaks (or its fork betterleaks/betterleaks, told apart by its Go module):
+    `cmd/generate/config/rules/*.go`, the string literals of each generator's `tps` (true positives) and `fps`
+    (false positives) lists. Samples built at run time (`secrets.NewSecret(...)`,
     `utils.GenerateSampleSecrets(...)`, `fmt.Sprintf`) are not literal and are skipped; an element built with
     `+` is kept only when every part is a literal.
 The peer is recognised from the files the checkout holds. Each sample is written to its own file in a temporary
@@ -211,10 +212,18 @@ PEERS = {
 
 
 def peer_of(checkout):
-    for peer, (directory, _) in PEERS.items():
+    """(peer name, sample reader): Betterleaks, a gitleaks fork, is named by its Go module."""
+    for peer, (directory, reader) in PEERS.items():
         if checkout.list(directory):
-            return peer
-    return None
+            if peer == "gitleaks":
+                try:
+                    module = checkout.read("go.mod").split("\n", 1)[0]
+                except (OSError, subprocess.CalledProcessError):
+                    module = ""
+                if "betterleaks" in module:
+                    return "betterleaks", reader
+            return peer, reader
+    return None, None
 
 
 def main():
@@ -231,10 +240,10 @@ def main():
     samples = []  # (peer, provider, kind, text)
     for path in args.checkouts:
         checkout = Checkout(path)
-        peer = peer_of(checkout)
+        peer, reader = peer_of(checkout)
         if peer is None:
-            sys.exit(f"{path}: neither a kingfisher nor a gitleaks checkout")
-        for provider, kind, text in PEERS[peer][1](checkout):
+            sys.exit(f"{path}: neither a kingfisher nor a gitleaks (or betterleaks) checkout")
+        for provider, kind, text in reader(checkout):
             samples.append((peer, provider, kind, text))
 
     tmp = tempfile.mkdtemp(prefix="keysweep-peers-")
