@@ -71,11 +71,12 @@ const CLASSES: &[(&str, &[u8])] = &[
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
     ),
     ("base32", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+    ("base32lower", b"abcdefghijklmnopqrstuvwxyz234567"),
 ];
 
 /// Token generators:
 /// - `CLASS-N`: N random characters of a class (`base62`, `hex`, `HEX`, `lower`, `upper`, `alpha`, `digits`,
-///   `b64`, `b64url`, `base32`);
+///   `b64`, `b64url`, `base32`, `base32lower`);
 /// - `github-PREFIX` (`github-ghp`, …) and `npm`: a token whose last six characters are the CRC-32/base62
 ///   checksum of the 30 random ones;
 /// - `pypi-macaroon`, `pypi-macaroon-test`: a structurally valid PyPI upload token (v2 macaroon);
