@@ -6,28 +6,33 @@ use aho_corasick::Anchored;
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 
-/// The keyword DFA re-laid as a dense table of 16-bit state ids, small enough to stay in cache, indexed so that
-/// no lookup needs a bounds check: a state id is its row times the row stride (the number of byte classes),
-/// and row + class always stays below 2^16. Match states come first, so "is this a
-/// match" is one comparison.
+/// Entries of a [`KeywordTable`]: states × byte classes must fit. 2^18 (1 MiB of ids, of which only the rows in
+/// use are ever touched: the allocation is zeroed lazily by the OS) holds about four times the built-in rules'
+/// automaton (some 1,400 states × 49 classes).
+const TABLE: usize = 1 << 18;
+
+/// The keyword DFA re-laid as a dense table of 32-bit state ids, indexed so that no lookup needs a bounds check:
+/// a state id is its row times the row stride (the number of byte classes), row + class always stays below
+/// [`TABLE`], and the index is masked to it. The rows a scan walks (the start state and a few shallow ones)
+/// stay in cache. Match states come first, so "is this a match" is one comparison.
 pub(super) struct KeywordTable {
     /// Next state for (state id + byte class).
-    trans: Box<[u16; 1 << 16]>,
+    trans: Box<[u32; TABLE]>,
     /// The class of each byte.
     classes: [u8; 256],
     /// The start state id.
-    pub(super) start: u16,
+    pub(super) start: u32,
     /// State ids below this are match states.
-    pub(super) match_limit: u16,
+    pub(super) match_limit: u32,
     /// The row stride: the number of byte classes. Not rounded to a power of two, so that more rows fit; only
     /// a match (rare) divides by it.
-    stride: u16,
+    stride: u32,
     /// For each match state (by row), the keywords that end there.
     matches: Vec<Vec<usize>>,
 }
 
 impl KeywordTable {
-    /// Copies the reachable part of `dfa` into a table; `None` if it has too many states for 16-bit ids.
+    /// Copies the reachable part of `dfa` into a table; `None` if states × classes exceed [`TABLE`].
     pub(super) fn new(dfa: &DFA, start: aho_corasick::automaton::StateID) -> Option<KeywordTable> {
         // Every state reachable from the start, then the bytes grouped by their transition column: two bytes
         // with the same next state everywhere share a class (for these keywords, the bytes that equal the same
@@ -74,7 +79,7 @@ impl KeywordTable {
             };
         }
         let stride = columns.len();
-        if rows.len().checked_mul(stride)? > 1 << 16 {
+        if rows.len().checked_mul(stride)? > TABLE {
             return None;
         }
         // Match states first.
@@ -84,16 +89,16 @@ impl KeywordTable {
         for (new, &old) in order.iter().enumerate() {
             placed[old] = new;
         }
-        let id = |old: usize| -> u16 {
-            u16::try_from(placed[old] * stride).expect("checked: rows * stride fits in 16 bits")
+        let id = |old: usize| -> u32 {
+            u32::try_from(placed[old] * stride).expect("checked: rows * stride fits the table")
         };
-        let mut trans: Box<[u16; 1 << 16]> = vec![0u16; 1 << 16]
+        let mut trans: Box<[u32; TABLE]> = vec![0u32; TABLE]
             .into_boxed_slice()
             .try_into()
-            .expect("the vector has 2^16 entries");
+            .expect("the vector has TABLE entries");
         for (old, _) in rows.iter().enumerate() {
             for (class, col) in columns.iter().enumerate() {
-                trans[usize::from(id(old)) + class] = id(col[old]);
+                trans[id(old) as usize + class] = id(col[old]);
             }
         }
         let match_rows = order.iter().take_while(|&&r| dfa.is_match(rows[r])).count();
@@ -109,16 +114,17 @@ impl KeywordTable {
             trans,
             classes,
             start: id(0),
-            match_limit: u16::try_from(match_rows * stride).ok()?,
-            stride: u16::try_from(stride).ok()?,
+            match_limit: u32::try_from(match_rows * stride).ok()?,
+            stride: u32::try_from(stride).ok()?,
             matches,
         })
     }
 
     /// The state after reading `byte` in state `sid`.
     #[inline(always)]
-    pub(super) fn next(&self, sid: u16, byte: u8) -> u16 {
-        self.trans[usize::from(sid.wrapping_add(u16::from(self.classes[usize::from(byte)])))]
+    pub(super) fn next(&self, sid: u32, byte: u8) -> u32 {
+        let at = sid.wrapping_add(u32::from(self.classes[usize::from(byte)])) as usize;
+        self.trans[at & (TABLE - 1)]
     }
 
     /// Walks `bytes` (which start at offset `base` of the blob) from state `sid`, reporting each keyword
@@ -127,7 +133,7 @@ impl KeywordTable {
         &self,
         bytes: &[u8],
         base: usize,
-        mut sid: u16,
+        mut sid: u32,
         on_keyword: &mut dyn FnMut(usize, usize) -> bool,
     ) -> bool {
         for (i, &b) in bytes.iter().enumerate() {
@@ -143,11 +149,11 @@ impl KeywordTable {
     #[inline(never)]
     pub(super) fn report(
         &self,
-        sid: u16,
+        sid: u32,
         end: usize,
         on_keyword: &mut dyn FnMut(usize, usize) -> bool,
     ) -> bool {
-        self.matches[usize::from(sid / self.stride)]
+        self.matches[(sid / self.stride) as usize]
             .iter()
             .any(|&kw| on_keyword(kw, end))
     }
