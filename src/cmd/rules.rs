@@ -87,6 +87,7 @@ pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem
         if rule.def.references.is_empty() && rule.source.starts_with("builtin:") {
             problem("has no references".into());
         }
+        let mut keyword_seen = vec![false; rule.def.keywords.len()];
         for (n, ex) in rule.def.examples.iter().enumerate() {
             let ex = match generate::expand(ex) {
                 Ok(ex) => ex,
@@ -95,14 +96,23 @@ pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem
                     continue;
                 }
             };
+            // Keywords are alternatives (any one makes the rule a candidate): each example needs one of them.
             let lower = ex.to_ascii_lowercase();
-            for kw in &rule.def.keywords {
-                if !lower.contains(&kw.to_ascii_lowercase()) {
-                    problem(format!(
-                        "keyword {kw:?} does not occur in example {}",
-                        n + 1
-                    ));
-                }
+            let present: Vec<bool> = rule
+                .def
+                .keywords
+                .iter()
+                .map(|kw| lower.contains(&kw.to_ascii_lowercase()))
+                .collect();
+            for (seen, hit) in keyword_seen.iter_mut().zip(&present) {
+                *seen |= hit;
+            }
+            if !present.is_empty() && !present.contains(&true) {
+                problem(format!(
+                    "no keyword ({}) occurs in example {}",
+                    rule.def.keywords.join(", "),
+                    n + 1
+                ));
             }
             let found = scanner.scan(BlobId::of_bytes(ex.as_bytes()), ex.as_bytes());
             if !found.iter().any(|m| m.rule == i) {
@@ -114,6 +124,13 @@ pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem
                     "example {} yields no finding of this rule (found: {others:?})",
                     n + 1
                 ));
+            }
+        }
+        if !rule.def.examples.is_empty() {
+            for (kw, seen) in rule.def.keywords.iter().zip(&keyword_seen) {
+                if !seen {
+                    problem(format!("keyword {kw:?} occurs in no example"));
+                }
             }
         }
         for (n, ex) in rule.def.negative_examples.iter().enumerate() {
