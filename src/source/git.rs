@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
@@ -600,8 +600,8 @@ fn submodules(repo: &Repository, prefix: &str, out: &mut Vec<ScannedRepo>) {
     }
 }
 
-/// Bytes of blobs decoded by the pack pass before the walk named them, held until it does (or ends). Past
-/// this, such blobs are dropped and read again from the object database if the walk names them later.
+/// Bytes of blobs decoded by the pack pass before the walk named them, held until it does (or ends). When they
+/// reach this, the pass waits for the walk (one blob larger than this is held alone).
 const HELD_BYTES: usize = 64 << 20;
 
 /// Where one blob id stands between the walk and the pack pass ([`scan_one`]).
@@ -626,8 +626,8 @@ struct Claims {
 /// Scans one repository's history: the walker thread lists new blob ids with their first paths while every
 /// pack of the repository is traversed once (`packs.rs`); a blob is matched as soon as both have seen it,
 /// exactly once (a blob decoded before the walk names it is held, within [`HELD_BYTES`]). What no pack held —
-/// loose objects, alternates, objects missing from a partial clone, a pack gix cannot read (said on stderr),
-/// blobs dropped past the held budget — is then read from the object database by the rayon workers.
+/// loose objects, alternates, objects missing from a partial clone, a pack gix cannot read (said on stderr) —
+/// is then read from the object database by the rayon workers.
 fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -> Result<()> {
     let info = &scanned.info;
     let objects = Repository::open(&info.git_dir)
@@ -638,6 +638,8 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
         held: 0,
         walk_done: false,
     });
+    // Signalled when the walk takes held blobs or ends: a pass thread waiting for room to hold one goes on.
+    let walk_moved = Condvar::new();
     let scan = |job: BlobJob, bytes: &[u8]| {
         classify_and_scan(job, bytes, opts.max_file_size, sink, true);
     };
@@ -671,6 +673,7 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
                         Some(Slot::Held(bytes)) => {
                             c.held -= bytes.len();
                             drop(c);
+                            walk_moved.notify_all();
                             scan(job, &bytes);
                         }
                         _ => {
@@ -682,6 +685,8 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
                 c.walk_done = true;
                 c.slots.retain(|_, s| !matches!(s, Slot::Held(_)));
                 c.held = 0;
+                drop(c);
+                walk_moved.notify_all();
             })
             .context("starting the history walker")?;
         // Decoding a blob over the size limit is wasted work but bounded; a larger object stops its pack's
@@ -692,25 +697,28 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
             rayon::current_num_threads(),
             alloc_limit,
             |id, bytes| {
-                let job = {
-                    let mut guard = claims.lock().expect("claims lock");
+                let mut guard = claims.lock().expect("claims lock");
+                let job = loop {
                     let c = &mut *guard;
                     match c.slots.get_mut(&id) {
                         Some(slot @ Slot::Wanted(..)) => {
                             match std::mem::replace(slot, Slot::Done) {
-                                Slot::Wanted(job, _) => Some(job),
-                                _ => None,
+                                Slot::Wanted(job, _) => break Some(job),
+                                _ => break None,
                             }
                         }
-                        Some(_) => None,
-                        None if !c.walk_done && c.held + bytes.len() <= HELD_BYTES => {
+                        Some(_) => break None,
+                        None if c.walk_done => break None,
+                        None if c.held == 0 || c.held + bytes.len() <= HELD_BYTES => {
                             c.held += bytes.len();
                             c.slots.insert(id, Slot::Held(bytes.to_vec()));
-                            None
+                            break None;
                         }
-                        None => None,
+                        // The walk is behind: wait for it to take held blobs (or to end).
+                        None => guard = walk_moved.wait(guard).expect("claims lock"),
                     }
                 };
+                drop(guard);
                 if let Some(job) = job {
                     scan(job, bytes);
                 }
