@@ -602,7 +602,7 @@ fn submodules(repo: &Repository, prefix: &str, out: &mut Vec<ScannedRepo>) {
 
 /// Bytes of blobs decoded by the pack pass before the walk named them, held until it does (or ends). When they
 /// reach this, the pass waits for the walk (one blob larger than this is held alone).
-const HELD_BYTES: usize = 64 << 20;
+const HELD_BYTES: usize = 16 << 20;
 
 /// Where one blob id stands between the walk and the pack pass ([`scan_one`]).
 enum Slot {
