@@ -1,14 +1,18 @@
 //! Git history as a source (`scan --history`): every blob reachable from every ref (branches, tags,
 //! remote-tracking refs, the stash and its reflog, a detached HEAD), each unique blob read and matched exactly
-//! once. One thread walks commits and trees (each tree once, a seen-set of tree ids) and streams the ids of
-//! blobs it has not seen before, with the first path they were seen under, through a bounded channel to rayon
-//! workers; each worker owns its own `git2::Repository` (git2 objects are not `Sync`), inflates the blob,
-//! classifies it (binary, too large, LFS pointer, missing from a partial clone) and matches it. Cost grows with
-//! unique blob bytes, not commits × files; commit attribution happens afterwards, only for blobs with
-//! findings (`attribution.rs`).
+//! once. A walker reads commits and trees (each tree once, a seen-set of tree ids) and lists the ids of blobs
+//! it has not seen before, with the first path they were seen under. Then every pack of the repository is
+//! traversed once in pack order (`packs.rs`: each object inflated once, from its decoded delta base, on every
+//! core) and each listed blob in it is classified (binary, too large, LFS pointer) and matched as it is decoded.
+//! What no pack held (loose objects, alternates, objects missing from a partial clone, a pack gix cannot read)
+//! is read by rayon workers, each with its own `git2::Repository` (git2 objects are not `Sync`), from the
+//! object database. `KEYSWEEP_HISTORY_READER=libgit2` reads every blob that way instead, streamed to the
+//! workers while the walk runs (the reader before the pack pass). Cost grows with unique blob bytes, not
+//! commits × files; commit attribution happens afterwards, only for blobs with findings (`attribution.rs`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 
 use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
@@ -200,7 +204,18 @@ pub fn read_blob(
         );
         return ReadOutcome::Skipped;
     }
-    let bytes = object.data();
+    classify_and_scan(job, object.data(), max_file_size, sink, unique)
+}
+
+/// Classifies a blob's bytes (too large, binary and not a key file, LFS pointer) and, unless skipped, matches
+/// them. The one place both history readers (the object database, the pack pass) decide what a blob is.
+fn classify_and_scan(
+    job: BlobJob,
+    bytes: &[u8],
+    max_file_size: u64,
+    sink: &dyn BlobSink,
+    unique: bool,
+) -> ReadOutcome {
     if bytes.len() as u64 > max_file_size {
         sink.skip(Skip::TooLarge);
         return ReadOutcome::Skipped;
@@ -501,11 +516,42 @@ impl Enumerator<'_, '_> {
 
 /// Scans every blob reachable from every ref (and, with `all_objects`, every blob in the object database);
 /// with `recurse_submodules`, then the history of every checked-out submodule, recursively. Returns the
-/// repositories read, the scanned repository first.
+/// repositories read, the scanned repository first. Blobs are read with the pack pass unless the environment
+/// says `KEYSWEEP_HISTORY_READER=libgit2` ([`Reader`]).
 pub fn scan_history(
     path: &Path,
     opts: &HistoryOptions,
     sink: &dyn BlobSink,
+) -> Result<Vec<ScannedRepo>> {
+    scan_history_with(path, opts, sink, Reader::from_env())
+}
+
+/// How history blobs are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// Each pack traversed once in pack order, what no pack holds read from the object database.
+    Packs,
+    /// Every blob read from the object database by random access, streamed to the workers while the walk runs
+    /// (the reader before the pack pass; kept for comparison and as a way out).
+    Libgit2,
+}
+
+impl Reader {
+    /// [`Reader::Libgit2`] when `KEYSWEEP_HISTORY_READER` is `libgit2`, else [`Reader::Packs`].
+    pub fn from_env() -> Reader {
+        match std::env::var_os("KEYSWEEP_HISTORY_READER") {
+            Some(v) if v == "libgit2" => Reader::Libgit2,
+            _ => Reader::Packs,
+        }
+    }
+}
+
+/// [`scan_history`] with the blob reader chosen by the caller.
+pub fn scan_history_with(
+    path: &Path,
+    opts: &HistoryOptions,
+    sink: &dyn BlobSink,
+    reader: Reader,
 ) -> Result<Vec<ScannedRepo>> {
     let (repo, info) = open(path)?;
     let mut repos = vec![ScannedRepo {
@@ -522,7 +568,10 @@ pub fn scan_history(
     // Corruption is still caught: zlib checks every inflated stream, and a missing object is still missing.
     git2::opts::strict_hash_verification(false);
     for r in &repos {
-        scan_one(r, opts, sink)?;
+        match reader {
+            Reader::Packs => scan_one(r, opts, sink)?,
+            Reader::Libgit2 => scan_one_streaming(r, opts, sink)?,
+        }
     }
     Ok(repos)
 }
@@ -551,28 +600,186 @@ fn submodules(repo: &Repository, prefix: &str, out: &mut Vec<ScannedRepo>) {
     }
 }
 
-/// Scans one repository's history: a walker thread streams new blob ids to the rayon workers.
+/// Starts the walker thread of one repository's history scan: it sends each new blob id, with its first path,
+/// to `tx`, and ends when the walk does (or `tx`'s receiver is gone).
+fn spawn_walker<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    scanned: &'scope ScannedRepo,
+    all_objects: bool,
+    sink: &'scope dyn BlobSink,
+    tx: Sender<BlobJob>,
+) -> Result<std::thread::ScopedJoinHandle<'scope, Result<()>>> {
+    let info = &scanned.info;
+    std::thread::Builder::new()
+        .name("keysweep-history-walk".into())
+        .spawn_scoped(scope, move || -> Result<()> {
+            let repo = Repository::open(&info.git_dir)
+                .with_context(|| format!("opening {}", info.git_dir.display()))?;
+            Enumerator {
+                repo: &repo,
+                info,
+                sink,
+                seen_trees: HashSet::new(),
+                seen_blobs: HashSet::new(),
+                prefix: scanned.prefix.trim_end_matches('/').to_string(),
+                tx,
+            }
+            .run(all_objects)
+        })
+        .context("starting the history walker")
+}
+
+/// Bytes of blobs decoded by the pack pass before the walk named them, held until it does (or ends). When they
+/// reach this, the pass waits for the walk (one blob larger than this is held alone).
+const HELD_BYTES: usize = 16 << 20;
+
+/// Where one blob id stands between the walk and the pack pass ([`scan_one`]).
+enum Slot {
+    /// Named by the walk (with its place in the walk's order), not decoded yet.
+    Wanted(BlobJob, usize),
+    /// Decoded before the walk named it.
+    Held(Vec<u8>),
+    /// Matched (or skipped) already.
+    Done,
+}
+
+/// The blob ids the walk and the pack pass have seen, shared by both.
+struct Claims {
+    slots: HashMap<BlobId, Slot>,
+    /// Bytes in [`Slot::Held`] slots.
+    held: usize,
+    /// Whether the walk has named every blob: an id not in `slots` then is not wanted.
+    walk_done: bool,
+}
+
+/// Scans one repository's history: the walker thread lists new blob ids with their first paths while every
+/// pack of the repository is traversed once (`packs.rs`); a blob is matched as soon as both have seen it,
+/// exactly once (a blob decoded before the walk names it is held, within [`HELD_BYTES`]). What no pack held —
+/// loose objects, alternates, objects missing from a partial clone, a pack gix cannot read (said on stderr) —
+/// is then read from the object database by the rayon workers.
 fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -> Result<()> {
+    let info = &scanned.info;
+    let objects = Repository::open(&info.git_dir)
+        .map(|r| r.commondir().join("objects"))
+        .unwrap_or_else(|_| info.git_dir.join("objects"));
+    let claims = Mutex::new(Claims {
+        slots: HashMap::new(),
+        held: 0,
+        walk_done: false,
+    });
+    // Signalled when the walk takes held blobs or ends: a pass thread waiting for room to hold one goes on.
+    let walk_moved = Condvar::new();
+    let scan = |job: BlobJob, bytes: &[u8]| {
+        classify_and_scan(job, bytes, opts.max_file_size, sink, true);
+    };
+    let (tx, rx) = crossbeam_channel::unbounded::<BlobJob>();
+    let walked = std::thread::scope(|scope| -> Result<()> {
+        let walker = spawn_walker(scope, scanned, opts.all_objects, sink, tx)?;
+        // Files what the walk names: matched at once if the pass decoded it already, else wanted.
+        let filer = std::thread::Builder::new()
+            .name("keysweep-history-claims".into())
+            .spawn_scoped(scope, || {
+                for (order, job) in rx.into_iter().enumerate() {
+                    let id = blob_id(job.oid);
+                    let mut c = claims.lock().expect("claims lock");
+                    match c.slots.insert(id, Slot::Done) {
+                        Some(Slot::Held(bytes)) => {
+                            c.held -= bytes.len();
+                            drop(c);
+                            walk_moved.notify_all();
+                            scan(job, &bytes);
+                        }
+                        _ => {
+                            c.slots.insert(id, Slot::Wanted(job, order));
+                        }
+                    }
+                }
+                let mut c = claims.lock().expect("claims lock");
+                c.walk_done = true;
+                c.slots.retain(|_, s| !matches!(s, Slot::Held(_)));
+                c.held = 0;
+                drop(c);
+                walk_moved.notify_all();
+            })
+            .context("starting the history walker")?;
+        // Decoding a blob over the size limit is wasted work but bounded; a larger object stops its pack's
+        // pass and what is left of it is read the ordinary way (which checks the size before inflating).
+        let alloc_limit = usize::try_from(opts.max_file_size.max(1 << 26)).unwrap_or(usize::MAX);
+        let problems = super::packs::for_each_packed_blob(
+            &objects,
+            rayon::current_num_threads(),
+            alloc_limit,
+            |id, bytes| {
+                let mut guard = claims.lock().expect("claims lock");
+                let job = loop {
+                    let c = &mut *guard;
+                    match c.slots.get_mut(&id) {
+                        Some(slot @ Slot::Wanted(..)) => {
+                            match std::mem::replace(slot, Slot::Done) {
+                                Slot::Wanted(job, _) => break Some(job),
+                                _ => break None,
+                            }
+                        }
+                        Some(_) => break None,
+                        None if c.walk_done => break None,
+                        None if c.held == 0 || c.held + bytes.len() <= HELD_BYTES => {
+                            c.held += bytes.len();
+                            c.slots.insert(id, Slot::Held(bytes.to_vec()));
+                            break None;
+                        }
+                        // The walk is behind: wait for it to take held blobs (or to end).
+                        None => guard = walk_moved.wait(guard).expect("claims lock"),
+                    }
+                };
+                drop(guard);
+                if let Some(job) = job {
+                    scan(job, bytes);
+                }
+            },
+        );
+        // Said on stderr, not as a scan error: nothing is lost, those blobs are read the ordinary way.
+        for (pack, why) in &problems {
+            eprintln!(
+                "keysweep: note: {}: not read in pack order ({}); its blobs are read one by one",
+                crate::display::escape(&pack.display().to_string()),
+                crate::display::escape(why)
+            );
+        }
+        filer.join().expect("the claims filer does not panic");
+        walker.join().expect("the history walker does not panic")
+    });
+    let mut rest: Vec<(usize, BlobJob)> = claims
+        .into_inner()
+        .expect("claims lock")
+        .slots
+        .into_values()
+        .filter_map(|s| match s {
+            Slot::Wanted(job, order) => Some((order, job)),
+            _ => None,
+        })
+        .collect();
+    rest.sort_by_key(|(order, _)| *order);
+    read_parallel(
+        info,
+        rest.into_iter().map(|(_, job)| job),
+        opts.max_file_size,
+        sink,
+        true,
+    );
+    walked
+}
+
+/// Scans one repository's history blob by blob: a walker thread streams new blob ids to the rayon workers,
+/// each of which reads its blob through the object database.
+fn scan_one_streaming(
+    scanned: &ScannedRepo,
+    opts: &HistoryOptions,
+    sink: &dyn BlobSink,
+) -> Result<()> {
     let info = &scanned.info;
     let (tx, rx) = crossbeam_channel::bounded::<BlobJob>(1024);
     std::thread::scope(|scope| -> Result<()> {
-        let walker = std::thread::Builder::new()
-            .name("keysweep-history-walk".into())
-            .spawn_scoped(scope, || -> Result<()> {
-                let repo = Repository::open(&info.git_dir)
-                    .with_context(|| format!("opening {}", info.git_dir.display()))?;
-                let mut e = Enumerator {
-                    repo: &repo,
-                    info,
-                    sink,
-                    seen_trees: HashSet::new(),
-                    seen_blobs: HashSet::new(),
-                    prefix: scanned.prefix.trim_end_matches('/').to_string(),
-                    tx,
-                };
-                e.run(opts.all_objects)
-            })
-            .context("starting the history walker")?;
+        let walker = spawn_walker(scope, scanned, opts.all_objects, sink, tx)?;
         read_parallel(info, rx.into_iter(), opts.max_file_size, sink, true);
         walker.join().expect("the history walker does not panic")
     })

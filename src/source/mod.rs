@@ -8,7 +8,10 @@ mod config_guard;
 pub mod diff;
 pub mod fs;
 pub mod git;
+#[cfg(test)]
+mod history_readers_tests;
 pub mod mirror;
+mod packs;
 pub mod repos;
 pub mod staged;
 #[cfg(test)]

@@ -44,6 +44,8 @@ pub struct RecordingSink {
     blobs: Mutex<Vec<(BlobId, Origin)>>,
     /// Every error: (location, message).
     errors: Mutex<Vec<(String, String)>>,
+    /// Every skip, by reason.
+    skips: Mutex<Vec<Skip>>,
 }
 
 impl RecordingSink {
@@ -56,6 +58,20 @@ impl RecordingSink {
             .filter(|(b, _)| *b == id)
             .map(|(_, o)| o.clone())
             .collect()
+    }
+
+    /// Every blob handed over, with its origin, sorted (readers may hand them over in any order).
+    pub fn blobs_sorted(&self) -> Vec<(BlobId, Origin)> {
+        let mut blobs = self.blobs.lock().expect("sink lock").clone();
+        blobs.sort();
+        blobs
+    }
+
+    /// Every skip reported, sorted.
+    pub fn skips_sorted(&self) -> Vec<Skip> {
+        let mut skips = self.skips.lock().expect("sink lock").clone();
+        skips.sort_by_key(|s| *s as usize);
+        skips
     }
 
     /// Every error reported: (location, message).
@@ -87,7 +103,9 @@ impl BlobSink for RecordingSink {
         self.record(id, origin);
     }
 
-    fn skip(&self, _why: Skip) {}
+    fn skip(&self, why: Skip) {
+        self.skips.lock().expect("sink lock").push(why);
+    }
 
     fn skip_path(&self, _why: Skip, _path: String) {}
 

@@ -9,7 +9,7 @@ use tempfile::TempDir;
 use super::{at_path, findings, scan};
 use crate::support::fakekeys::p256_pem;
 use crate::support::keysweep;
-use crate::support::repo::{TestRepo, signature};
+use crate::support::repo::{TestRepo, git, signature};
 
 #[test]
 fn a_deleted_p8_is_still_found_with_the_commit_that_introduced_it() {
@@ -421,4 +421,55 @@ fn the_introducing_commit_is_named_once_and_later_carriers_apart() {
         text.contains(&format!("still in commit {}", &later[..12])),
         "{text}"
     );
+}
+
+/// The report of `scan --history` with the blob reader `reader` (`KEYSWEEP_HISTORY_READER`), its elapsed time
+/// left out.
+fn history_report(path: &std::path::Path, reader: &str) -> (i32, serde_json::Value) {
+    let out = keysweep()
+        .args(["scan", "--history", "--format", "json"])
+        .arg(path)
+        .env("KEYSWEEP_HISTORY_READER", reader)
+        .output()
+        .expect("keysweep runs");
+    let mut report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    report["summary"]["elapsed_ms"] = 0.into();
+    (out.status.code().expect("exit code"), report)
+}
+
+#[test]
+fn packed_history_reports_exactly_what_the_object_database_reader_does() {
+    let t = TestRepo::new();
+    t.write("README.md", "# app\n");
+    let base = t.commit(0, "initial");
+    t.write("deploy/key.pem", p256_pem("packed-1"));
+    t.write("notes.txt", "line one of a fake example\n".repeat(200));
+    t.commit(1, "add key");
+    t.write(
+        "notes.txt",
+        "line one of a fake example, edited\n".repeat(200),
+    );
+    t.remove("deploy/key.pem");
+    t.commit(2, "remove key");
+    t.checkout_new_branch("feature", base);
+    t.write("ios/AuthKey_2X9R4HXF34.p8", p256_pem("packed-2"));
+    t.commit(3, "wip");
+    t.checkout("master");
+    // Everything so far in one pack (with deltas), then a loose commit on top.
+    git(t.path(), &["repack", "-a", "-d", "-q"]);
+    t.write("config/old.pem", p256_pem("loose"));
+    t.commit(4, "loose");
+
+    let (code, packed) = history_report(t.path(), "packs");
+    let (plain_code, plain) = history_report(t.path(), "libgit2");
+    assert_eq!(code, 1, "{packed}");
+    assert_eq!(plain_code, code);
+    assert_eq!(packed, plain);
+    for path in [
+        "deploy/key.pem",
+        "ios/AuthKey_2X9R4HXF34.p8",
+        "config/old.pem",
+    ] {
+        assert_eq!(at_path(&packed, path).len(), 1, "{path}: {packed}");
+    }
 }

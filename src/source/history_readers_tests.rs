@@ -1,0 +1,220 @@
+//! The pack pass (`packs.rs`, used by `git.rs`) against the object database: a repository with two packs
+//! (one holding an unreachable blob), deltas, loose objects on top, binary, key-file, LFS and oversized blobs,
+//! scanned with both history readers.
+
+use std::path::Path;
+
+use git2::{ObjectType, Oid, Repository, Signature, Time};
+
+use super::git::{HistoryOptions, Reader, blob_id, oid_of, scan_history_with};
+use super::testing::RecordingSink;
+use crate::model::BlobId;
+
+/// A commit on `master` whose tree holds `files` (flat names, or `dir/name` one level deep).
+fn commit(repo: &Repository, files: &[(&str, Vec<u8>)], parent: Option<Oid>) -> Oid {
+    let mut root = repo.treebuilder(None).expect("tree builder");
+    let mut dirs: Vec<(&str, git2::TreeBuilder<'_>)> = Vec::new();
+    for (path, bytes) in files {
+        let blob = repo.blob(bytes).expect("blob");
+        match path.split_once('/') {
+            Some((dir, name)) => {
+                if !dirs.iter().any(|(d, _)| *d == dir) {
+                    dirs.push((dir, repo.treebuilder(None).expect("tree builder")));
+                }
+                let (_, b) = dirs.iter_mut().find(|(d, _)| *d == dir).expect("dir");
+                b.insert(name, blob, 0o100644).expect("insert");
+            }
+            None => {
+                root.insert(path, blob, 0o100644).expect("insert");
+            }
+        }
+    }
+    for (dir, b) in dirs {
+        root.insert(dir, b.write().expect("subtree"), 0o040000)
+            .expect("insert");
+    }
+    let tree = repo
+        .find_tree(root.write().expect("tree"))
+        .expect("find tree");
+    let sig = Signature::new(
+        "Pack Tester",
+        "pack@example.com",
+        &Time::new(1_700_000_000, 0),
+    )
+    .expect("signature");
+    let parents: Vec<git2::Commit<'_>> = parent
+        .map(|p| repo.find_commit(p).expect("parent"))
+        .into_iter()
+        .collect();
+    let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(
+        Some("refs/heads/master"),
+        &sig,
+        &sig,
+        "fixture",
+        &tree,
+        &refs,
+    )
+    .expect("commit")
+}
+
+/// Writes one pack of everything reachable from `master` (plus `extra` objects), then deletes every loose
+/// object, so what follows is read from packs only.
+fn pack_and_prune(repo: &Repository, extra: &[Oid]) {
+    let mut pb = repo.packbuilder().expect("pack builder");
+    let mut walk = repo.revwalk().expect("revwalk");
+    walk.push_ref("refs/heads/master").expect("push");
+    pb.insert_walk(&mut walk).expect("insert walk");
+    for oid in extra {
+        pb.insert_object(*oid, None).expect("insert object");
+    }
+    let pack_dir = repo.path().join("objects/pack");
+    pb.write(&pack_dir, 0o644).expect("write pack");
+    for entry in std::fs::read_dir(repo.path().join("objects")).expect("objects dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            std::fs::remove_dir_all(&path).expect("remove loose objects");
+        }
+    }
+}
+
+/// Text of `n` numbered lines, the `changed`th one edited: versions of it delta well against each other.
+fn lines(n: usize, changed: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| {
+            if i == changed {
+                format!("line {i} edited, fake example content\n")
+            } else {
+                format!("line {i} of a fake example file\n")
+            }
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn scan(path: &Path, all_objects: bool, reader: Reader) -> RecordingSink {
+    let sink = RecordingSink::default();
+    let opts = HistoryOptions {
+        all_objects,
+        max_file_size: 4096,
+        recurse_submodules: false,
+    };
+    scan_history_with(path, &opts, &sink, reader).expect("history scan");
+    sink
+}
+
+#[test]
+fn the_pack_pass_reads_what_the_object_database_reads_from_packs_and_loose_objects() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = Repository::init_bare(dir.path()).expect("init");
+    let mut binary = vec![0u8; 64];
+    binary.extend_from_slice(b"fake example binary");
+    let lfs = b"version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n".to_vec();
+    let first = commit(
+        &repo,
+        &[
+            ("notes.txt", lines(60, 0)),
+            ("src/app.cfg", lines(40, 1)),
+            ("img.bin", binary.clone()),
+            ("AuthKey_FAKE.p8", binary.clone()),
+            ("big.txt", lines(400, 2)),
+            ("model.lfs", lfs),
+        ],
+        None,
+    );
+    let second = commit(
+        &repo,
+        &[
+            ("notes.txt", lines(60, 7)),
+            ("src/app.cfg", lines(40, 1)),
+            ("moved/img.bin", binary.clone()),
+            ("AuthKey_FAKE.p8", binary),
+        ],
+        Some(first),
+    );
+    let unreachable = repo
+        .blob(b"fake example blob that no tree names\n")
+        .expect("blob");
+    pack_and_prune(&repo, &[unreachable]);
+    // A second pack holding the same objects again, and a loose commit on top.
+    pack_and_prune(&repo, &[]);
+    let third = commit(
+        &repo,
+        &[("notes.txt", lines(60, 9)), ("new.txt", lines(5, 0))],
+        Some(second),
+    );
+    let indexes = std::fs::read_dir(repo.path().join("objects/pack"))
+        .expect("pack dir")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "idx"))
+        .count();
+    assert_eq!(indexes, 2);
+
+    for all_objects in [false, true] {
+        let packs = scan(dir.path(), all_objects, Reader::Packs);
+        let plain = scan(dir.path(), all_objects, Reader::Libgit2);
+        assert_eq!(packs.errors(), Vec::new());
+        assert_eq!(plain.errors(), Vec::new());
+        assert_eq!(
+            packs.blobs_sorted(),
+            plain.blobs_sorted(),
+            "all_objects {all_objects}"
+        );
+        assert_eq!(
+            packs.skips_sorted(),
+            plain.skips_sorted(),
+            "all_objects {all_objects}"
+        );
+        let unreachable_seen = !packs.origins_of(unreachable).is_empty();
+        assert_eq!(unreachable_seen, all_objects);
+    }
+
+    // The pass itself: every packed blob is decoded (deltas included) to the bytes the database holds; the
+    // loose ones are left to the caller.
+    let tree_blobs = |c: Oid| -> Vec<Oid> {
+        let mut out = Vec::new();
+        let tree = repo.find_commit(c).expect("commit").tree().expect("tree");
+        tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+            if e.kind() == Some(ObjectType::Blob) {
+                out.push(e.id());
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .expect("walk");
+        out
+    };
+    let mut wanted: Vec<Oid> = [first, second, third]
+        .into_iter()
+        .flat_map(tree_blobs)
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let decoded = std::sync::Mutex::new(Vec::new());
+    let problems =
+        super::packs::for_each_packed_blob(&dir.path().join("objects"), 2, 1 << 20, |id, bytes| {
+            decoded.lock().expect("lock").push((id, bytes.to_vec()));
+        });
+    assert_eq!(problems, Vec::new());
+    let decoded = decoded.into_inner().expect("lock");
+    for (id, bytes) in &decoded {
+        assert_eq!(bytes, repo.find_blob(oid_of(*id)).expect("blob").content());
+    }
+    let mut ids: Vec<BlobId> = decoded.into_iter().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    // Every packed blob (the unreachable one included), none of the loose commit's new ones.
+    let in_third_only: Vec<Oid> = tree_blobs(third)
+        .into_iter()
+        .filter(|b| !tree_blobs(second).contains(b) && !tree_blobs(first).contains(b))
+        .collect();
+    assert!(!in_third_only.is_empty());
+    let mut packed: Vec<BlobId> = wanted
+        .iter()
+        .filter(|b| !in_third_only.contains(b))
+        .chain([&unreachable])
+        .map(|o| blob_id(*o))
+        .collect();
+    packed.sort();
+    assert_eq!(ids, packed);
+}
