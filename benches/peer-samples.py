@@ -3,6 +3,7 @@
 more of their negatives flagged than before).
 
     benches/peer-samples.py [--keysweep BIN] [--json FILE] [--only PEER] CHECKOUT...
+    benches/peer-samples.py --render BEFORE.json AFTER.json     (the tables of docs/coverage.md)
 
 Each CHECKOUT is a local clone (a work tree or a bare repository: `git show HEAD:` reads the files) of
   - mongodb/kingfisher: `data/rules/*.yml`, each rule's `examples` and `negative_examples`;
@@ -226,9 +227,48 @@ def peer_of(checkout):
     return None, None
 
 
+def render(before_path, after_path):
+    """Markdown tables comparing two --json outputs (totals, then every provider with a hit after)."""
+    with open(before_path) as f:
+        before = json.load(f)
+    with open(after_path) as f:
+        after = json.load(f)
+    key = lambda r: (r["peer"], r["provider"])  # noqa: E731
+    old = {key(r): r for r in before["providers"]}
+    out = [
+        "| peer | positives found, before | after | negatives flagged, before | after |",
+        "|---|---|---|---|---|",
+    ]
+    for peer in sorted({r["peer"] for r in after["providers"]}):
+        b = [r for r in before["providers"] if r["peer"] == peer]
+        a = [r for r in after["providers"] if r["peer"] == peer]
+        pos, neg = sum(r["positives"] for r in a), sum(r["negatives"] for r in a)
+        fb, fa = sum(r["found"] for r in b), sum(r["found"] for r in a)
+        gb, ga = sum(r["flagged"] for r in b), sum(r["flagged"] for r in a)
+        out.append(f"| {peer} | {fb}/{pos} ({100 * fb / max(pos, 1):.1f} %) | {fa}/{pos} ({100 * fa / max(pos, 1):.1f} %) "
+                   f"| {gb}/{neg} | {ga}/{neg} |")
+    out += [
+        "",
+        "| peer | provider | positives found, before → after (of) | generic only | negatives flagged, before → after (of) |",
+        "|---|---|---|---|---|",
+    ]
+    silent = 0
+    for r in sorted(after["providers"], key=key):
+        if r["found"] == 0 and r["flagged"] == 0:
+            silent += r["positives"] > 0
+            continue
+        o = old.get(key(r), {"found": 0, "flagged": 0})
+        out.append(f"| {r['peer']} | {r['provider']} | {o['found']} → {r['found']} ({r['positives']}) "
+                   f"| {r['found_generic_only']} | {o['flagged']} → {r['flagged']} ({r['negatives']}) |")
+    out.append(f"\n{silent} more peer providers have positives of which keysweep finds none.")
+    print("\n".join(out))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("checkouts", nargs="+", help="kingfisher and/or gitleaks checkouts")
+    ap.add_argument("checkouts", nargs="*", help="kingfisher and/or gitleaks checkouts")
+    ap.add_argument("--render", nargs=2, metavar=("BEFORE_JSON", "AFTER_JSON"),
+                    help="print Markdown tables comparing two --json outputs (docs/coverage.md), and exit")
     ap.add_argument("--keysweep", default=os.environ.get("KEYSWEEP", "target/debug/keysweep"))
     ap.add_argument("--json", help="also write the per-provider numbers to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary sample directory")
@@ -236,6 +276,11 @@ def main():
         "--list", metavar="PROVIDER", help="print the samples of this peer provider and whether each was found"
     )
     args = ap.parse_args()
+    if args.render:
+        render(*args.render)
+        return 0
+    if not args.checkouts:
+        ap.error("give at least one checkout (or --render)")
 
     samples = []  # (peer, provider, kind, text)
     for path in args.checkouts:
