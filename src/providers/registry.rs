@@ -60,6 +60,17 @@ impl Provider {
     }
 }
 
+/// Whether probing `t` with `secret` sends a request: a provider's own probe always does; a probe of the
+/// [`probes::catalogue`] only when one of its requests applies to the secret and can be built.
+pub fn probe_sends(ctx: &Ctx, t: &ProbeTarget, secret: &str) -> bool {
+    match get(&t.provider) {
+        Some(p) if p.probe.is_some() => {
+            probes::catalogue::get(&t.provider).is_none() || probes::would_send(ctx, t, secret)
+        }
+        _ => false,
+    }
+}
+
 /// A provider keysweep only probes, with the read-only request of [`probes::catalogue`]; its keys are revoked
 /// by hand, or by a configured `kind = "http"` revoker.
 macro_rules! probed {

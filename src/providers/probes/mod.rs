@@ -157,6 +157,19 @@ pub async fn run(ctx: &Ctx, t: &ProbeTarget, secret: &str) -> Probe {
     run_on(ctx, spec, &bases, t, secret).await
 }
 
+/// Whether [`run`] sends a request for this secret: its provider is in the catalogue, one of its requests
+/// applies to the secret, and that request can be built (the ids it needs are known).
+pub fn would_send(ctx: &Ctx, t: &ProbeTarget, secret: &str) -> bool {
+    let Some(entry) = catalogue::get(&t.provider) else {
+        return false;
+    };
+    entry
+        .specs
+        .iter()
+        .find(|s| (s.applies)(secret))
+        .is_some_and(|spec| request(spec, &ctx.base_url(entry.id), t, secret).is_ok())
+}
+
 /// Sends `spec` to each base in turn until one does not call the key dead: a key is dead only where every
 /// region says so.
 pub async fn run_on(

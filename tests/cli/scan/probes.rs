@@ -21,11 +21,14 @@ fn scan_verify_probes_catalogue_providers_only_when_asked() {
         generated("digits-10", "probe-tg1"),
         generated("b64url-33", "probe-tg2")
     );
+    // A Stripe webhook signing secret authenticates no API call: nothing is sent for it, nothing audited.
+    let webhook = format!("whsec_{}", generated("base62-32", "probe-whsec"));
     std::fs::create_dir(dir.path().join("src")).expect("mkdir");
     for (file, line) in [
         ("stripe.env", format!("STRIPE_SECRET_KEY={stripe}")),
         ("openai.env", format!("OPENAI_API_KEY={openai}")),
         ("telegram.env", format!("TELEGRAM_BOT_TOKEN={telegram}")),
+        ("webhook.env", format!("STRIPE_WEBHOOK_SECRET={webhook}")),
     ] {
         std::fs::write(
             dir.path().join("src").join(file),
@@ -44,7 +47,7 @@ fn scan_verify_probes_catalogue_providers_only_when_asked() {
         }
         let (code, out, err) = run(cmd);
         assert_eq!(code, 1, "{out}{err}");
-        for secret in [&stripe, &openai, &telegram] {
+        for secret in [&stripe, &openai, &telegram, &webhook] {
             assert!(
                 !out.contains(secret.as_str()) && !err.contains(secret.as_str()),
                 "{out}{err}"
@@ -99,4 +102,24 @@ fn scan_verify_probes_catalogue_providers_only_when_asked() {
     assert_eq!(fake.count_with("GET", "/v1/balance", &stripe), 1);
     assert_eq!(fake.count_with("GET", "/v1/models", &openai), 1);
     assert_eq!(fake.count_with("GET", "/bot", &telegram), 1);
+    assert_eq!(fake.seen().len(), 3, "one request per probeable key");
+    // The audit log brackets each request sent, and only those.
+    let log = std::fs::read_to_string(dir.path().join(".keysweep-audit.jsonl")).expect("audit log");
+    let providers: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("audit line"))
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["event"].as_str().unwrap_or(""),
+                r["provider"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(providers.len(), 6, "{log}");
+    for p in ["stripe", "openai", "telegram"] {
+        assert!(providers.contains(&format!("intent {p}")), "{log}");
+        assert!(providers.contains(&format!("outcome {p}")), "{log}");
+    }
+    assert!(!log.contains(&webhook) && !log.contains(&stripe), "{log}");
 }
