@@ -124,18 +124,19 @@ fn scan_matches_a_renamed_key_to_the_inventory_and_verify_probes_it() {
         },
     );
     let scan = |extra: &[&str]| {
-        let mut cmd = keysweep_cmd(&fake);
-        cmd.current_dir(dir.path())
-            .args([
+        let args = [
+            &[
                 "scan",
                 "src",
                 "--format",
                 "json",
                 "--inventory",
                 "keys.json",
-            ])
-            .args(extra);
-        run(cmd)
+            ],
+            extra,
+        ]
+        .concat();
+        keysweep_in(&fake, dir.path(), &args)
     };
     let (code, out, err) = scan(&[]);
     assert_eq!(code, 1, "{err}");
