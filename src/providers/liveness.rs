@@ -30,14 +30,6 @@ pub fn has_probe(provider: &str) -> bool {
     registry::get(provider).is_some_and(|p| p.probe.is_some())
 }
 
-/// Whether probing `t` sends a request: its provider has a probe, the secret is known, and for the catalogue's
-/// providers a request applies to this secret and can be built.
-pub fn sends(ctx: &Ctx, t: &ProbeTarget) -> bool {
-    t.secret
-        .as_deref()
-        .is_some_and(|secret| registry::probe_sends(ctx, t, secret))
-}
-
 /// Probes one key; `None` when the provider has no probe.
 pub async fn probe(ctx: &Ctx, t: &ProbeTarget) -> Option<Probe> {
     let probe = registry::get(&t.provider)?.probe?;
@@ -54,14 +46,18 @@ pub async fn probe(ctx: &Ctx, t: &ProbeTarget) -> Option<Probe> {
 /// A liveness probe, which sends the leaked credential to its provider, bracketed in the audit log like a
 /// revocation: an intent before, the answer after (`already_revoked` when the probe proves the key dead, else
 /// `live`, `disabled` or `unknown`). `Err` when the log cannot be written: then nothing is sent. A probe that
-/// would send nothing ([`sends`]) is answered without a record.
+/// would send nothing ([`registry::probe_sends`]) is answered without a record.
 pub async fn probe_audited(
     ctx: &Ctx,
     log: &AuditLog,
     fingerprint: &str,
     target: &ProbeTarget,
 ) -> Result<Option<crate::model::Probe>, anyhow::Error> {
-    if !sends(ctx, target) {
+    let sends = target
+        .secret
+        .as_deref()
+        .is_some_and(|secret| registry::probe_sends(ctx, target, secret));
+    if !sends {
         // Nothing leaves the machine (no probe, no secret, or a kind the provider cannot check): nothing to audit.
         return Ok(probe(ctx, target).await);
     }

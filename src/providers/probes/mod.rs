@@ -141,12 +141,21 @@ pub fn manual(id: &str) -> RevocationOutcome {
     }
 }
 
+/// The catalogue entry of the target's provider, and the request of it that applies to this secret.
+fn entry_and_spec(
+    t: &ProbeTarget,
+    secret: &str,
+) -> Option<(&'static Entry, Option<&'static Spec>)> {
+    let entry = catalogue::get(&t.provider)?;
+    Some((entry, entry.specs.iter().find(|s| (s.applies)(secret))))
+}
+
 /// Probes one secret with its provider's request.
 pub async fn run(ctx: &Ctx, t: &ProbeTarget, secret: &str) -> Probe {
-    let Some(entry) = catalogue::get(&t.provider) else {
+    let Some((entry, spec)) = entry_and_spec(t, secret) else {
         return unknown(format!("no liveness probe for provider {}", t.provider));
     };
-    let Some(spec) = entry.specs.iter().find(|s| (s.applies)(secret)) else {
+    let Some(spec) = spec else {
         return unknown(format!("not proven: {}", entry.unprobed));
     };
     let base = ctx.base_url(entry.id);
@@ -160,14 +169,10 @@ pub async fn run(ctx: &Ctx, t: &ProbeTarget, secret: &str) -> Probe {
 /// Whether [`run`] sends a request for this secret: its provider is in the catalogue, one of its requests
 /// applies to the secret, and that request can be built (the ids it needs are known).
 pub fn would_send(ctx: &Ctx, t: &ProbeTarget, secret: &str) -> bool {
-    let Some(entry) = catalogue::get(&t.provider) else {
-        return false;
-    };
-    entry
-        .specs
-        .iter()
-        .find(|s| (s.applies)(secret))
-        .is_some_and(|spec| request(spec, &ctx.base_url(entry.id), t, secret).is_ok())
+    match entry_and_spec(t, secret) {
+        Some((entry, Some(spec))) => request(spec, &ctx.base_url(entry.id), t, secret).is_ok(),
+        _ => false,
+    }
 }
 
 /// Sends `spec` to each base in turn until one does not call the key dead: a key is dead only where every
