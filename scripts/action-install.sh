@@ -113,7 +113,8 @@ else
   trap 'rm -rf "$work"' EXIT
   url="$base/v$version/$archive"
   echo "keysweep $version: downloading $url"
-  curl -fsSL --retry 3 --max-filesize 200000000 -o "$work/$archive" "$url" || die "downloading $url failed"
+  curl -fsSL --retry 3 --connect-timeout 30 --max-time 600 --max-filesize 200000000 -o "$work/$archive" "$url" \
+    || die "downloading $url failed"
   if command -v sha256sum >/dev/null; then
     got="$(sha256sum "$work/$archive" | cut -d' ' -f1)"
   else
