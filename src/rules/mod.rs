@@ -139,6 +139,18 @@ pub struct Rule {
     exclude: Option<GlobSet>,
 }
 
+/// What `{{assign}}` in a rule's pattern stands for: the end of a name and the assignment that gives it a value,
+/// in the languages and formats secrets are written in (`KEY=`, `key: `, `"key": "`, `key := "`, `$key = '`,
+/// `key => `, `key ||= `, `key ??= `, `key value=`, a Go/TypeScript type between name and value), up to the
+/// opening quote.
+pub const ASSIGN: &str = r#"["'`]?(?:\s{0,4}:?\s{1,4}(?i:string|str))?\s{0,16}(?:=|:|=>|:=|::=|:::=|\?=|\.=|\|\|=|\?\?=|>|,|value\s{0,4}=)\s{0,16}["'`]?"#;
+
+/// A pattern with its macros expanded (`{{assign}}`, see [`ASSIGN`]). An unknown `{{name}}` is left alone, and
+/// the regex compiler then rejects it.
+pub fn expand_pattern(pattern: &str) -> String {
+    pattern.replace("{{assign}}", ASSIGN)
+}
+
 fn compile(pattern: &str) -> Result<Regex, String> {
     regex::bytes::RegexBuilder::new(pattern)
         .size_limit(50 * (1 << 20))
@@ -158,7 +170,8 @@ fn globset(globs: &[String]) -> Result<Option<GlobSet>> {
 }
 
 impl Rule {
-    fn new(def: RuleDef, source: &str) -> Result<Rule> {
+    fn new(mut def: RuleDef, source: &str) -> Result<Rule> {
+        def.pattern = expand_pattern(&def.pattern);
         let id = def.id.clone();
         let ctx = |field: &str| format!("rule {id:?} in {source}: field `{field}`");
         if !id.contains('.') || id.chars().any(|c| c.is_whitespace()) {
@@ -524,4 +537,44 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(pattern: &str) -> Result<Rule> {
+        let text = format!(
+            "[[rule]]\nid = \"acme.key\"\nname = \"Acme key\"\nprovider = \"acme\"\nseverity = \"high\"\n\
+             keywords = [\"acme\"]\npattern = '''{pattern}'''\n"
+        );
+        let mut rules = RuleSet::parse_file(&text, "test.toml")?;
+        let rule = rules.pop().expect("one rule");
+        rule.compile_all()?;
+        Ok(rule)
+    }
+
+    #[test]
+    fn assign_macro_expands_to_the_assignment_forms() {
+        let r = rule(r"acme_key{{assign}}(?P<secret>[a-z0-9]{8})\b").unwrap();
+        assert!(!r.def.pattern.contains("{{"), "{}", r.def.pattern);
+        let re = &r.scan_regex().unwrap().regex;
+        for line in [
+            "acme_key=k1m2n3p4",
+            "acme_key: \"k1m2n3p4\"",
+            "\"acme_key\": \"k1m2n3p4\"",
+            "acme_key := \"k1m2n3p4\"",
+            "acme_key => 'k1m2n3p4'",
+            "acme_key string = \"k1m2n3p4\"",
+        ] {
+            assert!(re.is_match(line.as_bytes()), "{line}");
+        }
+        assert!(!re.is_match(b"acme_key k1m2n3p4"));
+    }
+
+    #[test]
+    fn an_unknown_macro_is_an_error_naming_the_pattern() {
+        let e = rule(r"acme{{nope}}(?P<secret>[a-z]{8})").unwrap_err();
+        assert!(format!("{e:#}").contains("field `pattern`"), "{e:#}");
+    }
 }
