@@ -12,6 +12,7 @@
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use gix_pack::index::traverse::{Algorithm, Options, SafetyCheck};
 
@@ -55,6 +56,10 @@ where
                 continue;
             }
         };
+        let mapped = bundle
+            .pack
+            .entry_slice(0..bundle.pack.data_len() as u64)
+            .unwrap_or_default();
         let on_blob = &on_blob;
         let processor = move |kind: gix_object::Kind,
                               data: &[u8],
@@ -68,24 +73,81 @@ where
             }
             Ok(())
         };
-        let result = bundle.index.traverse(
-            &bundle.pack,
-            &mut gix_features::progress::Discard,
-            &interrupt,
-            processor,
-            Options {
-                traversal: Algorithm::DeltaTreeLookup,
-                thread_limit: Some(threads.max(1)),
-                // Like the libgit2 path (strict hash verification off): zlib checks every stream, a damaged
-                // object is skipped here and read (and reported) by the caller.
-                check: SafetyCheck::SkipFileAndObjectChecksumVerificationAndNoAbortOnDecodeError,
-                alloc_limit_bytes: Some(alloc_limit),
-                make_pack_lookup_cache: || gix_pack::cache::Never,
-            },
-        );
+        let result = with_pages_released(mapped, || {
+            bundle.index.traverse(
+                &bundle.pack,
+                &mut gix_features::progress::Discard,
+                &interrupt,
+                processor,
+                Options {
+                    traversal: Algorithm::DeltaTreeLookup,
+                    thread_limit: Some(threads.max(1)),
+                    // Like the libgit2 path (strict hash verification off): zlib checks every stream, a damaged
+                    // object is skipped here and read (and reported) by the caller.
+                    check:
+                        SafetyCheck::SkipFileAndObjectChecksumVerificationAndNoAbortOnDecodeError,
+                    alloc_limit_bytes: Some(alloc_limit),
+                    make_pack_lookup_cache: || gix_pack::cache::Never,
+                },
+            )
+        });
         if let Err(e) = result {
             problems.push((idx, e.to_string()));
         }
     }
     problems
 }
+
+/// How often the pages of a pack being traversed are handed back to the page cache.
+const RELEASE_EVERY: Duration = Duration::from_millis(100);
+
+/// Runs `work` while a thread hands the pages of `mapped` (a read-only mapping of a pack file) back to the
+/// kernel every [`RELEASE_EVERY`]: the traversal touches every page of the pack (its first step reads every
+/// entry's header), and a mapped page stays in the process's resident set until it is unmapped, so a 500 MB
+/// pack would add 500 MB to the peak RSS. A page used again afterwards is mapped again from the page cache
+/// (a minor fault), with the same bytes.
+fn with_pages_released<R: Send>(mapped: &[u8], work: impl FnOnce() -> R + Send) -> R {
+    let (done, stop) = crossbeam_channel::bounded::<()>(0);
+    std::thread::scope(|scope| {
+        let releaser = std::thread::Builder::new()
+            .name("keysweep-pack-pages".into())
+            .spawn_scoped(scope, || {
+                while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                    stop.recv_timeout(RELEASE_EVERY)
+                {
+                    release(mapped);
+                }
+            });
+        let out = work();
+        drop(done);
+        if let Ok(releaser) = releaser {
+            releaser.join().expect("the page releaser does not panic");
+        }
+        out
+    })
+}
+
+/// Drops the process's mapping of the pages of `mapped`, a read-only file mapping (`MADV_DONTNEED`).
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn release(mapped: &[u8]) {
+    if mapped.is_empty() {
+        return;
+    }
+    // The mapping starts on a page boundary; `mapped` starts there too (offset 0 of the pack), but align down
+    // anyway rather than have the call fail with EINVAL.
+    let page = 4096;
+    let start = mapped.as_ptr() as usize;
+    let aligned = start - start % page;
+    let len = mapped.len() + (start - aligned);
+    // SAFETY: `mapped` lies within gix's private read-only mapping of the pack file (from its page-aligned
+    // start), which nothing writes. For such a mapping MADV_DONTNEED only drops the page table entries:
+    // the next access, from any thread, maps the same file bytes again from the page cache, so every `&[u8]`
+    // into it keeps reading what it read before. The call neither frees nor moves the mapping.
+    unsafe {
+        libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_DONTNEED);
+    }
+}
+
+#[cfg(not(unix))]
+fn release(_mapped: &[u8]) {}
