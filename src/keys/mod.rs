@@ -5,6 +5,7 @@
 //! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
 mod age;
+mod ber;
 mod container;
 mod der;
 mod fake_containers;
@@ -174,7 +175,8 @@ pub fn armourless_extent(candidate: &[u8]) -> Option<usize> {
     let len = if decoded.starts_with(openssh::MAGIC) {
         openssh::encoded_len(&decoded)?
     } else if decoded.first() == Some(&0x30) {
-        der::declared_len(&decoded)?
+        // A BER container of indefinite length declares none: its end is found by reading it.
+        der::declared_len(&decoded).or_else(|| ber::read(&decoded).map(|t| t.raw.len()))?
     } else {
         return None;
     };

@@ -432,7 +432,14 @@ fn p256_pkcs8_der_signs_an_es256_jwt_that_the_public_key_verifies() {
 /// is read as far as it goes.
 #[test]
 fn truncated_and_corrupted_keys_and_containers_do_not_panic() {
-    for name in ["key-pkcs12", "key-pkcs12-encrypted", "key-jks", "key-jceks"] {
+    for name in [
+        "key-pkcs12",
+        "key-pkcs12-encrypted",
+        "key-pkcs12-encrypted-ber",
+        "key-pkcs12-sealed-ber",
+        "key-jks",
+        "key-jceks",
+    ] {
         let text = gen_key(name, "hostile");
         let bytes = STANDARD.decode(text.replace('\n', "")).expect("base64");
         for cut in 0..bytes.len() {

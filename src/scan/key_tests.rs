@@ -137,26 +137,34 @@ fn outcomes(scanner: &Scanner, bytes: &[u8]) -> Vec<(String, &'static str, bool,
 }
 
 /// PKCS#12 bundles and Java keystores, as base64 text and as binary files: a key in the clear is high, a
-/// password-protected one medium, a bundle of certificates alone nothing; the fingerprint is the key's (from
-/// the clear key, or from its certificate).
+/// password-protected one medium, a bundle whose content is all behind the password low (it may hold a key), a
+/// bundle of certificates in the clear nothing; the fingerprint is the key's (from the clear key, or from its
+/// certificate). PKCS#12 in DER, in BER (indefinite lengths, chunked OCTET STRINGs) and over 64 KiB alike.
 #[test]
 fn key_containers_are_found_as_text_and_as_binary_files() {
     use base64::Engine as _;
     let scanner = scanner();
     let want = public_key_sha256(&generate::generate("key-p256-pkcs8-pem", "box").expect("gen"));
+    let plain = Some(("private-key.pkcs12", "high", true, true));
+    let encrypted = Some(("private-key.pkcs12-encrypted", "medium", false, true));
+    let sealed = Some(("private-key.pkcs12-sealed", "low", false, false));
     for (generator, expected) in [
-        ("key-pkcs12", Some(("private-key.pkcs12", "high", true))),
-        (
-            "key-pkcs12-encrypted",
-            Some(("private-key.pkcs12-encrypted", "medium", false)),
-        ),
+        ("key-pkcs12", plain),
+        ("key-pkcs12-ber", plain),
+        ("key-pkcs12-large", plain),
+        ("key-pkcs12-encrypted", encrypted),
+        ("key-pkcs12-encrypted-ber", encrypted),
+        ("key-pkcs12-encrypted-large", encrypted),
+        ("key-pkcs12-sealed", sealed),
+        ("key-pkcs12-sealed-ber", sealed),
+        ("key-pkcs12-sealed-large", sealed),
         (
             "key-jks",
-            Some(("private-key.java-keystore", "medium", false)),
+            Some(("private-key.java-keystore", "medium", false, true)),
         ),
         (
             "key-jceks",
-            Some(("private-key.java-keystore-jceks", "medium", false)),
+            Some(("private-key.java-keystore-jceks", "medium", false, true)),
         ),
         ("key-pkcs12-certs-only", None),
         ("key-jks-truststore", None),
@@ -165,10 +173,18 @@ fn key_containers_are_found_as_text_and_as_binary_files() {
         let binary = base64::engine::general_purpose::STANDARD
             .decode(text.replace('\n', ""))
             .expect("base64");
+        if generator.ends_with("-large") {
+            assert!(binary.len() > 64 * 1024, "{generator}: {}", binary.len());
+        }
         assert!(crate::sniff::is_key_container(&binary), "{generator}");
         assert!(!crate::sniff::looks_binary(&binary), "{generator}");
-        let want = expected.map(|(id, severity, validated)| {
-            vec![(id.to_string(), severity, validated, Some(want.clone()))]
+        let want = expected.map(|(id, severity, validated, fingerprinted)| {
+            vec![(
+                id.to_string(),
+                severity,
+                validated,
+                fingerprinted.then(|| want.clone()),
+            )]
         });
         for (form, bytes) in [
             (
@@ -185,6 +201,32 @@ fn key_containers_are_found_as_text_and_as_binary_files() {
             );
         }
     }
+}
+
+/// A BER bundle whose every constructed element has an indefinite length, the outer one too (no length for
+/// the armourless cut to read), is read as far as a DER one.
+#[test]
+fn pkcs12_of_indefinite_length_throughout() {
+    use base64::Engine as _;
+    let scanner = scanner();
+    let text = generate::generate("key-pkcs12-encrypted-ber", "indef").expect("generator");
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(text.replace('\n', ""))
+        .expect("base64");
+    // Re-wrap the outer definite SEQUENCE as an indefinite one.
+    let header = 2 + usize::from(der[1] & 0x7F) * usize::from(der[1] >= 0x80);
+    let mut ber = vec![0x30, 0x80];
+    ber.extend_from_slice(&der[header..]);
+    ber.extend_from_slice(&[0, 0]);
+    assert!(crate::sniff::is_key_container(&ber));
+    let got = outcomes(&scanner, &ber);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "private-key.pkcs12-encrypted");
+    assert!(got[0].3.is_some());
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&ber);
+    let got = outcomes(&scanner, format!("PFX={b64}\nNEXT=1\n").as_bytes());
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "private-key.pkcs12-encrypted");
 }
 
 fn on_path(tool: &str, probe: &str) -> bool {
@@ -297,6 +339,41 @@ fn containers_written_by_openssl_and_keytool() {
         "-passout",
         "pass:x",
     ]);
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-nokeys",
+        "-in",
+        "c.pem",
+        "-out",
+        "clear-certs.p12",
+        "-passout",
+        "pass:x",
+        "-certpbe",
+        "NONE",
+    ]);
+    // Over 64 KiB: a long chain in the clear beside the shrouded key (the key's own certificate among it).
+    let chain = std::fs::read(path("c.pem"))
+        .expect("certificate")
+        .repeat(200);
+    std::fs::write(path("chain.pem"), chain).expect("chain");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        "k.pem",
+        "-in",
+        "c.pem",
+        "-certfile",
+        "chain.pem",
+        "-certpbe",
+        "NONE",
+        "-passout",
+        "pass:fake-example",
+        "-out",
+        "big.p12",
+    ]);
+    let p256_fp = pem_public_key_sha256(&openssl(&["pkey", "-in", "k.pem", "-pubout"]));
     let keytool = |args: &[&str]| {
         run(std::process::Command::new("keytool")
             .args(args)
@@ -388,7 +465,21 @@ fn containers_written_by_openssl_and_keytool() {
                 Some(&jceks_fp),
             ),
         ),
-        ("certs.p12", vec![]),
+        // Certificates behind the password: a trust store, or a key; it cannot be told without the password.
+        (
+            "certs.p12",
+            one("private-key.pkcs12-sealed", "low", false, None),
+        ),
+        ("clear-certs.p12", vec![]),
+        (
+            "big.p12",
+            one(
+                "private-key.pkcs12-encrypted",
+                "medium",
+                false,
+                Some(&p256_fp),
+            ),
+        ),
         ("trust.jks", vec![]),
     ] {
         let bytes = std::fs::read(path(file)).expect("container file");

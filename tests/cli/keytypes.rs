@@ -56,6 +56,11 @@ fn key_containers_are_found_by_structure_and_credential_files_by_name() {
     repo.write("android/upload", binary("key-jks", "cli-jks"));
     repo.write("certs/roots.p12", binary("key-pkcs12-certs-only", "cli"));
     repo.write("certs/trust.jks", binary("key-jks-truststore", "cli"));
+    repo.write(
+        "certs/exported.pfx",
+        binary("key-pkcs12-encrypted-ber", "cli-ber"),
+    );
+    repo.write("certs/sealed.p12", binary("key-pkcs12-sealed", "cli"));
     let pgpass = format!(
         "db.internal:5432:app:app_rw:{}\n",
         generated("base62-20", "cli-pgpass")
@@ -95,8 +100,20 @@ fn key_containers_are_found_by_structure_and_credential_files_by_name() {
         row(
             "private-key.pkcs12-encrypted",
             "medium",
+            "certs/exported.pfx",
+            true,
+        ),
+        row(
+            "private-key.pkcs12-encrypted",
+            "medium",
             "signing/dist.bin",
             true,
+        ),
+        row(
+            "private-key.pkcs12-sealed",
+            "low",
+            "certs/sealed.p12",
+            false,
         ),
     ];
     assert_eq!(findings(repo.path(), &["."]), want);
