@@ -121,3 +121,68 @@ fn key_containers_are_found_by_structure_and_credential_files_by_name() {
     let history: Vec<_> = findings(repo.path(), &["--history", "."]);
     assert_eq!(history, want);
 }
+
+/// `(rule_id, path, line, secret)` of every finding, secrets shown.
+fn secrets(dir: &Path) -> Vec<(String, String, u64, String)> {
+    let (_, report) = scan_json(dir, &["--show-secrets", "."]);
+    let mut got: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let at = &f["locations"][0];
+            (
+                f["rule_id"].as_str().expect("rule id").to_string(),
+                at["path"].as_str().expect("path").to_string(),
+                at["line"].as_u64().expect("line"),
+                f["secret"].as_str().expect("secret").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+/// `.pgpass` lines on other ports than 5432 (PgBouncer, a second cluster, CockroachDB), with wildcards and `\:`
+/// inside fields; `.netrc` entries spread over lines, and the `default` entry.
+#[test]
+fn pgpass_on_any_listed_port_and_netrc_default_entries() {
+    let repo = TestRepo::new();
+    let pw = |seed: &str| generated("base62-20", seed);
+    let (bouncer, replica, cockroach, escaped) = (pw("pb"), pw("pr"), pw("pc"), pw("pe"));
+    repo.write(
+        "ops/.pgpass",
+        format!(
+            "# fake example credentials\n\
+             pgbouncer.internal:6432:app:app_ro:{bouncer}\n\
+             replica.internal:5433:*:replicator:{replica}\n\
+             *:26257:defaultdb:root:{cockroach}\n\
+             db.internal:5432:app\\:v2:ops:{escaped}\\:x\n"
+        ),
+    );
+    let (first, fallback) = (pw("nm"), pw("nd"));
+    repo.write(
+        "home/.netrc",
+        format!(
+            "machine a.corp.internal\n  login a\n  password {first}\n\ndefault\n  login fallback\n  password {fallback}\n"
+        ),
+    );
+    let row = |rule: &str, path: &str, line: u64, secret: String| {
+        (rule.to_string(), path.to_string(), line, secret)
+    };
+    let mut want = vec![
+        row("generic.netrc", "home/.netrc", 3, first),
+        row("generic.netrc", "home/.netrc", 7, fallback),
+        row("postgres.pgpass", "ops/.pgpass", 2, bouncer),
+        row("postgres.pgpass", "ops/.pgpass", 3, replica),
+        row("postgres.pgpass", "ops/.pgpass", 4, cockroach),
+        row(
+            "postgres.pgpass",
+            "ops/.pgpass",
+            5,
+            format!("{escaped}\\:x"),
+        ),
+    ];
+    want.sort();
+    assert_eq!(secrets(repo.path()), want);
+}
