@@ -177,8 +177,8 @@ mod tests {
         // A primitive element cannot have an indefinite length.
         assert!(read(&[0x04, 0x80, 0, 0]).is_none());
         let nested = |levels: usize| {
-            let mut bytes = vec![0x30, 0x80].repeat(levels);
-            bytes.extend(vec![0u8, 0].repeat(levels));
+            let mut bytes = [0x30, 0x80].repeat(levels);
+            bytes.extend([0u8, 0].repeat(levels));
             bytes
         };
         assert!(read(&nested(MAX_DEPTH)).is_some());
