@@ -12,6 +12,7 @@ mod fake_containers;
 pub mod generate;
 mod minisign;
 mod openssh;
+mod pgp;
 mod putty;
 mod seeded;
 mod text;
@@ -134,6 +135,14 @@ fn parse_block(block: &text::PemBlock) -> KeyParse {
     let Some(der) = &block.der else {
         return KeyParse::Unparseable;
     };
+    if label == "PGP PRIVATE KEY BLOCK" {
+        // Other packet layouts (a v3 key, a key we cannot read) are still keys.
+        return match pgp::secret_key(der) {
+            Some(k) if k.encrypted => KeyParse::EncryptedWithPublic(k.key),
+            Some(k) => KeyParse::Parsed(k.key),
+            None => KeyParse::Unparseable,
+        };
+    }
     let labelled = match label {
         "PRIVATE KEY" => der::pkcs8(der).map(KeyParse::Parsed),
         "EC PRIVATE KEY" => der::sec1(der).map(KeyParse::Parsed),

@@ -186,3 +186,52 @@ fn pgpass_on_any_listed_port_and_netrc_default_entries() {
     want.sort();
     assert_eq!(secrets(repo.path()), want);
 }
+
+/// A PGP secret key block is reported with its fingerprint as the key id, high in the clear and medium behind
+/// a passphrase; `keys fingerprint` prints the same fingerprint.
+#[test]
+fn pgp_private_key_blocks_carry_their_fingerprint() {
+    let repo = TestRepo::new();
+    repo.write("keys/release.asc", generated("key-pgp-private", "cli-pgp"));
+    repo.write(
+        "keys/backup.asc",
+        generated("key-pgp-private-encrypted", "cli-pgp-enc"),
+    );
+    let (_, report) = scan_json(repo.path(), &["."]);
+    let mut got: Vec<(String, String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().expect("rule").to_string(),
+                f["severity"].as_str().expect("severity").to_string(),
+                f["locations"][0]["path"]
+                    .as_str()
+                    .expect("path")
+                    .to_string(),
+                f["key"]["key_id"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got.len(), 2, "{report:#}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].1.as_str(), got[0].2.as_str()),
+        ("private-key.pgp", "high", "keys/release.asc")
+    );
+    assert_eq!(
+        (got[1].0.as_str(), got[1].1.as_str(), got[1].2.as_str()),
+        ("private-key.pgp-encrypted", "medium", "keys/backup.asc")
+    );
+    for (_, _, path, key_id) in &got {
+        assert_eq!(key_id.len(), 40, "{key_id}");
+        let out = crate::support::keysweep()
+            .current_dir(repo.path())
+            .args(["keys", "fingerprint", path])
+            .output()
+            .expect("runs");
+        let line = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(line.split('\t').nth(1), Some(key_id.as_str()), "{line}");
+    }
+}
