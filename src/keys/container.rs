@@ -20,6 +20,7 @@ use pkcs8::der::Decode;
 use pkcs8::der::asn1::ObjectIdentifier;
 
 use super::ber::{self, Tlv};
+use super::cursor::Cursor;
 use super::der;
 use crate::model::KeyMaterial;
 
@@ -234,76 +235,51 @@ pub(crate) fn certificate_key(cert: &[u8]) -> Option<KeyMaterial> {
     Some(KeyMaterial::from_spki(&algorithm, spki.raw.to_vec()))
 }
 
-/// A big-endian reader over a keystore that never reads past the end.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// Java's modified UTF-8 string: a 16-bit length, then the bytes.
+fn utf<'a>(c: &mut Cursor<'a>) -> Option<&'a [u8]> {
+    let n = c.be(2)?;
+    c.take(n)
 }
 
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(n)?;
-        let out = self.bytes.get(self.pos..end)?;
-        self.pos = end;
-        Some(out)
+/// A certificate: its type (version 2 stores only), then a 32-bit length and the encoding.
+fn certificate<'a>(c: &mut Cursor<'a>, version: usize) -> Option<&'a [u8]> {
+    if version == 2 {
+        utf(c)?;
     }
-
-    fn u16(&mut self) -> Option<usize> {
-        Some(usize::from(u16::from_be_bytes(
-            self.take(2)?.try_into().ok()?,
-        )))
-    }
-
-    fn u32(&mut self) -> Option<usize> {
-        usize::try_from(u32::from_be_bytes(self.take(4)?.try_into().ok()?)).ok()
-    }
-
-    /// Java's modified UTF-8 string: a 16-bit length, then the bytes.
-    fn utf(&mut self) -> Option<&'a [u8]> {
-        let n = self.u16()?;
-        self.take(n)
-    }
-
-    /// A certificate: its type (version 2 stores only), then a 32-bit length and the encoding.
-    fn certificate(&mut self, version: usize) -> Option<&'a [u8]> {
-        if version == 2 {
-            self.utf()?;
-        }
-        let n = self.u32()?;
-        self.take(n)
-    }
+    let n = c.be(4)?;
+    c.take(n)
 }
 
 /// A JKS or JCEKS keystore: private key entries (tag 1), trusted certificates (tag 2) and, in JCEKS, secret
 /// key entries (tag 3, a serialised Java object whose end is not marked, so reading stops there); `None` when
 /// the bytes are no keystore.
 pub fn java_keystore(bytes: &[u8]) -> Option<Contents> {
-    let mut c = Cursor { bytes, pos: 0 };
+    let mut c = Cursor::new(bytes);
     let magic = c.take(4)?;
     if magic != JKS_MAGIC && magic != JCEKS_MAGIC {
         return None;
     }
-    let version = c.u32()?;
+    let version = c.be(4)?;
     if version != 1 && version != 2 {
         return None;
     }
-    let count = c.u32()?;
+    let count = c.be(4)?;
     let mut contents = Contents::default();
     for _ in 0..count.min(MAX_ITEMS) {
-        let Some(tag) = c.u32() else { break };
-        if c.utf().is_none() || c.take(8).is_none() {
+        let Some(tag) = c.be(4) else { break };
+        if utf(&mut c).is_none() || c.take(8).is_none() {
             break;
         }
         match tag {
             1 => {
                 contents.encrypted_keys += 1;
-                let Some(n) = c.u32() else { break };
+                let Some(n) = c.be(4) else { break };
                 if c.take(n).is_none() {
                     break;
                 }
-                let Some(chain) = c.u32() else { break };
+                let Some(chain) = c.be(4) else { break };
                 for i in 0..chain.min(MAX_ITEMS) {
-                    let Some(cert) = c.certificate(version) else {
+                    let Some(cert) = certificate(&mut c, version) else {
                         return Some(contents);
                     };
                     if i == 0 && contents.key.is_none() {
@@ -312,7 +288,7 @@ pub fn java_keystore(bytes: &[u8]) -> Option<Contents> {
                 }
             }
             2 => {
-                if c.certificate(version).is_none() {
+                if certificate(&mut c, version).is_none() {
                     break;
                 }
             }

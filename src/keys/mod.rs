@@ -7,6 +7,7 @@
 mod age;
 mod ber;
 mod container;
+mod cursor;
 mod der;
 mod fake_containers;
 pub mod generate;

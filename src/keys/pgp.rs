@@ -11,6 +11,7 @@
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use super::cursor::Cursor;
 use crate::model::KeyMaterial;
 
 /// What a secret-key packet says.
@@ -25,49 +26,37 @@ pub(crate) struct SecretKey {
 /// The packet tag of a secret key (a primary key; a secret subkey is tag 7).
 const TAG_SECRET_KEY: u8 = 5;
 
-/// A byte reader that never reads past the end.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(n)?;
-        let out = self.bytes.get(self.pos..end)?;
-        self.pos = end;
-        Some(out)
-    }
-
-    fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
-    }
-
-    fn be(&mut self, n: usize) -> Option<usize> {
-        Some(
-            self.take(n)?
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
-        )
-    }
-
+/// One public field of a key.
+#[derive(Clone, Copy)]
+enum Field {
     /// A multiprecision integer: a two-byte bit count, then that many bits.
-    fn mpi(&mut self) -> Option<()> {
-        let bits = self.be(2)?;
-        self.take(bits.div_ceil(8)).map(|_| ())
-    }
-
-    /// A field of one length octet and that many bytes (a curve OID, ECDH's KDF parameters).
-    fn short_field(&mut self) -> Option<()> {
-        let n = usize::from(self.u8()?);
-        self.take(n).map(|_| ())
-    }
+    Mpi,
+    /// One length octet and that many bytes (a curve OID, ECDH's KDF parameters).
+    Short,
+    /// A fixed number of bytes (the native X25519/Ed25519/X448/Ed448 keys of RFC 9580).
+    Fixed(usize),
 }
+
+use Field::{Fixed, Mpi, Short};
+
+/// The public-key algorithm ids of RFC 9580 §9.1, each with its name and its public fields.
+const ALGORITHMS: &[(&[u8], &str, &[Field])] = &[
+    (&[1, 2, 3], "pgp-rsa", &[Mpi, Mpi]),
+    (&[16, 20], "pgp-elgamal", &[Mpi, Mpi, Mpi]),
+    (&[17], "pgp-dsa", &[Mpi, Mpi, Mpi, Mpi]),
+    (&[18], "pgp-ecdh", &[Short, Mpi, Short]),
+    (&[19], "pgp-ecdsa", &[Short, Mpi]),
+    (&[22], "pgp-eddsa", &[Short, Mpi]),
+    (&[25], "pgp-x25519", &[Fixed(32)]),
+    (&[26], "pgp-x448", &[Fixed(56)]),
+    (&[27], "pgp-ed25519", &[Fixed(32)]),
+    (&[28], "pgp-ed448", &[Fixed(57)]),
+];
 
 /// The tag and body of the packet that starts `bytes` (old or new header format; partial lengths refused, a
 /// key packet never has them).
 fn packet(bytes: &[u8]) -> Option<(u8, &[u8])> {
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Cursor::new(bytes);
     let head = r.u8()?;
     if head & 0x80 == 0 {
         return None;
@@ -87,64 +76,27 @@ fn packet(bytes: &[u8]) -> Option<(u8, &[u8])> {
             1 => r.be(2)?,
             2 => r.be(4)?,
             // Indeterminate: to the end of the data.
-            _ => bytes.len() - r.pos,
+            _ => r.remaining(),
         };
         ((head >> 2) & 0x0F, len)
     };
     Some((tag, r.take(len)?))
 }
 
-/// The algorithm's name and how far its public fields reach, for the public-key algorithm ids of RFC 9580
-/// §9.1; `None` for an unknown one.
-fn public_fields(algorithm: u8, r: &mut Reader<'_>) -> Option<&'static str> {
-    Some(match algorithm {
-        1..=3 => {
-            r.mpi()?;
-            r.mpi()?;
-            "pgp-rsa"
-        }
-        16 | 20 => {
-            (0..3).try_for_each(|_| r.mpi())?;
-            "pgp-elgamal"
-        }
-        17 => {
-            (0..4).try_for_each(|_| r.mpi())?;
-            "pgp-dsa"
-        }
-        18 => {
-            r.short_field()?;
-            r.mpi()?;
-            r.short_field()?;
-            "pgp-ecdh"
-        }
-        19 => {
-            r.short_field()?;
-            r.mpi()?;
-            "pgp-ecdsa"
-        }
-        22 => {
-            r.short_field()?;
-            r.mpi()?;
-            "pgp-eddsa"
-        }
-        25 => {
-            r.take(32)?;
-            "pgp-x25519"
-        }
-        26 => {
-            r.take(56)?;
-            "pgp-x448"
-        }
-        27 => {
-            r.take(32)?;
-            "pgp-ed25519"
-        }
-        28 => {
-            r.take(57)?;
-            "pgp-ed448"
-        }
-        _ => return None,
-    })
+/// The algorithm's name, its public fields read; `None` for an unknown algorithm or fields that do not fit.
+fn public_fields(algorithm: u8, r: &mut Cursor<'_>) -> Option<&'static str> {
+    let (_, name, fields) = ALGORITHMS
+        .iter()
+        .find(|(ids, _, _)| ids.contains(&algorithm))?;
+    for field in *fields {
+        let n = match field {
+            Mpi => r.be(2)?.div_ceil(8),
+            Short => usize::from(r.u8()?),
+            Fixed(n) => *n,
+        };
+        r.take(n)?;
+    }
+    Some(name)
 }
 
 /// The secret key that the decoded armour `bytes` starts with; `None` when the first packet is no v4 or v6
@@ -154,10 +106,7 @@ pub(crate) fn secret_key(bytes: &[u8]) -> Option<SecretKey> {
     if tag != TAG_SECRET_KEY {
         return None;
     }
-    let mut r = Reader {
-        bytes: body,
-        pos: 0,
-    };
+    let mut r = Cursor::new(body);
     let version = r.u8()?;
     if version != 4 && version != 6 {
         return None;
@@ -166,27 +115,19 @@ pub(crate) fn secret_key(bytes: &[u8]) -> Option<SecretKey> {
     let algorithm = r.u8()?;
     // v6 states the length of the public fields.
     let declared = if version == 6 { Some(r.be(4)?) } else { None };
-    let fields_start = r.pos;
+    let fields_start = r.pos();
     let name = public_fields(algorithm, &mut r)?;
-    if declared.is_some_and(|n| r.pos - fields_start != n) {
+    if declared.is_some_and(|n| r.pos() - fields_start != n) {
         return None;
     }
-    let public = &body[..r.pos];
+    let public = &body[..r.pos()];
     let usage = r.u8()?;
     let fingerprint = if version == 4 {
         let len = u16::try_from(public.len()).ok()?;
-        let mut h = Sha1::new();
-        h.update([0x99]);
-        h.update(len.to_be_bytes());
-        h.update(public);
-        hex::encode_upper(h.finalize())
+        fingerprint::<Sha1>(0x99, &len.to_be_bytes(), public)
     } else {
         let len = u32::try_from(public.len()).ok()?;
-        let mut h = Sha256::new();
-        h.update([0x9B]);
-        h.update(len.to_be_bytes());
-        h.update(public);
-        hex::encode_upper(h.finalize())
+        fingerprint::<Sha256>(0x9B, &len.to_be_bytes(), public)
     };
     let mut key = KeyMaterial::from_spki(name, public.to_vec()).with_format("openpgp");
     key.key_id = Some(fingerprint);
@@ -194,4 +135,14 @@ pub(crate) fn secret_key(bytes: &[u8]) -> Option<SecretKey> {
         key,
         encrypted: usage != 0,
     })
+}
+
+/// The fingerprint of a public part: a hash over a version's prefix octet, its length and the bytes, in
+/// upper-case hex as GnuPG prints it.
+fn fingerprint<D: Digest>(prefix: u8, len: &[u8], public: &[u8]) -> String {
+    let mut h = D::new();
+    h.update([prefix]);
+    h.update(len);
+    h.update(public);
+    hex::encode_upper(h.finalize())
 }

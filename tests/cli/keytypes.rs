@@ -17,27 +17,34 @@ fn binary(generator: &str, seed: &str) -> Vec<u8> {
         .expect("base64")
 }
 
-/// `(rule_id, severity, path, fingerprinted)` of every finding of `keysweep scan -f json <args>` in `dir`.
-fn findings(dir: &Path, args: &[&str]) -> Vec<(String, String, String, bool)> {
+/// `row` of every finding of `keysweep scan -f json <args>` in `dir`, sorted.
+fn rows<T: Ord>(dir: &Path, args: &[&str], row: impl Fn(&serde_json::Value) -> T) -> Vec<T> {
     let (_, report) = scan_json(dir, args);
-    let mut got: Vec<_> = report["findings"]
+    let mut got: Vec<T> = report["findings"]
         .as_array()
         .expect("findings")
         .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().expect("rule id").to_string(),
-                f["severity"].as_str().expect("severity").to_string(),
-                f["locations"][0]["path"]
-                    .as_str()
-                    .expect("path")
-                    .to_string(),
-                f["key"]["public_key_sha256"].is_string(),
-            )
-        })
+        .map(row)
         .collect();
     got.sort();
     got
+}
+
+/// A string field of a finding.
+fn text(v: &serde_json::Value) -> String {
+    v.as_str().unwrap_or("-").to_string()
+}
+
+/// `(rule_id, severity, path, fingerprinted)` of every finding of `keysweep scan -f json <args>` in `dir`.
+fn findings(dir: &Path, args: &[&str]) -> Vec<(String, String, String, bool)> {
+    rows(dir, args, |f| {
+        (
+            text(&f["rule_id"]),
+            text(&f["severity"]),
+            text(&f["locations"][0]["path"]),
+            f["key"]["public_key_sha256"].is_string(),
+        )
+    })
 }
 
 fn row(
@@ -124,23 +131,15 @@ fn key_containers_are_found_by_structure_and_credential_files_by_name() {
 
 /// `(rule_id, path, line, secret)` of every finding, secrets shown.
 fn secrets(dir: &Path) -> Vec<(String, String, u64, String)> {
-    let (_, report) = scan_json(dir, &["--show-secrets", "."]);
-    let mut got: Vec<_> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            let at = &f["locations"][0];
-            (
-                f["rule_id"].as_str().expect("rule id").to_string(),
-                at["path"].as_str().expect("path").to_string(),
-                at["line"].as_u64().expect("line"),
-                f["secret"].as_str().expect("secret").to_string(),
-            )
-        })
-        .collect();
-    got.sort();
-    got
+    rows(dir, &["--show-secrets", "."], |f| {
+        let at = &f["locations"][0];
+        (
+            text(&f["rule_id"]),
+            text(&at["path"]),
+            at["line"].as_u64().expect("line"),
+            text(&f["secret"]),
+        )
+    })
 }
 
 /// `.pgpass` lines on other ports than 5432 (PgBouncer, a second cluster, CockroachDB), with wildcards and `\:`
@@ -197,25 +196,15 @@ fn pgp_private_key_blocks_carry_their_fingerprint() {
         "keys/backup.asc",
         generated("key-pgp-private-encrypted", "cli-pgp-enc"),
     );
-    let (_, report) = scan_json(repo.path(), &["."]);
-    let mut got: Vec<(String, String, String, String)> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().expect("rule").to_string(),
-                f["severity"].as_str().expect("severity").to_string(),
-                f["locations"][0]["path"]
-                    .as_str()
-                    .expect("path")
-                    .to_string(),
-                f["key"]["key_id"].as_str().unwrap_or("-").to_string(),
-            )
-        })
-        .collect();
-    got.sort();
-    assert_eq!(got.len(), 2, "{report:#}");
+    let got = rows(repo.path(), &["."], |f| {
+        (
+            text(&f["rule_id"]),
+            text(&f["severity"]),
+            text(&f["locations"][0]["path"]),
+            text(&f["key"]["key_id"]),
+        )
+    });
+    assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(
         (got[0].0.as_str(), got[0].1.as_str(), got[0].2.as_str()),
         ("private-key.pgp", "high", "keys/release.asc")

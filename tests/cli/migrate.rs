@@ -86,6 +86,18 @@ fn scan_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value, St
     )
 }
 
+/// The scan read no gitleaks policy: no notice, no imported rule's finding.
+fn keysweep_toml_won(v: &Value, stderr: &str) {
+    assert!(!stderr.contains("gitleaks"), "{stderr}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["rule_id"] != "custom.acme-service-token")
+    );
+}
+
 fn only_secret(v: &Value) -> (String, String, String) {
     let findings = v["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 1, "{v:#}");
@@ -195,14 +207,7 @@ fn scan_reads_a_gitleaks_config_when_there_is_no_keysweep_toml() {
     // A .keysweep.toml wins: the gitleaks files are then not read.
     std::fs::write(dir.path().join(".keysweep.toml"), "").expect("write");
     let (_, v, stderr) = scan(dir.path(), &[]);
-    assert!(!stderr.contains("gitleaks"), "{stderr}");
-    assert!(
-        v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .all(|f| f["rule_id"] != "custom.acme-service-token")
-    );
+    keysweep_toml_won(&v, &stderr);
 }
 
 #[test]
@@ -371,14 +376,7 @@ fn scan_reads_gitleaks_and_betterleaks_config_variables_in_their_precedence() {
         &[],
         &[("GITLEAKS_CONFIG", "policy/gitleaks.toml")],
     );
-    assert!(!stderr.contains("gitleaks"), "{stderr}");
-    assert!(
-        v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .all(|f| f["rule_id"] != "custom.acme-service-token")
-    );
+    keysweep_toml_won(&v, &stderr);
 }
 
 /// `rules list`, `rules check` and `baseline create` see the policy `scan` imports from a `.gitleaks.toml` (or
