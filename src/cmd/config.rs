@@ -268,18 +268,29 @@ pub fn import(args: &ConfigImportArgs) -> Result<ExitStatus> {
     let here = Path::new(".");
     let root = git_root(here).unwrap_or_else(|| here.to_path_buf());
     let look = |names: &[&str]| places(here).iter().find_map(|d| migrate::find_in(d, names));
-    let from = args.from.clone().or_else(|| look(CONFIG_NAMES));
+    // Without --from, gitleaks' precedence: its config variables, then the file.
+    let env = if args.from.is_none() {
+        env_config()
+    } else {
+        None
+    };
+    let from = args.from.clone().or_else(|| match &env {
+        Some(Origin::File(p, _)) => Some(p.clone()),
+        Some(Origin::Text(..)) => None,
+        None => look(CONFIG_NAMES),
+    });
     let ignore = args.ignore.clone().or_else(|| look(IGNORE_NAMES));
-    if from.is_none() && ignore.is_none() {
+    if from.is_none() && ignore.is_none() && env.is_none() {
         bail!(
             "no {} or {} here or at the git root; name them with --from and --ignore",
             CONFIG_NAMES.join(", "),
             IGNORE_NAMES.join(", ")
         );
     }
-    let mut import = match &from {
-        Some(p) => migrate::import_config(p)?,
-        None => Import::default(),
+    let mut import = match (&from, &env) {
+        (Some(p), _) => migrate::import_config(p)?,
+        (None, Some(Origin::Text(var, text))) => migrate::import_config_text(var, text)?,
+        (None, _) => Import::default(),
     };
     let baseline = match ignore.as_deref() {
         Some(p) => {

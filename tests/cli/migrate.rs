@@ -476,3 +476,26 @@ fn sweep_reads_the_config_variables_but_not_a_repositorys_gitleaks_toml() {
     assert_eq!(found, 0, "{stderr}");
     assert!(stderr.contains("using $GITLEAKS_CONFIG_TOML"), "{stderr}");
 }
+
+/// `config import` without `--from` follows the same precedence: a config variable before the tree's file.
+#[test]
+fn config_import_reads_the_config_variables_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    tree(dir.path());
+    std::fs::write(dir.path().join(".gitleaks.toml"), DECOY_TOML).expect("write");
+    let out = keysweep()
+        .current_dir(dir.path())
+        .args(["config", "import"])
+        .env("GITLEAKS_CONFIG_TOML", GITLEAKS_TOML)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules = std::fs::read_to_string(dir.path().join(".keysweep-rules.toml")).expect("rules");
+    assert!(rules.contains("custom.acme-service-token"), "{rules}");
+    assert!(!rules.contains("custom.decoy"), "{rules}");
+}
