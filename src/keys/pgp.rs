@@ -146,3 +146,164 @@ fn fingerprint<D: Digest>(prefix: u8, len: &[u8], public: &[u8]) -> String {
     h.update(public);
     hex::encode_upper(h.finalize())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::keys::generate::generate_example;
+    use crate::keys::{KeyParse, parse_private_key};
+
+    fn gen_key(name: &str, seed: &str) -> String {
+        generate_example(name, seed).expect("known generator")
+    }
+
+    /// A PGP secret key gives its v4 fingerprint (the key id) and the public-key packet as its public key, in the
+    /// clear or behind a passphrase alike; the passphrase's presence is read from the S2K usage octet.
+    #[test]
+    fn pgp_secret_keys_give_their_fingerprint_and_say_whether_they_are_protected() {
+        let plain = match parse_private_key(gen_key("key-pgp-private", "pgp").as_bytes()) {
+            KeyParse::Parsed(k) => k,
+            other => panic!("{other:?}"),
+        };
+        let sealed = match parse_private_key(gen_key("key-pgp-private-encrypted", "pgp").as_bytes())
+        {
+            KeyParse::EncryptedWithPublic(k) => k,
+            other => panic!("{other:?}"),
+        };
+        let fp = plain.key_id.clone().expect("a fingerprint");
+        assert_eq!(fp.len(), 40);
+        assert!(
+            fp.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()),
+            "{fp}"
+        );
+        assert_eq!(plain.algorithm, "pgp-eddsa");
+        assert_eq!(plain.format, "openpgp");
+        // One key, so one fingerprint and one public key, protected or not.
+        assert_eq!(sealed.key_id, plain.key_id);
+        assert_eq!(sealed.public_key_sha256, plain.public_key_sha256);
+        // The same key with headers, CRLF line ends and `\n` escapes.
+        let text = gen_key("key-pgp-private", "pgp").replace(
+            "-----\n\n",
+            "-----\nVersion: GnuPG v2\nComment: fake example\n\n",
+        );
+        for form in [
+            text.clone(),
+            text.replace('\n', "\r\n"),
+            text.replace('\n', "\\n"),
+        ] {
+            match parse_private_key(form.as_bytes()) {
+                KeyParse::Parsed(k) => assert_eq!(k.key_id.as_deref(), Some(fp.as_str())),
+                other => panic!("{other:?}"),
+            }
+        }
+        // Another seed, another key.
+        match parse_private_key(gen_key("key-pgp-private", "other").as_bytes()) {
+            KeyParse::Parsed(k) => assert_ne!(k.key_id, plain.key_id),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The fingerprint is the one GnuPG computes (its `keyid` is the fingerprint's last 16 hex digits), for the
+    /// generated keys and, when gpg is installed, for keys gpg itself generates and exports.
+    #[test]
+    fn pgp_fingerprints_agree_with_gnupg() {
+        let Ok(version) = std::process::Command::new("gpg").arg("--version").output() else {
+            eprintln!("gpg not on PATH: skipped");
+            return;
+        };
+        assert!(version.status.success());
+        let home = tempfile::tempdir().expect("temp dir");
+        let gpg = |args: &[&str], input: Option<&[u8]>| {
+            use std::io::Write;
+            let mut child = std::process::Command::new("gpg")
+                .args(["--homedir"])
+                .arg(home.path())
+                .args([
+                    "--batch",
+                    "--no-tty",
+                    "--pinentry-mode",
+                    "loopback",
+                    "--passphrase",
+                    "",
+                ])
+                .args(args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("gpg runs");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.unwrap_or_default())
+                .expect("write");
+            let out = child.wait_with_output().expect("gpg ends");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        for name in ["key-pgp-private", "key-pgp-private-encrypted"] {
+            let armour = gen_key(name, "gnupg");
+            let packets = gpg(&["--list-packets"], Some(armour.as_bytes()));
+            let keyid = packets
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("keyid: "))
+                .expect("gpg names the key id")
+                .to_string();
+            let fp = match parse_private_key(armour.as_bytes()) {
+                KeyParse::Parsed(k) | KeyParse::EncryptedWithPublic(k) => {
+                    k.key_id.expect("fingerprint")
+                }
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(&fp[24..], keyid, "{name}");
+        }
+        // Keys gpg makes: Ed25519 unprotected, RSA with a passphrase.
+        for (algo, pass) in [("ed25519", ""), ("rsa2048", "fake-example")] {
+            let uid = format!("fake-{algo} <fake-{algo}@example.com>");
+            let mut args = vec![
+                "--passphrase",
+                pass,
+                "--quick-generate-key",
+                &uid,
+                algo,
+                "sign",
+                "never",
+            ];
+            if pass.is_empty() {
+                args = vec!["--quick-generate-key", &uid, algo, "sign", "never"];
+            }
+            gpg(&args, None);
+            let colons = gpg(&["--with-colons", "--fingerprint", &uid], None);
+            let want = colons
+                .lines()
+                .find_map(|l| l.strip_prefix("fpr:"))
+                .and_then(|l| l.split(':').find(|f| f.len() == 40))
+                .expect("gpg's fingerprint")
+                .to_string();
+            let armour = gpg(
+                &[
+                    "--passphrase",
+                    pass,
+                    "--armor",
+                    "--export-secret-keys",
+                    &uid,
+                ],
+                None,
+            );
+            match parse_private_key(armour.as_bytes()) {
+                KeyParse::Parsed(k) if pass.is_empty() => {
+                    assert_eq!(k.key_id, Some(want), "{algo}")
+                }
+                KeyParse::EncryptedWithPublic(k) if !pass.is_empty() => {
+                    assert_eq!(k.key_id, Some(want), "{algo}")
+                }
+                other => panic!("{algo}: {other:?}"),
+            }
+        }
+    }
+}
