@@ -188,22 +188,20 @@ fn containers_written_by_openssl_and_keytool() {
         .expect("certificate")
         .repeat(200);
     std::fs::write(path("chain.pem"), chain).expect("chain");
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        "k.pem",
-        "-in",
-        "c.pem",
-        "-certfile",
-        "chain.pem",
-        "-certpbe",
-        "NONE",
-        "-passout",
-        "pass:fake-example",
-        "-out",
-        "big.p12",
-    ]);
+    openssl(
+        &[
+            &export[..],
+            &[
+                "-certfile",
+                "chain.pem",
+                "-certpbe",
+                "NONE",
+                "-out",
+                "big.p12",
+            ],
+        ]
+        .concat(),
+    );
     let p256_fp = pem_public_key_sha256(&openssl(&["pkey", "-in", "k.pem", "-pubout"]));
     let keytool = |args: &[&str]| {
         run(std::process::Command::new("keytool")

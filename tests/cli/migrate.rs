@@ -297,6 +297,21 @@ fn a_commit_entry_suppresses_a_secret_deleted_since_in_a_history_scan() {
     );
 }
 
+/// `keysweep <args>` in `dir` with `env` set: exit code, standard output, standard error.
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out = keysweep()
+        .current_dir(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A gitleaks config that finds nothing here and allowlists nothing.
 const DECOY_TOML: &str = r#"[[rules]]
 id = "decoy"
@@ -385,19 +400,7 @@ fn scan_reads_gitleaks_and_betterleaks_config_variables_in_their_precedence() {
 fn rules_and_baseline_see_the_imported_policy_scan_sees() {
     let dir = tempfile::tempdir().expect("temp dir");
     tree(dir.path());
-    let run = |args: &[&str], env: &[(&str, &str)]| {
-        let out = keysweep()
-            .current_dir(dir.path())
-            .args(args)
-            .envs(env.iter().copied())
-            .output()
-            .expect("runs");
-        (
-            out.status.code().expect("exit code"),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str], env: &[(&str, &str)]| run_in(dir.path(), args, env);
     let (code, list, stderr) = run(&["rules", "list"], &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
@@ -483,18 +486,12 @@ fn config_import_reads_the_config_variables_first() {
     let dir = tempfile::tempdir().expect("temp dir");
     tree(dir.path());
     std::fs::write(dir.path().join(".gitleaks.toml"), DECOY_TOML).expect("write");
-    let out = keysweep()
-        .current_dir(dir.path())
-        .args(["config", "import"])
-        .env("GITLEAKS_CONFIG_TOML", GITLEAKS_TOML)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, _, stderr) = run_in(
+        dir.path(),
+        &["config", "import"],
+        &[("GITLEAKS_CONFIG_TOML", GITLEAKS_TOML)],
     );
+    assert_eq!(code, 0, "{stderr}");
     let rules = std::fs::read_to_string(dir.path().join(".keysweep-rules.toml")).expect("rules");
     assert!(rules.contains("custom.acme-service-token"), "{rules}");
     assert!(!rules.contains("custom.decoy"), "{rules}");
