@@ -377,8 +377,9 @@ pub enum ConfigCommand {
 /// `keysweep config import`.
 #[derive(Clone, Debug, Args)]
 pub struct ConfigImportArgs {
-    /// The gitleaks or Betterleaks config [default: .betterleaks.toml, else .gitleaks.toml, at the git root of
-    /// the current directory, else in it].
+    /// The gitleaks or Betterleaks config [default: the one BETTERLEAKS_CONFIG/GITLEAKS_CONFIG names or
+    /// BETTERLEAKS_CONFIG_TOML/GITLEAKS_CONFIG_TOML holds, else .betterleaks.toml, else .gitleaks.toml, at the git
+    /// root of the current directory, else in it].
     #[arg(long, value_name = "PATH")]
     pub from: Option<PathBuf>,
     /// The ignore file (`commit:file:rule-id:line` entries), or a gitleaks/Betterleaks JSON report used with

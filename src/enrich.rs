@@ -58,7 +58,7 @@ const TEST_FILE_SUFFIXES: &[&str] = &[
 ];
 
 /// Whether a path (also an archive member's, `dist.zip!tests/key.pem`) is test data, a fixture or an example: a
-/// directory in [`TEST_DIRS`], or a test source file by name (`*_test.go`, `test_*.py`, `*.spec.ts`, …).
+/// directory in [`TEST_DIRS`] or named `t`, or a test source file by name (`*_test.go`, `test_*.py`, `*.spec.ts`, …).
 pub fn is_test_path(path: &str) -> bool {
     let mut parts = path.split(['/', '!']).filter(|p| !p.is_empty()).peekable();
     while let Some(part) = parts.next() {
@@ -66,7 +66,9 @@ pub fn is_test_path(path: &str) -> bool {
             return TEST_FILE_SUFFIXES.iter().any(|s| part.ends_with(s))
                 || (part.starts_with("test_") && part.ends_with(".py"));
         }
-        if TEST_DIRS.iter().any(|d| part.eq_ignore_ascii_case(d)) {
+        // `t/`: the test directory of git, Perl modules and their kin (lowercase only: a one-letter name is
+        // seldom anything else, but `T/` is no convention).
+        if part == "t" || TEST_DIRS.iter().any(|d| part.eq_ignore_ascii_case(d)) {
             return true;
         }
     }
@@ -329,6 +331,11 @@ mod tests {
             "lib/test_ssl.py",
             "web/src/app.spec.ts",
             "dist.zip!tests/key.pem",
+            // git's and Perl's `t/`, at the top and below a project root (a vendored git).
+            "t/lib-gpg/keyring.gpg",
+            "t/t5801/id_rsa",
+            "vendor/git/t/lib-httpd/ssl.pem",
+            "ext/Net-SSLeay/t/data/key.pem",
         ] {
             assert!(is_test_path(path), "{path}");
         }
@@ -341,6 +348,11 @@ mod tests {
             "src/latest/key.pem",
             "test.pem",
             "tests",
+            "t",
+            "t.pem",
+            "T/key.pem",
+            "art/key.pem",
+            "src/tls/key.pem",
             "-",
             "",
         ] {

@@ -129,16 +129,16 @@ pub fn is_key_file(path: &str) -> bool {
 }
 
 /// Whether content is a key container, by structure: a Java keystore (JKS `FEEDFEED` or JCEKS `CECECECE`, then
-/// version 1 or 2) or a PKCS#12 file (DER `SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7-… } }`). Such files are
+/// version 1 or 2) or a PKCS#12 file (DER or BER `SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7-… } }`). Such files are
 /// matched (as their base64) whatever their name.
 pub fn is_key_container(bytes: &[u8]) -> bool {
     if bytes.starts_with(&[0xFE, 0xED, 0xFE, 0xED]) || bytes.starts_with(&[0xCE, 0xCE, 0xCE, 0xCE])
     {
         return matches!(bytes.get(4..8), Some([0, 0, 0, 1 | 2]));
     }
-    // The outer SEQUENCE's header: short or long (1 to 4 length bytes) form.
+    // The outer SEQUENCE's header: short, indefinite (BER) or long (1 to 4 length bytes) form.
     let header = match (bytes.first(), bytes.get(1)) {
-        (Some(0x30), Some(&len)) if len < 0x80 => 2,
+        (Some(0x30), Some(&len)) if len <= 0x80 => 2,
         (Some(0x30), Some(&len)) if (0x81..=0x84).contains(&len) => 2 + usize::from(len - 0x80),
         _ => return false,
     };

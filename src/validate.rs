@@ -25,6 +25,7 @@ pub const VALIDATORS: &[&str] = &[
     "ppk-encrypted",
     "pkcs12",
     "pkcs12-encrypted",
+    "pkcs12-sealed",
     "java-keystore",
     "password",
     "minisign",
@@ -50,6 +51,7 @@ pub fn decodes_keys(name: &str) -> bool {
             | "pkcs8-ec-p256"
             | "pkcs12"
             | "pkcs12-encrypted"
+            | "pkcs12-sealed"
     )
 }
 
@@ -99,6 +101,12 @@ pub fn validate(name: &str, secret: &[u8]) -> Validation {
         },
         "pkcs12-encrypted" => match keys::container_contents(secret) {
             Some(c) if c.plain_keys == 0 && c.encrypted_keys > 0 => Validation::Unverified(c.key),
+            _ => Validation::Invalid,
+        },
+        // Nothing visible, but sections behind the password: they may hold keys (a trust store's certificates
+        // look the same from outside).
+        "pkcs12-sealed" => match keys::container_contents(secret) {
+            Some(c) if !c.has_keys() && c.sealed_sections > 0 => Validation::Unverified(None),
             _ => Validation::Invalid,
         },
         "java-keystore" => match keys::container_contents(secret) {

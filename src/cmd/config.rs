@@ -74,9 +74,117 @@ fn places(path: &Path) -> Vec<PathBuf> {
     git_root(path).into_iter().chain([dir]).collect()
 }
 
-/// `scan` without a `.keysweep.toml` (and without `--config`): reads `.betterleaks.toml`/`.gitleaks.toml` and
-/// `.betterleaksignore`/`.gitleaksignore` from where `.keysweep.toml` would be, says so on standard error once,
-/// and warns of each item with no equivalent. A broken config is an error, as a broken `.keysweep.toml` is.
+/// Where an imported gitleaks-format policy came from.
+enum Origin {
+    /// A config file found beside the scanned tree, or named by a path variable.
+    File(PathBuf, Option<&'static str>),
+    /// A config's text in an environment variable.
+    Text(&'static str, String),
+}
+
+/// The first of gitleaks' and Betterleaks' config variables that is set and not empty, in their precedence.
+fn env_config() -> Option<Origin> {
+    migrate::CONFIG_ENV.iter().find_map(|&(var, kind)| {
+        let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
+        Some(match kind {
+            migrate::EnvKind::Path => Origin::File(PathBuf::from(value), Some(var)),
+            migrate::EnvKind::Text => Origin::Text(var, value),
+        })
+    })
+}
+
+/// A gitleaks-format policy found for a command that has no keysweep config: the import, the ignore file's
+/// entries, the directory they are relative to, and what was used (escaped, for the notice).
+pub(crate) struct Imported {
+    pub import: Import,
+    pub entries: Vec<IgnoreEntry>,
+    pub dir: PathBuf,
+    /// The config's name as errors in its rules are reported (its path, or `$VARIABLE`).
+    pub source: String,
+    used: Vec<String>,
+}
+
+impl Imported {
+    /// Says on standard error what is used and warns of each item with no equivalent.
+    pub fn announce(&self) {
+        eprintln!(
+            "keysweep: no {}: using {} (gitleaks format; `keysweep config import` writes the equivalent .keysweep.toml)",
+            crate::config::CONFIG_FILE,
+            self.used.join(" and ")
+        );
+        for note in self
+            .import
+            .notes
+            .iter()
+            .filter(|n| n.level == Level::Unmapped)
+        {
+            eprintln!("keysweep: warning: {}", note.render());
+        }
+    }
+}
+
+/// The gitleaks-format policy for a command run at `start` without a keysweep config, in gitleaks' precedence:
+/// `BETTERLEAKS_CONFIG`/`GITLEAKS_CONFIG` (a path), then `BETTERLEAKS_CONFIG_TOML`/`GITLEAKS_CONFIG_TOML` (the
+/// text), then `.betterleaks.toml`/`.gitleaks.toml` where `.keysweep.toml` would be; the ignore file from there
+/// too. With `repo_files` false (a sweep), only the environment counts: a repository's files never do.
+pub(crate) fn find_imported(start: &Path, repo_files: bool) -> Result<Option<Imported>> {
+    let found = if repo_files {
+        places(start).into_iter().find_map(|d| {
+            let c = migrate::find_in(&d, CONFIG_NAMES);
+            let i = migrate::find_in(&d, IGNORE_NAMES);
+            (c.is_some() || i.is_some()).then_some((d, c, i))
+        })
+    } else {
+        None
+    };
+    let (dir, file, ignore) = found.unwrap_or_else(|| (start.to_path_buf(), None, None));
+    let origin = env_config().or_else(|| file.map(|p| Origin::File(p, None)));
+    if origin.is_none() && ignore.is_none() {
+        return Ok(None);
+    }
+    let source = match &origin {
+        Some(Origin::File(p, _)) => p.display().to_string(),
+        Some(Origin::Text(var, _)) => format!("${var}"),
+        None => String::new(),
+    };
+    let (mut import, mut used) = match &origin {
+        Some(Origin::File(p, var)) => {
+            let import = match var {
+                Some(v) => migrate::import_config(p).with_context(|| v.to_string())?,
+                None => migrate::import_config(p)?,
+            };
+            let shown = escape(&p.display().to_string()).into_owned();
+            let shown = match var {
+                Some(v) => format!("{shown} (from {v})"),
+                None => shown,
+            };
+            (import, vec![shown])
+        }
+        Some(Origin::Text(var, text)) => (
+            migrate::import_config_text(var, text)?,
+            vec![format!("${var}")],
+        ),
+        None => (Import::default(), Vec::new()),
+    };
+    let entries = match &ignore {
+        Some(p) => {
+            used.push(escape(&p.display().to_string()).into_owned());
+            read_ignore(&mut import, p)?
+        }
+        None => Vec::new(),
+    };
+    Ok(Some(Imported {
+        import,
+        entries,
+        dir,
+        source,
+        used,
+    }))
+}
+
+/// `scan` and `baseline create` without a `.keysweep.toml` (and without `--config`): read a gitleaks or
+/// Betterleaks policy ([`find_imported`]), say so on standard error once, and warn of each item with no
+/// equivalent. A broken config is an error, as a broken `.keysweep.toml` is.
 pub fn fallback(cfg: &mut ScanConfig) -> Result<()> {
     if cfg.config_file.is_some() {
         return Ok(());
@@ -86,41 +194,34 @@ pub fn fallback(cfg: &mut ScanConfig) -> Result<()> {
     } else {
         cfg.path.as_path()
     };
-    let Some((dir, config, ignore)) = places(start).into_iter().find_map(|d| {
-        let c = migrate::find_in(&d, CONFIG_NAMES);
-        let i = migrate::find_in(&d, IGNORE_NAMES);
-        (c.is_some() || i.is_some()).then_some((d, c, i))
-    }) else {
-        return Ok(());
+    apply(cfg, find_imported(start, true)?);
+    Ok(())
+}
+
+/// A sweep without `--config`: the security team's gitleaks or Betterleaks config from the environment, never
+/// a swept repository's.
+pub fn env_fallback(cfg: &mut ScanConfig) -> Result<()> {
+    apply(cfg, find_imported(Path::new("."), false)?);
+    Ok(())
+}
+
+/// The imported policy into a scan's config: allowlists, disabled rules, custom rules, ignore entries.
+fn apply(cfg: &mut ScanConfig, imported: Option<Imported>) {
+    let Some(imported) = imported else {
+        return;
     };
-    let mut import = match &config {
-        Some(p) => migrate::import_config(p)?,
-        None => Import::default(),
-    };
-    let entries = match &ignore {
-        Some(p) => read_ignore(&mut import, p)?,
-        None => Vec::new(),
-    };
-    let used: Vec<String> = config
-        .iter()
-        .chain(&ignore)
-        .map(|p| escape(&p.display().to_string()).into_owned())
-        .collect();
     if !cfg.quiet {
-        eprintln!(
-            "keysweep: no {}: using {} (gitleaks format; `keysweep config import` writes the equivalent .keysweep.toml)",
-            crate::config::CONFIG_FILE,
-            used.join(" and ")
-        );
-        for note in import.notes.iter().filter(|n| n.level == Level::Unmapped) {
-            eprintln!("keysweep: warning: {}", note.render());
-        }
+        imported.announce();
     }
+    let Imported {
+        import,
+        entries,
+        dir,
+        source,
+        ..
+    } = imported;
     cfg.file = import.file_config();
     if !import.rules.is_empty() {
-        let source = config
-            .as_ref()
-            .map_or_else(String::new, |p| p.display().to_string());
         cfg.extra_rules = vec![(source, import.rules_toml())];
     }
     if !entries.is_empty() {
@@ -160,7 +261,6 @@ pub fn fallback(cfg: &mut ScanConfig) -> Result<()> {
             found.into_iter().map(|e| e.fingerprint).collect()
         })));
     }
-    Ok(())
 }
 
 /// `keysweep config import`.
@@ -168,18 +268,29 @@ pub fn import(args: &ConfigImportArgs) -> Result<ExitStatus> {
     let here = Path::new(".");
     let root = git_root(here).unwrap_or_else(|| here.to_path_buf());
     let look = |names: &[&str]| places(here).iter().find_map(|d| migrate::find_in(d, names));
-    let from = args.from.clone().or_else(|| look(CONFIG_NAMES));
+    // Without --from, gitleaks' precedence: its config variables, then the file.
+    let env = if args.from.is_none() {
+        env_config()
+    } else {
+        None
+    };
+    let from = args.from.clone().or_else(|| match &env {
+        Some(Origin::File(p, _)) => Some(p.clone()),
+        Some(Origin::Text(..)) => None,
+        None => look(CONFIG_NAMES),
+    });
     let ignore = args.ignore.clone().or_else(|| look(IGNORE_NAMES));
-    if from.is_none() && ignore.is_none() {
+    if from.is_none() && ignore.is_none() && env.is_none() {
         bail!(
             "no {} or {} here or at the git root; name them with --from and --ignore",
             CONFIG_NAMES.join(", "),
             IGNORE_NAMES.join(", ")
         );
     }
-    let mut import = match &from {
-        Some(p) => migrate::import_config(p)?,
-        None => Import::default(),
+    let mut import = match (&from, &env) {
+        (Some(p), _) => migrate::import_config(p)?,
+        (None, Some(Origin::Text(var, text))) => migrate::import_config_text(var, text)?,
+        (None, _) => Import::default(),
     };
     let baseline = match ignore.as_deref() {
         Some(p) => {

@@ -33,7 +33,7 @@ fn keys_in(scanner: &Scanner, bytes: &[u8]) -> Result<Vec<FoundKey>> {
                     .any(|f| f.key.public_key_sha256 == key.public_key_sha256)
                 {
                     found.push(FoundKey {
-                        key_id: m.key_id,
+                        key_id: m.key_id.or_else(|| key.key_id.clone()),
                         key: *key,
                     });
                 }
@@ -44,9 +44,10 @@ fn keys_in(scanner: &Scanner, bytes: &[u8]) -> Result<Vec<FoundKey>> {
     if found.is_empty() {
         // A file that is nothing but a key in a form no rule spells (an unusual wrapping) still counts.
         match parse_private_key(bytes) {
-            KeyParse::Parsed(key) | KeyParse::EncryptedWithPublic(key) => {
-                found.push(FoundKey { key_id: None, key })
-            }
+            KeyParse::Parsed(key) | KeyParse::EncryptedWithPublic(key) => found.push(FoundKey {
+                key_id: key.key_id.clone(),
+                key,
+            }),
             KeyParse::Encrypted => bail!(
                 "the private key is encrypted: its public key cannot be derived without the passphrase"
             ),

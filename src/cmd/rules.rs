@@ -14,12 +14,28 @@ use crate::rules::RuleSet;
 use crate::rules::generate;
 use crate::scan::Scanner;
 
-/// The rules a config selects: built-ins plus `[rules] paths`, minus `[rules] disable`. Errors in user rule
-/// files fail the command.
+/// The rules a config selects: built-ins plus `[rules] paths`, minus `[rules] disable`. Without a keysweep
+/// config, the gitleaks or Betterleaks policy `scan` would import here (its custom rules and disabled ones), said
+/// on standard error as `scan` says it. Errors in user rule files fail the command.
 pub fn configured_rules(config_file: Option<&Path>) -> Result<RuleSet> {
-    let file = config::discover(config_file, Path::new("."))?
-        .map(|(_, f)| f)
-        .unwrap_or_default();
+    let here = Path::new(".");
+    let Some((_, file)) = config::discover(config_file, here)? else {
+        let imported = super::config::find_imported(here, true)?;
+        let (mut rules, mut errors) = match &imported {
+            Some(i) => {
+                i.announce();
+                RuleSet::load(true, &[], &i.import.disable)?
+            }
+            None => RuleSet::load(true, &[], &[])?,
+        };
+        if let Some(i) = imported.filter(|i| !i.import.rules.is_empty()) {
+            rules.add_file(&i.import.rules_toml(), &i.source, &mut errors);
+        }
+        return match errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(rules),
+        };
+    };
     let (rules, errors) = RuleSet::load(true, &file.rules.paths, &file.rules.disable)?;
     if let Some(e) = errors.into_iter().next() {
         return Err(e);

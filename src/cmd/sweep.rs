@@ -138,6 +138,8 @@ pub fn run(args: &SweepArgs) -> Result<ExitStatus> {
         cfg.file = FileConfig::default();
         cfg.config_file = None;
         cfg.inventory = args.common.inventory.clone();
+        // The team's gitleaks or Betterleaks config from the environment, as gitleaks would read it.
+        super::config::env_fallback(&mut cfg)?;
     }
     let (repos, source_key) = if let Some(dir) = &args.dir {
         (

@@ -87,7 +87,8 @@ pub fn group(rules: &RuleSet, blobs: Vec<ScannedBlob>, stats: &mut GroupStats) -
                 if key_id.is_some() || m.issuer_id.is_some() || m.key.is_some() {
                     let info = entry.key.get_or_insert_with(Box::default);
                     if info.key_id.is_none() {
-                        info.key_id = key_id;
+                        info.key_id =
+                            key_id.or_else(|| m.key.as_ref().and_then(|k| k.key_id.clone()));
                     }
                     if info.issuer_id.is_none() {
                         info.issuer_id = m.issuer_id.clone();

@@ -36,6 +36,7 @@ pub const GENERATORS: &[&str] = &[
     "key-encrypted-pkcs8-pem",
     "key-encrypted-rsa-pem",
     "key-pgp-private",
+    "key-pgp-private-encrypted",
     "key-rsa-pkcs8-body",
     "key-ed25519-openssh-body",
     "key-b64-ed25519-openssh",
@@ -46,6 +47,13 @@ pub const GENERATORS: &[&str] = &[
     "key-pkcs12",
     "key-pkcs12-encrypted",
     "key-pkcs12-certs-only",
+    "key-pkcs12-sealed",
+    "key-pkcs12-ber",
+    "key-pkcs12-large",
+    "key-pkcs12-encrypted-ber",
+    "key-pkcs12-encrypted-large",
+    "key-pkcs12-sealed-ber",
+    "key-pkcs12-sealed-large",
     "key-jks",
     "key-jceks",
     "key-jks-truststore",
@@ -122,12 +130,8 @@ pub fn generate_example(name: &str, seed: &str) -> Option<String> {
                 1,
             )
         }
-        "key-pgp-private" => {
-            let body = wrap(&STANDARD.encode(seeded_bytes(&seed, 600)), 64);
-            format!(
-                "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n"
-            )
-        }
+        "key-pgp-private" => pgp_private(&seed, false),
+        "key-pgp-private-encrypted" => pgp_private(&seed, true),
         "key-minisign" => minisign(&seed, false),
         "key-minisign-encrypted" => minisign(&seed, true),
         "key-putty-ppk" => putty(&seed, 2, false),
@@ -303,6 +307,64 @@ fn ed25519_pkcs8_der(seed: &str) -> Vec<u8> {
     )
     .to_der()
     .expect("DER encoding of a PKCS#8 structure")
+}
+
+/// An OpenPGP v4 secret key (EdDSA on Ed25519, as GnuPG writes it) with a user id, armoured with its CRC-24;
+/// protected, its secret fields are random bytes behind an iterated and salted S2K and AES-256.
+fn pgp_private(seed: &str, encrypted: bool) -> String {
+    let signing = ed25519_dalek::SigningKey::from_bytes(
+        &seeded_bytes(seed, 32).try_into().expect("32 bytes"),
+    );
+    let mut body = vec![4];
+    body.extend_from_slice(&1_735_689_600u32.to_be_bytes());
+    body.push(22);
+    let oid = [0x2B, 0x06, 0x01, 0x04, 0x01, 0xDA, 0x47, 0x0F, 0x01];
+    body.push(oid.len() as u8);
+    body.extend_from_slice(&oid);
+    body.extend_from_slice(&263u16.to_be_bytes());
+    body.push(0x40);
+    body.extend_from_slice(signing.verifying_key().as_bytes());
+    if encrypted {
+        body.extend_from_slice(&[254, 9, 3, 8]);
+        body.extend(seeded_bytes(&format!("{seed} salt"), 8));
+        body.push(0xFF);
+        body.extend(seeded_bytes(&format!("{seed} iv"), 16));
+        body.extend(seeded_bytes(&format!("{seed} sealed"), 54));
+    } else {
+        body.push(0);
+        let secret = signing.to_bytes();
+        let bits = 256 - secret[0].leading_zeros() as u16;
+        let mut mpi = bits.to_be_bytes().to_vec();
+        mpi.extend(secret.iter().skip_while(|b| **b == 0));
+        let sum = mpi.iter().fold(0u16, |a, b| a.wrapping_add(u16::from(*b)));
+        body.extend(mpi);
+        body.extend_from_slice(&sum.to_be_bytes());
+    }
+    let packet = |tag: u8, body: &[u8]| {
+        let mut out = vec![
+            0xC0 | tag,
+            u8::try_from(body.len()).expect("a short packet"),
+        ];
+        out.extend_from_slice(body);
+        out
+    };
+    let mut bytes = packet(5, &body);
+    bytes.extend(packet(13, b"fake-example <fake@example.com>"));
+    let crc = bytes.iter().fold(0xB7_04CEu32, |mut crc, b| {
+        crc ^= u32::from(*b) << 16;
+        for _ in 0..8 {
+            crc <<= 1;
+            if crc & 0x100_0000 != 0 {
+                crc ^= 0x186_4CFB;
+            }
+        }
+        crc
+    }) & 0xFF_FFFF;
+    format!(
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{}\n={}\n-----END PGP PRIVATE KEY BLOCK-----\n",
+        wrap(&STANDARD.encode(&bytes), 64),
+        STANDARD.encode(&crc.to_be_bytes()[1..])
+    )
 }
 
 fn ed25519_openssh(seed: &str) -> Option<String> {

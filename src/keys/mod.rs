@@ -5,12 +5,15 @@
 //! (`p256_pkcs8_der`, for ES256 JWTs) all go through here.
 
 mod age;
+mod ber;
 mod container;
+mod cursor;
 mod der;
 mod fake_containers;
 pub mod generate;
 mod minisign;
 mod openssh;
+mod pgp;
 mod putty;
 mod seeded;
 mod text;
@@ -133,6 +136,14 @@ fn parse_block(block: &text::PemBlock) -> KeyParse {
     let Some(der) = &block.der else {
         return KeyParse::Unparseable;
     };
+    if label == "PGP PRIVATE KEY BLOCK" {
+        // Other packet layouts (a v3 key, a key we cannot read) are still keys.
+        return match pgp::secret_key(der) {
+            Some(k) if k.encrypted => KeyParse::EncryptedWithPublic(k.key),
+            Some(k) => KeyParse::Parsed(k.key),
+            None => KeyParse::Unparseable,
+        };
+    }
     let labelled = match label {
         "PRIVATE KEY" => der::pkcs8(der).map(KeyParse::Parsed),
         "EC PRIVATE KEY" => der::sec1(der).map(KeyParse::Parsed),
@@ -174,7 +185,8 @@ pub fn armourless_extent(candidate: &[u8]) -> Option<usize> {
     let len = if decoded.starts_with(openssh::MAGIC) {
         openssh::encoded_len(&decoded)?
     } else if decoded.first() == Some(&0x30) {
-        der::declared_len(&decoded)?
+        // A BER container of indefinite length declares none: its end is found by reading it.
+        der::declared_len(&decoded).or_else(|| ber::read(&decoded).map(|t| t.raw.len()))?
     } else {
         return None;
     };

@@ -152,8 +152,13 @@ fn encrypted_keys_are_encrypted() {
             "{name}"
         );
     }
+    // An armoured block whose packets are not a v4/v6 secret key is still a key, of a kind not read.
+    let random = STANDARD.encode(crate::keys::seeded::seeded_bytes("pgp random", 300));
+    let block = format!(
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{random}\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\n"
+    );
     assert!(matches!(
-        parse_private_key(gen_key("key-pgp-private", "e").as_bytes()),
+        parse_private_key(block.as_bytes()),
         KeyParse::Unparseable
     ));
 }
@@ -432,7 +437,14 @@ fn p256_pkcs8_der_signs_an_es256_jwt_that_the_public_key_verifies() {
 /// is read as far as it goes.
 #[test]
 fn truncated_and_corrupted_keys_and_containers_do_not_panic() {
-    for name in ["key-pkcs12", "key-pkcs12-encrypted", "key-jks", "key-jceks"] {
+    for name in [
+        "key-pkcs12",
+        "key-pkcs12-encrypted",
+        "key-pkcs12-encrypted-ber",
+        "key-pkcs12-sealed-ber",
+        "key-jks",
+        "key-jceks",
+    ] {
         let text = gen_key(name, "hostile");
         let bytes = STANDARD.decode(text.replace('\n', "")).expect("base64");
         for cut in 0..bytes.len() {
@@ -446,6 +458,8 @@ fn truncated_and_corrupted_keys_and_containers_do_not_panic() {
     }
     for name in [
         "key-putty-ppk-v3",
+        "key-pgp-private",
+        "key-pgp-private-encrypted",
         "key-minisign",
         "key-ed25519-openssh-body",
     ] {

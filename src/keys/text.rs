@@ -56,9 +56,10 @@ fn block(label: String, body: &str) -> PemBlock {
     let encrypted_headers =
         unescaped.contains("Proc-Type:") && unescaped.to_ascii_uppercase().contains("ENCRYPTED");
     // Header lines (`Proc-Type: …`, `DEK-Info: …`, PGP `Version: …`) are not part of the base64 body.
+    // OpenPGP armour ends its body with a checksum line, `=` and four base64 characters (RFC 4880 §6.2).
     let body: String = unescaped
         .lines()
-        .filter(|l| !l.contains(':'))
+        .filter(|l| !l.contains(':') && !is_armour_checksum(l))
         .collect::<Vec<_>>()
         .join("\n");
     let placeholder = is_placeholder(&body);
@@ -73,6 +74,17 @@ fn block(label: String, body: &str) -> PemBlock {
         placeholder,
         der,
     }
+}
+
+/// An OpenPGP armour checksum line: `=` then four base64 characters.
+fn is_armour_checksum(line: &str) -> bool {
+    let line = line.trim();
+    line.len() == 5
+        && line.starts_with('=')
+        && line
+            .bytes()
+            .skip(1)
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 /// The bytes of an armourless candidate (a base64 body alone, or base64 of a whole PEM), `None` if it is not a

@@ -21,10 +21,28 @@ use serde::Serialize;
 
 use crate::config::{AllowlistSection, FileConfig};
 pub use ignore::IgnoreEntry;
-pub use translate::import_config;
+pub use translate::{import_config, import_config_text};
 
 /// Config file names gitleaks-compatible scanners read, in the order Betterleaks looks for them.
 pub const CONFIG_NAMES: &[&str] = &[".betterleaks.toml", ".gitleaks.toml"];
+/// The environment variables gitleaks and Betterleaks read a config from, in their precedence: a path
+/// (Betterleaks' name first), then the config's text.
+pub const CONFIG_ENV: &[(&str, EnvKind)] = &[
+    ("BETTERLEAKS_CONFIG", EnvKind::Path),
+    ("GITLEAKS_CONFIG", EnvKind::Path),
+    ("BETTERLEAKS_CONFIG_TOML", EnvKind::Text),
+    ("GITLEAKS_CONFIG_TOML", EnvKind::Text),
+];
+
+/// What a config environment variable holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvKind {
+    /// A config file's path (relative to the current directory).
+    Path,
+    /// The config's text.
+    Text,
+}
+
 /// Ignore file names, likewise.
 pub const IGNORE_NAMES: &[&str] = &[".betterleaksignore", ".gitleaksignore"];
 /// The largest config file read (bytes).

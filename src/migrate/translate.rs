@@ -19,6 +19,25 @@ use super::{
 pub fn import_config(path: &Path) -> Result<Import> {
     let mut import = Import::default();
     import_into(&mut import, path, 0)?;
+    Ok(finish(import, path))
+}
+
+/// Imports a config given as text (`GITLEAKS_CONFIG_TOML`), named `name` in notes and errors; an `[extend] path`
+/// in it is relative to the current directory.
+pub fn import_config_text(name: &str, text: &str) -> Result<Import> {
+    if text.len() as u64 > MAX_CONFIG {
+        bail!(
+            "{name}: {} bytes, over the {MAX_CONFIG}-byte limit",
+            text.len()
+        );
+    }
+    let mut import = Import::default();
+    import_text(&mut import, Path::new(name), text, 0)?;
+    Ok(finish(import, Path::new(name)))
+}
+
+/// The notes every import ends with, sorted by file and line; the disabled ids deduplicated.
+fn finish(mut import: Import, path: &Path) -> Import {
     if !import.use_default && !import.rules.is_empty() {
         import.note(
             (path.display().to_string(), 1),
@@ -37,14 +56,19 @@ pub fn import_config(path: &Path) -> Result<Import> {
         .sort_by_key(|n| (order.iter().position(|f| *f == n.at.0), n.at.1));
     import.disable.sort();
     import.disable.dedup();
-    Ok(import)
+    import
 }
 
 pub(super) fn import_into(import: &mut Import, path: &Path, depth: usize) -> Result<()> {
     let text = read_bounded(path, MAX_CONFIG)?;
+    import_text(import, path, &text, depth)
+}
+
+/// One config's text, `path` naming it (and its directory anchoring `[extend] path`).
+fn import_text(import: &mut Import, path: &Path, text: &str, depth: usize) -> Result<()> {
     let shown = path.display().to_string();
-    let value: toml::Value = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("config {}", crate::display::toml_error(&shown, &text, &e)))?;
+    let value: toml::Value = toml::from_str(text)
+        .map_err(|e| anyhow::anyhow!("config {}", crate::display::toml_error(&shown, text, &e)))?;
     let value = lowercase_keys(value);
     let raw = RawConfig::deserialize(value.clone()).map_err(|e| {
         anyhow::anyhow!(
@@ -53,7 +77,7 @@ pub(super) fn import_into(import: &mut Import, path: &Path, depth: usize) -> Res
         )
     })?;
     import.sources.push(path.to_path_buf());
-    let lines = Lines::new(shown.clone(), &text);
+    let lines = Lines::new(shown.clone(), text);
     let n = lines.lines.len();
     // Keys nobody reads.
     if let toml::Value::Table(top) = &value {

@@ -9,7 +9,7 @@ use super::secret::{Secret, Severity};
 /// What the key material of a finding tells: ids captured around it and its public-key fingerprint.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyInfo {
-    /// The provider's name for the key (App Store Connect Key ID, AWS access key id, …).
+    /// The provider's name for the key (App Store Connect Key ID, AWS access key id, an OpenPGP fingerprint, …).
     pub key_id: Option<String>,
     /// The App Store Connect Issuer ID.
     pub issuer_id: Option<String>,

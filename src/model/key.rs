@@ -12,12 +12,15 @@ pub const FORMAT_OPENSSH: &str = "openssh";
 pub struct KeyMaterial {
     /// `ec-p256`, `ec-p384`, `rsa`, `ed25519`, …
     pub algorithm: String,
-    /// DER SubjectPublicKeyInfo (for OpenSSH keys without an SPKI form: the SSH public key blob).
+    /// DER SubjectPublicKeyInfo (for OpenSSH keys without an SPKI form: the SSH public key blob; for OpenPGP keys:
+    /// the public-key packet body).
     pub spki_der: Vec<u8>,
     /// Lowercase hex SHA-256 of `spki_der`.
     pub public_key_sha256: String,
     /// The private key's container: `pkcs8`, `sec1`, `pkcs1`, `dsa`, `openssh` (empty when not known).
     pub format: &'static str,
+    /// The key's own name where its format defines one: an OpenPGP key's fingerprint (upper-case hex).
+    pub key_id: Option<String>,
 }
 
 impl KeyMaterial {
@@ -29,6 +32,7 @@ impl KeyMaterial {
             spki_der,
             public_key_sha256,
             format: "",
+            key_id: None,
         }
     }
 

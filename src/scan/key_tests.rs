@@ -8,7 +8,7 @@ use crate::keys::tests::run;
 use crate::model::{BlobId, Match};
 use crate::rules::{RuleSet, generate};
 
-fn scanner() -> Scanner {
+pub(super) fn scanner() -> Scanner {
     Scanner::new(Arc::new(RuleSet::builtin().expect("built-in rules load")))
         .expect("scanner builds")
 }
@@ -77,7 +77,7 @@ fn armourless_bodies_stop_where_the_key_stops() {
 }
 
 /// The SHA-256 of the public key of a key, however it is written.
-fn public_key_sha256(text: &str) -> String {
+pub(super) fn public_key_sha256(text: &str) -> String {
     crate::keys::parse_private_key(text.as_bytes())
         .material()
         .expect("a key with a known public key")
@@ -125,7 +125,10 @@ fn putty_keys_carry_their_fingerprint_and_encryption() {
 }
 
 /// The rule id, severity, validation and fingerprint of each match.
-fn outcomes(scanner: &Scanner, bytes: &[u8]) -> Vec<(String, &'static str, bool, Option<String>)> {
+pub(super) fn outcomes(
+    scanner: &Scanner,
+    bytes: &[u8],
+) -> Vec<(String, &'static str, bool, Option<String>)> {
     scan(scanner, bytes)
         .into_iter()
         .map(|(id, m)| {
@@ -136,63 +139,12 @@ fn outcomes(scanner: &Scanner, bytes: &[u8]) -> Vec<(String, &'static str, bool,
         .collect()
 }
 
-/// PKCS#12 bundles and Java keystores, as base64 text and as binary files: a key in the clear is high, a
-/// password-protected one medium, a bundle of certificates alone nothing; the fingerprint is the key's (from
-/// the clear key, or from its certificate).
-#[test]
-fn key_containers_are_found_as_text_and_as_binary_files() {
-    use base64::Engine as _;
-    let scanner = scanner();
-    let want = public_key_sha256(&generate::generate("key-p256-pkcs8-pem", "box").expect("gen"));
-    for (generator, expected) in [
-        ("key-pkcs12", Some(("private-key.pkcs12", "high", true))),
-        (
-            "key-pkcs12-encrypted",
-            Some(("private-key.pkcs12-encrypted", "medium", false)),
-        ),
-        (
-            "key-jks",
-            Some(("private-key.java-keystore", "medium", false)),
-        ),
-        (
-            "key-jceks",
-            Some(("private-key.java-keystore-jceks", "medium", false)),
-        ),
-        ("key-pkcs12-certs-only", None),
-        ("key-jks-truststore", None),
-    ] {
-        let text = generate::generate(generator, "box").expect("generator");
-        let binary = base64::engine::general_purpose::STANDARD
-            .decode(text.replace('\n', ""))
-            .expect("base64");
-        assert!(crate::sniff::is_key_container(&binary), "{generator}");
-        assert!(!crate::sniff::looks_binary(&binary), "{generator}");
-        let want = expected.map(|(id, severity, validated)| {
-            vec![(id.to_string(), severity, validated, Some(want.clone()))]
-        });
-        for (form, bytes) in [
-            (
-                "text",
-                format!("KEYSTORE_BASE64={text}\nNEXT=1\n").into_bytes(),
-            ),
-            ("binary", binary),
-        ] {
-            let got = outcomes(&scanner, &bytes);
-            assert_eq!(
-                got,
-                want.clone().unwrap_or_default(),
-                "{generator} as {form}"
-            );
-        }
-    }
-}
-
-fn on_path(tool: &str, probe: &str) -> bool {
+pub(super) fn on_path(tool: &str, probe: &str) -> bool {
     std::process::Command::new(tool).arg(probe).output().is_ok()
 }
 
 /// The SHA-256 of the DER public key in a PEM file (`openssl pkey -pubin`/`x509 -pubkey` output).
-fn pem_public_key_sha256(pem: &[u8]) -> String {
+pub(super) fn pem_public_key_sha256(pem: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let text = String::from_utf8_lossy(pem);
     let body: String = text
@@ -206,194 +158,6 @@ fn pem_public_key_sha256(pem: &[u8]) -> String {
         .decode(body)
         .expect("base64 public key");
     hex::encode(Sha256::digest(der))
-}
-
-/// Files written by OpenSSL and keytool (when installed), scanned by name-less bytes: what OpenSSL 3 writes by
-/// default (a shrouded key, certificates encrypted), its legacy form, a bundle without encryption, a bundle of
-/// a certificate alone, keytool's PKCS#12, JKS, JCEKS and trust store.
-#[test]
-fn containers_written_by_openssl_and_keytool() {
-    if !on_path("openssl", "version") || !on_path("keytool", "-help") {
-        eprintln!("openssl or keytool not on PATH: skipped");
-        return;
-    }
-    let scanner = scanner();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = |name: &str| dir.path().join(name);
-    let openssl = |args: &[&str]| {
-        run(std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path()))
-    };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "k.pem",
-        "-out",
-        "c.pem",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=fake-example",
-    ]);
-    let export = [
-        "pkcs12",
-        "-export",
-        "-inkey",
-        "k.pem",
-        "-in",
-        "c.pem",
-        "-passout",
-        "pass:fake-example",
-    ];
-    openssl(&[&export[..], &["-out", "default.p12"]].concat());
-    openssl(&[&export[..], &["-out", "legacy.p12", "-legacy"]].concat());
-    // An Ed25519 key for the bundle in the clear: the base64 of a clear P-256 key inside one may line up as an
-    // armourless `.p8` body, which the App Store Connect rule claims (the `naming` work asks evidence for that).
-    openssl(&["genpkey", "-algorithm", "ed25519", "-out", "e.pem"]);
-    openssl(&[
-        "req",
-        "-x509",
-        "-key",
-        "e.pem",
-        "-out",
-        "e.crt",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=fake-example",
-    ]);
-    let plain_fp = pem_public_key_sha256(&openssl(&["pkey", "-in", "e.pem", "-pubout"]));
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        "e.pem",
-        "-in",
-        "e.crt",
-        "-passout",
-        "pass:",
-        "-out",
-        "plain.p12",
-        "-keypbe",
-        "NONE",
-        "-certpbe",
-        "NONE",
-    ]);
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-nokeys",
-        "-in",
-        "c.pem",
-        "-out",
-        "certs.p12",
-        "-passout",
-        "pass:x",
-    ]);
-    let keytool = |args: &[&str]| {
-        run(std::process::Command::new("keytool")
-            .args(args)
-            .args(["-storepass", "fake-example", "-noprompt"])
-            .current_dir(dir.path()))
-    };
-    let genkey = |store: &str, kind: &str| {
-        keytool(&[
-            "-genkeypair",
-            "-keystore",
-            store,
-            "-storetype",
-            kind,
-            "-keypass",
-            "fake-example",
-            "-alias",
-            "k",
-            "-keyalg",
-            "EC",
-            "-groupname",
-            "secp256r1",
-            "-dname",
-            "CN=fake-example",
-        ]);
-        keytool(&[
-            "-exportcert",
-            "-rfc",
-            "-keystore",
-            store,
-            "-storetype",
-            kind,
-            "-alias",
-            "k",
-            "-file",
-            &format!("{store}.crt"),
-        ]);
-        pem_public_key_sha256(&openssl(&[
-            "x509",
-            "-in",
-            &format!("{store}.crt"),
-            "-pubkey",
-            "-noout",
-        ]))
-    };
-    let jks_fp = genkey("a.jks", "JKS");
-    let jceks_fp = genkey("a.jceks", "JCEKS");
-    genkey("keytool.p12", "PKCS12");
-    keytool(&[
-        "-importcert",
-        "-keystore",
-        "trust.jks",
-        "-storetype",
-        "JKS",
-        "-alias",
-        "c",
-        "-file",
-        "c.pem",
-    ]);
-    let one = |id: &str, severity, validated, fp: Option<&String>| {
-        vec![(id.to_string(), severity, validated, fp.cloned())]
-    };
-    for (file, want) in [
-        (
-            "default.p12",
-            one("private-key.pkcs12-encrypted", "medium", false, None),
-        ),
-        (
-            "legacy.p12",
-            one("private-key.pkcs12-encrypted", "medium", false, None),
-        ),
-        (
-            "plain.p12",
-            one("private-key.pkcs12", "high", true, Some(&plain_fp)),
-        ),
-        (
-            "keytool.p12",
-            one("private-key.pkcs12-encrypted", "medium", false, None),
-        ),
-        (
-            "a.jks",
-            one("private-key.java-keystore", "medium", false, Some(&jks_fp)),
-        ),
-        (
-            "a.jceks",
-            one(
-                "private-key.java-keystore-jceks",
-                "medium",
-                false,
-                Some(&jceks_fp),
-            ),
-        ),
-        ("certs.p12", vec![]),
-        ("trust.jks", vec![]),
-    ] {
-        let bytes = std::fs::read(path(file)).expect("container file");
-        assert_eq!(outcomes(&scanner, &bytes), want, "{file}");
-    }
 }
 
 /// What each remaining key type yields through the scanner: rule, severity, validated, and whether it carries

@@ -4,6 +4,8 @@
 //! stretches of the blob at once.
 
 mod archive;
+#[cfg(test)]
+mod container_tests;
 mod decode;
 pub mod entropy;
 mod keep;

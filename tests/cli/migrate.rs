@@ -65,18 +65,37 @@ fn tree(dir: &Path) -> Vec<String> {
 }
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
+    scan_env(dir, extra, &[])
+}
+
+/// [`scan`] with environment variables set.
+fn scan_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
     let out = keysweep()
         .current_dir(dir)
         .args(["scan", ".", "--format", "json", "--show-secrets"])
         .args(extra)
+        .envs(env.iter().copied())
         .output()
         .expect("runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    // No report when the run fails before scanning (a broken config).
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (
         out.status.code().expect("exit code"),
         v,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The scan read no gitleaks policy: no notice, no imported rule's finding.
+fn keysweep_toml_won(v: &Value, stderr: &str) {
+    assert!(!stderr.contains("gitleaks"), "{stderr}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["rule_id"] != "custom.acme-service-token")
+    );
 }
 
 fn only_secret(v: &Value) -> (String, String, String) {
@@ -188,14 +207,7 @@ fn scan_reads_a_gitleaks_config_when_there_is_no_keysweep_toml() {
     // A .keysweep.toml wins: the gitleaks files are then not read.
     std::fs::write(dir.path().join(".keysweep.toml"), "").expect("write");
     let (_, v, stderr) = scan(dir.path(), &[]);
-    assert!(!stderr.contains("gitleaks"), "{stderr}");
-    assert!(
-        v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .all(|f| f["rule_id"] != "custom.acme-service-token")
-    );
+    keysweep_toml_won(&v, &stderr);
 }
 
 #[test]
@@ -283,4 +295,204 @@ fn a_commit_entry_suppresses_a_secret_deleted_since_in_a_history_scan() {
         baseline["findings"][0]["rule_id"],
         "custom.acme-service-token"
     );
+}
+
+/// `keysweep <args>` in `dir` with `env` set: exit code, standard output, standard error.
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out = keysweep()
+        .current_dir(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A gitleaks config that finds nothing here and allowlists nothing.
+const DECOY_TOML: &str = r#"[[rules]]
+id = "decoy"
+regex = '''decoy_[0-9]{40}'''
+keywords = ["decoy_"]
+"#;
+
+/// gitleaks' and Betterleaks' config variables, read where there is no `.keysweep.toml` (and no `--config`), in
+/// their precedence: a path (`BETTERLEAKS_CONFIG` before `GITLEAKS_CONFIG`), then the text
+/// (`GITLEAKS_CONFIG_TOML`), then the `.gitleaks.toml` beside the tree; with the same notice.
+#[test]
+fn scan_reads_gitleaks_and_betterleaks_config_variables_in_their_precedence() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secrets = tree(dir.path());
+    // The team's policy lives elsewhere; the tree's own .gitleaks.toml is a decoy.
+    std::fs::create_dir_all(dir.path().join("policy")).expect("mkdir");
+    std::fs::write(dir.path().join("policy/gitleaks.toml"), GITLEAKS_TOML).expect("write");
+    std::fs::write(dir.path().join(".gitleaks.toml"), DECOY_TOML).expect("write");
+    std::fs::write(dir.path().join("wrong.toml"), DECOY_TOML).expect("write");
+
+    let (code, v, stderr) = scan_env(
+        dir.path(),
+        &[],
+        &[("GITLEAKS_CONFIG", "policy/gitleaks.toml")],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    found_only_the_first(&v, &secrets);
+    assert!(
+        stderr.contains(
+            "no .keysweep.toml: using policy/gitleaks.toml (from GITLEAKS_CONFIG) and ./.gitleaksignore"
+        ),
+        "{stderr}"
+    );
+
+    let (_, v, stderr) = scan_env(
+        dir.path(),
+        &[],
+        &[
+            ("BETTERLEAKS_CONFIG", "policy/gitleaks.toml"),
+            ("GITLEAKS_CONFIG", "wrong.toml"),
+            ("GITLEAKS_CONFIG_TOML", DECOY_TOML),
+        ],
+    );
+    found_only_the_first(&v, &secrets);
+    assert!(stderr.contains("(from BETTERLEAKS_CONFIG)"), "{stderr}");
+
+    // An empty variable counts as unset, as in gitleaks; the text comes after the paths.
+    let (_, v, stderr) = scan_env(
+        dir.path(),
+        &[],
+        &[
+            ("GITLEAKS_CONFIG", ""),
+            ("GITLEAKS_CONFIG_TOML", GITLEAKS_TOML),
+        ],
+    );
+    found_only_the_first(&v, &secrets);
+    assert!(
+        stderr.contains("using $GITLEAKS_CONFIG_TOML and"),
+        "{stderr}"
+    );
+
+    // A path that names nothing is an error naming the variable; so is text that is no config.
+    let (code, _, stderr) = scan_env(dir.path(), &[], &[("GITLEAKS_CONFIG", "missing.toml")]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("GITLEAKS_CONFIG") && stderr.contains("missing.toml"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = scan_env(dir.path(), &[], &[("GITLEAKS_CONFIG_TOML", "[[rules]\n")]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("GITLEAKS_CONFIG_TOML"), "{stderr}");
+
+    // A .keysweep.toml wins over the variables.
+    std::fs::write(dir.path().join(".keysweep.toml"), "").expect("write");
+    let (_, v, stderr) = scan_env(
+        dir.path(),
+        &[],
+        &[("GITLEAKS_CONFIG", "policy/gitleaks.toml")],
+    );
+    keysweep_toml_won(&v, &stderr);
+}
+
+/// `rules list`, `rules check` and `baseline create` see the policy `scan` imports from a `.gitleaks.toml` (or
+/// a config variable): its custom rules listed and checked, its allowlist and ignore entries applied.
+#[test]
+fn rules_and_baseline_see_the_imported_policy_scan_sees() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    tree(dir.path());
+    let run = |args: &[&str], env: &[(&str, &str)]| run_in(dir.path(), args, env);
+    let (code, list, stderr) = run(&["rules", "list"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("custom.acme-service-token\tcustom\t")),
+        "{list}"
+    );
+    assert_eq!(
+        stderr.matches("no .keysweep.toml: using").count(),
+        1,
+        "{stderr}"
+    );
+    // The imported rule has no examples: the check says so, as it does for one in a rule directory.
+    let (code, _, stderr) = run(&["rules", "check"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("rule custom.acme-service-token:"),
+        "{stderr}"
+    );
+    // The same through the variable, with the tree's file gone.
+    let policy = std::fs::read_to_string(dir.path().join(".gitleaks.toml")).expect("read");
+    std::fs::remove_file(dir.path().join(".gitleaks.toml")).expect("rm");
+    let (_, list, _) = run(&["rules", "list"], &[("GITLEAKS_CONFIG_TOML", &policy)]);
+    assert!(list.contains("custom.acme-service-token\t"), "{list}");
+    let (_, list, _) = run(&["rules", "list"], &[]);
+    assert!(!list.contains("custom.acme-service-token"), "{list}");
+    std::fs::write(dir.path().join(".gitleaks.toml"), &policy).expect("write");
+
+    // The baseline holds what the scan reports: the imported rule's one finding, the others suppressed.
+    let (code, _, stderr) = run(&["baseline", "create", ".", "-o", "b.json"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let b: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("b.json")).expect("baseline"),
+    )
+    .expect("JSON");
+    let ids: Vec<&str> = b["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["custom.acme-service-token"], "{b:#}");
+}
+
+/// A sweep reads the security team's config from the environment, never a swept repository's: a repository's
+/// own `.gitleaks.toml` cannot allowlist its leak.
+#[test]
+fn sweep_reads_the_config_variables_but_not_a_repositorys_gitleaks_toml() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path().join("org");
+    let repo = crate::support::repo::TestRepo::init(&root.join("app"));
+    repo.write("deploy/key.pem", p256_pem("sweep-migrate"));
+    let allow_all = "[allowlist]\npaths = ['''^deploy/''']\n";
+    repo.write(".gitleaks.toml", allow_all);
+    repo.commit(1, "fake example key");
+    let sweep = |env: &[(&str, &str)]| {
+        let out = keysweep()
+            .args(["sweep", "--dir"])
+            .arg(&root)
+            .arg("--cache-dir")
+            .arg(tmp.path().join("cache"))
+            .args(["-f", "json"])
+            .envs(env.iter().copied())
+            .output()
+            .expect("runs");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (
+            v["findings"].as_array().map_or(0, Vec::len),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (found, stderr) = sweep(&[]);
+    assert_eq!(found, 1, "{stderr}");
+    assert!(!stderr.contains("gitleaks"), "{stderr}");
+    let (found, stderr) = sweep(&[("GITLEAKS_CONFIG_TOML", allow_all)]);
+    assert_eq!(found, 0, "{stderr}");
+    assert!(stderr.contains("using $GITLEAKS_CONFIG_TOML"), "{stderr}");
+}
+
+/// `config import` without `--from` follows the same precedence: a config variable before the tree's file.
+#[test]
+fn config_import_reads_the_config_variables_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    tree(dir.path());
+    std::fs::write(dir.path().join(".gitleaks.toml"), DECOY_TOML).expect("write");
+    let (code, _, stderr) = run_in(
+        dir.path(),
+        &["config", "import"],
+        &[("GITLEAKS_CONFIG_TOML", GITLEAKS_TOML)],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let rules = std::fs::read_to_string(dir.path().join(".keysweep-rules.toml")).expect("rules");
+    assert!(rules.contains("custom.acme-service-token"), "{rules}");
+    assert!(!rules.contains("custom.decoy"), "{rules}");
 }

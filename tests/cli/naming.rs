@@ -204,16 +204,18 @@ fn exclude_context_test_leaves_test_data_out_by_flag_or_config() {
     let src = dir.path().join("src");
     plant(&src, "testdata/server.pem", &p256("fixture").0);
     plant(&src, "spec/fixtures/client.pem", &p256("spec").0);
+    // git's test directory, `t/`, in a vendored copy.
+    plant(&src, "vendor/git/t/lib-httpd/ssl.pem", &p256("git-t").0);
     let (code, report, _) = scan_json(&fake, dir.path(), &[]);
     assert_eq!(code, 1, "still reported by default");
-    assert_eq!(report["findings"].as_array().map(Vec::len), Some(2));
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(3));
     // Lowered to medium: `--fail-on high` lets them pass.
     let (code, _, text) = scan_json(&fake, dir.path(), &["--fail-on", "high"]);
     assert_eq!(code, 0, "{text}");
     let (code, report, text) = scan_json(&fake, dir.path(), &["--exclude-context", "test"]);
     assert_eq!(code, 0, "{text}");
     assert_eq!(report["findings"], Value::Array(vec![]));
-    assert_eq!(report["summary"]["suppressed"], 2);
+    assert_eq!(report["summary"]["suppressed"], 3);
     // A real leak next to them still fails the scan.
     plant(&src, "deploy/prod.pem", &p256("prod").0);
     plant(
