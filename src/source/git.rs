@@ -581,8 +581,8 @@ pub fn scan_history_with(
 /// windows, 8 GiB in all) keep every page the walk and attribution ever touched in the resident set: on a
 /// 500 MB pack, most of it, on top of the pack pass's own reading. Windows it no longer uses are unmapped
 /// beyond this (the pages stay in the page cache).
-const PACK_WINDOW: usize = 32 << 20;
-const PACK_WINDOWS_MAPPED: usize = 96 << 20;
+const PACK_WINDOW: usize = 16 << 20;
+const PACK_WINDOWS_MAPPED: usize = 64 << 20;
 
 /// Sets libgit2's pack window size and mapped limit ([`PACK_WINDOW`], [`PACK_WINDOWS_MAPPED`]), once.
 #[allow(unsafe_code)]
