@@ -454,6 +454,20 @@ impl RuleSet {
                 crate::display::toml_error(source, text, &e)
             )
         })?;
+        Self::rules_of(file, source)
+    }
+
+    /// Parses a built-in rule file from its JSON form (see `build.rs`), or from its TOML when it has none or
+    /// the JSON does not load (so that the error is the TOML parser's, naming the line).
+    fn parse_builtin(text: &str, json: Option<&str>, source: &str) -> Result<Vec<Rule>> {
+        match json.and_then(|json| serde_json::from_str::<RuleFile>(json).ok()) {
+            Some(file) => Self::rules_of(file, source),
+            None => Self::parse_file(text, source),
+        }
+    }
+
+    /// A parsed rule file's rules, each checked (regexes compile later).
+    fn rules_of(file: RuleFile, source: &str) -> Result<Vec<Rule>> {
         file.rule
             .into_iter()
             .map(|def| Rule::new(def, source))
@@ -478,8 +492,8 @@ impl RuleSet {
     /// The built-in rules only.
     pub fn builtin() -> Result<RuleSet> {
         let mut set = RuleSet::default();
-        for (name, text) in BUILTIN_RULE_FILES {
-            for rule in Self::parse_file(text, &format!("builtin:{name}"))? {
+        for (&(name, text), &json) in BUILTIN_RULE_FILES.iter().zip(BUILTIN_RULE_JSON) {
+            for rule in Self::parse_builtin(text, json, &format!("builtin:{name}"))? {
                 set.push(rule)?;
             }
         }

@@ -163,9 +163,7 @@ pub struct Scanner {
 }
 
 /// The keyword DFA over `keywords` (lowercase) and its unanchored start state.
-fn keyword_dfa(
-    keywords: &[impl AsRef<[u8]>],
-) -> Result<(DFA, aho_corasick::automaton::StateID)> {
+fn keyword_dfa(keywords: &[impl AsRef<[u8]>]) -> Result<(DFA, aho_corasick::automaton::StateID)> {
     let dfa = DFA::builder()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard)
@@ -185,14 +183,15 @@ impl Scanner {
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        let mut index = |kw: &str, keywords: &mut Vec<String>, keyword_rules: &mut Vec<Vec<usize>>| {
-            let kw = kw.to_ascii_lowercase();
-            *seen.entry(kw.clone()).or_insert_with(|| {
-                keywords.push(kw);
-                keyword_rules.push(Vec::new());
-                keywords.len() - 1
-            })
-        };
+        let mut index =
+            |kw: &str, keywords: &mut Vec<String>, keyword_rules: &mut Vec<Vec<usize>>| {
+                let kw = kw.to_ascii_lowercase();
+                *seen.entry(kw.clone()).or_insert_with(|| {
+                    keywords.push(kw);
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                })
+            };
         for (i, rule) in rules.rules.iter().enumerate() {
             for kw in &rule.def.keywords {
                 let p = index(kw, &mut keywords, &mut keyword_rules);

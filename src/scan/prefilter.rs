@@ -105,7 +105,10 @@ impl KeywordTable {
                 trans[id(old) as usize + class] = id(next_row(old, b));
             }
         }
-        let match_rows = order.iter().take_while(|&&r| automaton.is_match(rows[r])).count();
+        let match_rows = order
+            .iter()
+            .take_while(|&&r| automaton.is_match(rows[r]))
+            .count();
         let matches = order[..match_rows]
             .iter()
             .map(|&r| {

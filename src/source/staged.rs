@@ -24,25 +24,45 @@ use crate::model::Origin;
 /// One staged entry to read: its blob and its path.
 type Change = (Oid, Vec<u8>);
 
-/// Scans the index entries of the repository containing `path` that differ from HEAD.
-pub fn scan_staged(path: &Path, max_file_size: u64, sink: &dyn BlobSink) -> Result<RepoInfo> {
-    let (repo, info) = git::open(path)?;
-    let changes = match changes_by_cache_tree(&repo) {
-        Some(changes) => changes,
-        None => changes_by_libgit2(&repo, &info)?,
-    };
-    let odb = repo.odb().context("opening the object database")?;
-    for (oid, p) in changes {
-        let job = BlobJob {
-            oid,
-            commit: None,
-            origin: Origin::Staged {
-                path: crate::model::path::from_bytes(&p).into_owned(),
-            },
+/// The staged changes of one repository, listed (which entries differ from HEAD) but not yet read; `Send`, so
+/// `scan` can list them on another core while the rules load.
+pub struct Staged {
+    repo: Repository,
+    info: RepoInfo,
+    changes: Vec<Change>,
+}
+
+impl Staged {
+    /// Opens the repository containing `path` and lists its index entries that differ from HEAD.
+    pub fn list(path: &Path) -> Result<Staged> {
+        let (repo, info) = git::open(path)?;
+        let changes = match changes_by_cache_tree(&repo) {
+            Some(changes) => changes,
+            None => changes_by_libgit2(&repo, &info)?,
         };
-        git::read_blob(&odb, job, &info, max_file_size, sink, false);
+        Ok(Staged {
+            repo,
+            info,
+            changes,
+        })
     }
-    Ok(info)
+
+    /// Reads the changed blobs into `sink`.
+    pub fn read(self, max_file_size: u64, sink: &dyn BlobSink) -> Result<RepoInfo> {
+        let odb = self.repo.odb().context("opening the object database")?;
+        for (oid, p) in self.changes {
+            let job = BlobJob {
+                oid,
+                commit: None,
+                origin: Origin::Staged {
+                    path: crate::model::path::from_bytes(&p).into_owned(),
+                },
+            };
+            git::read_blob(&odb, job, &self.info, max_file_size, sink, false);
+        }
+        drop(odb);
+        Ok(self.info)
+    }
 }
 
 /// HEAD's tree, `None` when there is no HEAD yet (a new repository, an orphan branch).
