@@ -58,11 +58,12 @@ impl KeywordTable {
                 *c = 0;
             }
         }
-        // Every state reachable from the start. State ids index the automaton's own tables, so a vector maps
-        // them to rows without hashing.
+        // Every state reachable from the start, and its next row for each class (row-major). State ids index
+        // the automaton's own tables, so a vector maps them to rows without hashing.
+        let stride = reps.len();
         let mut rows: Vec<StateID> = Vec::new();
         let mut row_of: Vec<usize> = Vec::new();
-        let mut visit = |sid: StateID, rows: &mut Vec<_>| {
+        let mut visit = |sid: StateID, rows: &mut Vec<_>| -> usize {
             let i = sid.as_usize();
             if row_of.len() <= i {
                 row_of.resize(i + 1, usize::MAX);
@@ -71,20 +72,20 @@ impl KeywordTable {
                 row_of[i] = rows.len();
                 rows.push(sid);
             }
+            row_of[i]
         };
         visit(start, &mut rows);
+        let mut next: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < rows.len() {
+            if rows.len().checked_mul(stride)? > TABLE {
+                return None;
+            }
             for &b in &reps {
-                visit(automaton.next_state(Anchored::No, rows[i], b), &mut rows);
+                let row = visit(automaton.next_state(Anchored::No, rows[i], b), &mut rows);
+                next.push(row);
             }
             i += 1;
-        }
-        let next_row =
-            |r: usize, b: u8| row_of[automaton.next_state(Anchored::No, rows[r], b).as_usize()];
-        let stride = reps.len();
-        if rows.len().checked_mul(stride)? > TABLE {
-            return None;
         }
         // Match states first.
         let mut order: Vec<usize> = (0..rows.len()).collect();
@@ -101,8 +102,8 @@ impl KeywordTable {
             .try_into()
             .expect("the vector has TABLE entries");
         for old in 0..rows.len() {
-            for (class, &b) in reps.iter().enumerate() {
-                trans[id(old) as usize + class] = id(next_row(old, b));
+            for class in 0..stride {
+                trans[id(old) as usize + class] = id(next[old * stride + class]);
             }
         }
         let match_rows = order

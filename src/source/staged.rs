@@ -116,8 +116,11 @@ pub(super) fn changes_by_cache_tree(repo: &Repository) -> Option<Vec<Change>> {
     {
         return None;
     }
+    // One thread: the index parses in a few milliseconds, while the rules load on the other core. gix bounds
+    // what it allocates by the file's size; the limit caps a corrupt count besides.
     let options = gix_index::decode::Options {
         thread_limit: Some(1),
+        alloc_limit_bytes: Some(1 << 30),
         ..Default::default()
     };
     let index = gix_index::File::at(
