@@ -584,9 +584,9 @@ mod tests {
 
     #[test]
     fn assign_macro_expands_to_the_assignment_forms() {
-        let r = rule(r"acme_key{{assign}}(?P<secret>[a-z0-9]{8})\b").unwrap();
+        let r = rule(r"acme_key{{assign}}(?P<secret>[a-z0-9]{8})\b").expect("the rule loads");
         assert!(!r.def.pattern.contains("{{"), "{}", r.def.pattern);
-        let re = &r.scan_regex().unwrap().regex;
+        let re = &r.scan_regex().expect("the pattern compiles").regex;
         for line in [
             "acme_key=k1m2n3p4",
             "acme_key: \"k1m2n3p4\"",
@@ -602,7 +602,7 @@ mod tests {
 
     #[test]
     fn an_unknown_macro_is_an_error_naming_the_pattern() {
-        let e = rule(r"acme{{nope}}(?P<secret>[a-z]{8})").unwrap_err();
+        let e = rule(r"acme{{nope}}(?P<secret>[a-z]{8})").expect_err("an unknown macro fails");
         assert!(format!("{e:#}").contains("field `pattern`"), "{e:#}");
     }
 }
