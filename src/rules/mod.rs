@@ -133,10 +133,10 @@ pub struct Rule {
     issuer_context: OnceLock<Vec<Regex>>,
     evidence_context: OnceLock<Vec<Regex>>,
     weak_evidence_context: OnceLock<Vec<Regex>>,
-    path_key_id: Vec<Regex>,
-    path_evidence: Vec<Regex>,
-    include: Option<GlobSet>,
-    exclude: Option<GlobSet>,
+    path_key_id: OnceLock<Vec<Regex>>,
+    path_evidence: OnceLock<Vec<Regex>>,
+    include: OnceLock<Option<GlobSet>>,
+    exclude: OnceLock<Option<GlobSet>>,
 }
 
 /// What `{{assign}}` in a rule's pattern stands for: the end of a name and the assignment that gives it a value,
@@ -200,22 +200,8 @@ impl Rule {
         {
             bail!("{}: must be between 0 and 8 bits per byte", ctx("entropy"));
         }
-        let path_key_id = def
-            .context
-            .path_key_id
-            .iter()
-            .map(|p| compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx("context.path_key_id"))))
-            .collect::<Result<Vec<_>>>()?;
-        let path_evidence = def
-            .context
-            .path_evidence
-            .iter()
-            .map(|p| {
-                compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx("context.path_evidence")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let include = globset(&def.paths.include).with_context(|| ctx("paths.include"))?;
-        let exclude = globset(&def.paths.exclude).with_context(|| ctx("paths.exclude"))?;
+        // Regexes and globs compile on first use (a built-in rule's never do unless a scan needs them);
+        // `compile_all` checks them all, as `rules check` and loading a user rule file do.
         Ok(Rule {
             id: def.id.clone(),
             name: def.name.clone(),
@@ -228,10 +214,10 @@ impl Rule {
             issuer_context: OnceLock::new(),
             evidence_context: OnceLock::new(),
             weak_evidence_context: OnceLock::new(),
-            path_key_id,
-            path_evidence,
-            include,
-            exclude,
+            path_key_id: OnceLock::new(),
+            path_evidence: OnceLock::new(),
+            include: OnceLock::new(),
+            exclude: OnceLock::new(),
             def,
         })
     }
@@ -243,6 +229,8 @@ impl Rule {
             bail!("{}: {e}", ctx("pattern"));
         }
         for (field, list) in [
+            ("context.path_key_id", &self.def.context.path_key_id),
+            ("context.path_evidence", &self.def.context.path_evidence),
             ("allow", &self.def.allow),
             ("context.key_id", &self.def.context.key_id),
             ("context.issuer_id", &self.def.context.issuer_id),
@@ -253,7 +241,33 @@ impl Rule {
                 compile(p).map_err(|e| anyhow::anyhow!("{}: {e}", ctx(field)))?;
             }
         }
+        globset(&self.def.paths.include).with_context(|| ctx("paths.include"))?;
+        globset(&self.def.paths.exclude).with_context(|| ctx("paths.exclude"))?;
         Ok(())
+    }
+
+    /// The rule's `paths.include` globs, built on first use; `None` when there are none (or they do not build).
+    fn include(&self) -> Option<&GlobSet> {
+        self.include
+            .get_or_init(|| globset(&self.def.paths.include).ok().flatten())
+            .as_ref()
+    }
+
+    /// The rule's `paths.exclude` globs, likewise.
+    fn exclude(&self) -> Option<&GlobSet> {
+        self.exclude
+            .get_or_init(|| globset(&self.def.paths.exclude).ok().flatten())
+            .as_ref()
+    }
+
+    /// Regexes over the file name that name the key id.
+    fn path_key_id(&self) -> &[Regex] {
+        Self::compiled(&self.path_key_id, &self.def.context.path_key_id)
+    }
+
+    /// Regexes over the file name that are evidence.
+    fn path_evidence(&self) -> &[Regex] {
+        Self::compiled(&self.path_evidence, &self.def.context.path_evidence)
     }
 
     fn scan_regex_result(&self) -> &Result<ScanRegex, String> {
@@ -299,13 +313,13 @@ impl Rule {
     pub fn needs_evidence(&self) -> bool {
         !self.def.context.evidence.is_empty()
             || !self.def.context.weak_evidence.is_empty()
-            || !self.path_evidence.is_empty()
+            || !self.def.context.path_evidence.is_empty()
     }
 
     /// Whether the file name of `path` (also of an archive member) is evidence for this rule.
     pub fn path_proves(&self, path: &str) -> bool {
         let name = file_name(path);
-        self.path_evidence
+        self.path_evidence()
             .iter()
             .any(|re| re.is_match(name.as_bytes()))
     }
@@ -323,18 +337,18 @@ impl Rule {
     /// Whether the rule reports on this path (`None`: stdin or an unknown history path).
     pub fn applies_to_path(&self, path: Option<&str>) -> bool {
         let Some(path) = path else {
-            return self.include.is_none();
+            return self.def.paths.include.is_empty();
         };
-        if self.exclude.as_ref().is_some_and(|g| g.is_match(path)) {
+        if self.exclude().is_some_and(|g| g.is_match(path)) {
             return false;
         }
-        self.include.as_ref().is_none_or(|g| g.is_match(path))
+        self.include().is_none_or(|g| g.is_match(path))
     }
 
     /// A key id named by the file's path (`AuthKey_<ID>.p8`).
     pub fn key_id_from_path(&self, path: &str) -> Option<String> {
         let name = file_name(path);
-        self.path_key_id.iter().find_map(|re| {
+        self.path_key_id().iter().find_map(|re| {
             let caps = re.captures(name.as_bytes())?;
             let m = caps.name("key_id").or_else(|| caps.get(1))?;
             Some(String::from_utf8_lossy(m.as_bytes()).into_owned())
@@ -440,6 +454,20 @@ impl RuleSet {
                 crate::display::toml_error(source, text, &e)
             )
         })?;
+        Self::rules_of(file, source)
+    }
+
+    /// Parses a built-in rule file from its JSON form (see `build.rs`), or from its TOML when it has none or
+    /// the JSON does not load (so that the error is the TOML parser's, naming the line).
+    fn parse_builtin(text: &str, json: Option<&str>, source: &str) -> Result<Vec<Rule>> {
+        match json.and_then(|json| serde_json::from_str::<RuleFile>(json).ok()) {
+            Some(file) => Self::rules_of(file, source),
+            None => Self::parse_file(text, source),
+        }
+    }
+
+    /// A parsed rule file's rules, each checked (regexes compile later).
+    fn rules_of(file: RuleFile, source: &str) -> Result<Vec<Rule>> {
         file.rule
             .into_iter()
             .map(|def| Rule::new(def, source))
@@ -464,8 +492,8 @@ impl RuleSet {
     /// The built-in rules only.
     pub fn builtin() -> Result<RuleSet> {
         let mut set = RuleSet::default();
-        for (name, text) in BUILTIN_RULE_FILES {
-            for rule in Self::parse_file(text, &format!("builtin:{name}"))? {
+        for (&(name, text), &json) in BUILTIN_RULE_FILES.iter().zip(BUILTIN_RULE_JSON) {
+            for rule in Self::parse_builtin(text, json, &format!("builtin:{name}"))? {
                 set.push(rule)?;
             }
         }

@@ -20,7 +20,7 @@ mod snippet;
 mod tests;
 
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
@@ -142,10 +142,10 @@ impl Candidates {
 /// The compiled matcher, shared by every worker thread.
 pub struct Scanner {
     rules: Arc<RuleSet>,
-    automaton: DFA,
-    /// The unanchored start state of `automaton`.
-    start: aho_corasick::automaton::StateID,
-    /// `automaton` as a compact table, walked [`LANES`] lanes at once; `None` when it does not fit.
+    /// The keyword DFA and its unanchored start state, for keywords too many for the table (built with the
+    /// scanner then; otherwise only if a test asks).
+    automaton: OnceLock<(DFA, aho_corasick::automaton::StateID)>,
+    /// The keyword automaton as a compact table, walked [`LANES`] lanes at once; `None` when it does not fit.
     table: Option<KeywordTable>,
     /// The longest keyword, in bytes: lanes of the interleaved scan overlap by one less than this.
     max_keyword_len: usize,
@@ -164,19 +164,36 @@ pub struct Scanner {
     member_cap: u64,
 }
 
+/// The keyword DFA over `keywords` (lowercase) and its unanchored start state.
+fn keyword_dfa(keywords: &[impl AsRef<[u8]>]) -> Result<(DFA, aho_corasick::automaton::StateID)> {
+    let dfa = DFA::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .start_kind(StartKind::Unanchored)
+        .prefilter(false)
+        .build(keywords)
+        .context("building the keyword automaton")?;
+    let start = dfa
+        .start_state(Anchored::No)
+        .context("the keyword automaton has no unanchored start state")?;
+    Ok((dfa, start))
+}
+
 impl Scanner {
     /// Builds the keyword automaton; rule regexes are compiled lazily.
     pub fn new(rules: Arc<RuleSet>) -> Result<Scanner> {
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
-        let index = |kw: &str, keywords: &mut Vec<String>, keyword_rules: &mut Vec<Vec<usize>>| {
-            let kw = kw.to_ascii_lowercase();
-            keywords.iter().position(|k| *k == kw).unwrap_or_else(|| {
-                keywords.push(kw);
-                keyword_rules.push(Vec::new());
-                keywords.len() - 1
-            })
-        };
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut index =
+            |kw: &str, keywords: &mut Vec<String>, keyword_rules: &mut Vec<Vec<usize>>| {
+                let kw = kw.to_ascii_lowercase();
+                *seen.entry(kw.clone()).or_insert_with(|| {
+                    keywords.push(kw);
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                })
+            };
         for (i, rule) in rules.rules.iter().enumerate() {
             for kw in &rule.def.keywords {
                 let p = index(kw, &mut keywords, &mut keyword_rules);
@@ -195,23 +212,27 @@ impl Scanner {
         // lookup per byte whatever the number of keywords; the SIMD (Teddy) searchers measured slower with the
         // ~150 built-in keywords, several of which (`token`, `pat`) occur on most lines of source code. The
         // lookups of one lane depend on each other, so the scan runs several lanes at once (see `scan_lanes`).
-        let automaton = DFA::builder()
+        // Cheaper to build than the DFA (a cold start of one small file is mostly building the matcher), and
+        // only read while it is copied into the table.
+        let nfa = aho_corasick::nfa::noncontiguous::NFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .start_kind(StartKind::Unanchored)
             .prefilter(false)
             .build(&keywords)
             .context("building the keyword automaton")?;
-        let start = automaton
+        let nfa_start = nfa
             .start_state(Anchored::No)
             .context("the keyword automaton has no unanchored start state")?;
         let max_keyword_len = keywords.iter().map(String::len).max().unwrap_or(0);
-        let table = KeywordTable::new(&automaton, start);
+        let table = KeywordTable::new(&nfa, nfa_start, &keywords);
+        let automaton = OnceLock::new();
+        if table.is_none() {
+            let _ = automaton.set(keyword_dfa(&keywords)?);
+        }
         Ok(Scanner {
             rules,
             automaton,
             table,
-            start,
             max_keyword_len,
             keywords: keywords.into_iter().map(String::into_bytes).collect(),
             keyword_rules,
@@ -357,10 +378,18 @@ impl Scanner {
         }
     }
 
+    /// The keyword DFA (built by [`Scanner::new`] whenever the table is not).
+    fn dfa(&self) -> &(DFA, aho_corasick::automaton::StateID) {
+        self.automaton.get_or_init(|| {
+            let keywords: Vec<&[u8]> = self.keywords.iter().map(Vec::as_slice).collect();
+            keyword_dfa(&keywords).expect("the keyword DFA builds: its NFA did")
+        })
+    }
+
     /// [`Scanner::scan_lanes`] for an automaton too big for a [`KeywordTable`]: one lane, straight off the DFA.
     fn scan_one_lane(&self, bytes: &[u8], on_keyword: &mut dyn FnMut(usize, usize) -> bool) {
-        let dfa = &self.automaton;
-        let mut sid = self.start;
+        let (dfa, start) = self.dfa();
+        let mut sid = *start;
         for (i, &b) in bytes.iter().enumerate() {
             sid = dfa.next_state(Anchored::No, sid, b);
             if dfa.is_special(sid) && self.report(sid, i + 1, on_keyword) {
@@ -377,7 +406,7 @@ impl Scanner {
         end: usize,
         on_keyword: &mut dyn FnMut(usize, usize) -> bool,
     ) -> bool {
-        let dfa = &self.automaton;
+        let (dfa, _) = self.dfa();
         if !dfa.is_match(sid) {
             return false;
         }

@@ -1,17 +1,16 @@
-//! The keyword prefilter's inner loop: the aho-corasick keyword DFA re-laid as a compact table the matcher
+//! The keyword prefilter's inner loop: the aho-corasick keyword automaton re-laid as a compact table the matcher
 //! walks over several stretches of a blob at once (see `Scanner::candidate_rules`), and the tests that hold it
 //! to a naive reference.
 
 use aho_corasick::Anchored;
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
+use aho_corasick::automaton::{Automaton, StateID};
 
 /// Entries of a [`KeywordTable`]: states × byte classes must fit. 2^18 (1 MiB of ids, of which only the rows in
 /// use are ever touched: the allocation is zeroed lazily by the OS) holds about four times the built-in rules'
 /// automaton (some 1,400 states × 49 classes).
 const TABLE: usize = 1 << 18;
 
-/// The keyword DFA re-laid as a dense table of 32-bit state ids, indexed so that no lookup needs a bounds check:
+/// The keyword automaton re-laid as a dense table of 32-bit state ids, indexed so that no lookup needs a bounds check:
 /// a state id is its row times the row stride (the number of byte classes), row + class always stays below
 /// [`TABLE`], and the index is masked to it. The rows a scan walks (the start state and a few shallow ones)
 /// stay in cache. Match states come first, so "is this a match" is one comparison.
@@ -32,15 +31,39 @@ pub(super) struct KeywordTable {
 }
 
 impl KeywordTable {
-    /// Copies the reachable part of `dfa` into a table; `None` if states × classes exceed [`TABLE`].
-    pub(super) fn new(dfa: &DFA, start: aho_corasick::automaton::StateID) -> Option<KeywordTable> {
-        // Every state reachable from the start, then the bytes grouped by their transition column: two bytes
-        // with the same next state everywhere share a class (for these keywords, the bytes that equal the same
-        // keyword byte ASCII-case-insensitively, and all other bytes together).
-        // State ids index the DFA's own transition table, so a vector maps them to rows without hashing.
-        let mut rows: Vec<aho_corasick::automaton::StateID> = Vec::new();
+    /// Copies the reachable part of `automaton` (built ASCII-case-insensitively from `keywords`, lowercase) into
+    /// a table; `None` if states × classes exceed [`TABLE`].
+    pub(super) fn new(
+        automaton: &impl Automaton,
+        start: StateID,
+        keywords: &[impl AsRef<[u8]>],
+    ) -> Option<KeywordTable> {
+        // The byte classes come from the keywords alone: a byte moves the automaton only by equalling a keyword
+        // byte (ASCII case aside), so each distinct keyword byte is a class with its other case, and every
+        // other byte (the representative found below) shares class 0. Only one byte of each class is looked up.
+        let mut classes = [u8::MAX; 256];
+        let mut reps: Vec<u8> = vec![0];
+        for &b in keywords.iter().flat_map(|k| k.as_ref()) {
+            if classes[usize::from(b)] == u8::MAX {
+                let class = u8::try_from(reps.len()).ok().filter(|&c| c < u8::MAX)?;
+                reps.push(b);
+                classes[usize::from(b)] = class;
+                classes[usize::from(b.to_ascii_uppercase())] = class;
+                classes[usize::from(b.to_ascii_lowercase())] = class;
+            }
+        }
+        reps[0] = (0..=255u8).find(|&b| classes[usize::from(b)] == u8::MAX)?;
+        for c in &mut classes {
+            if *c == u8::MAX {
+                *c = 0;
+            }
+        }
+        // Every state reachable from the start, and its next row for each class (row-major). State ids index
+        // the automaton's own tables, so a vector maps them to rows without hashing.
+        let stride = reps.len();
+        let mut rows: Vec<StateID> = Vec::new();
         let mut row_of: Vec<usize> = Vec::new();
-        let mut visit = |sid: aho_corasick::automaton::StateID, rows: &mut Vec<_>| {
+        let mut visit = |sid: StateID, rows: &mut Vec<_>| -> usize {
             let i = sid.as_usize();
             if row_of.len() <= i {
                 row_of.resize(i + 1, usize::MAX);
@@ -49,50 +72,24 @@ impl KeywordTable {
                 row_of[i] = rows.len();
                 rows.push(sid);
             }
+            row_of[i]
         };
         visit(start, &mut rows);
+        let mut next: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < rows.len() {
-            for b in 0..=255u8 {
-                visit(dfa.next_state(Anchored::No, rows[i], b), &mut rows);
+            if rows.len().checked_mul(stride)? > TABLE {
+                return None;
+            }
+            for &b in &reps {
+                let row = visit(automaton.next_state(Anchored::No, rows[i], b), &mut rows);
+                next.push(row);
             }
             i += 1;
         }
-        let next_row =
-            |r: usize, b: u8| row_of[dfa.next_state(Anchored::No, rows[r], b).as_usize()];
-        // Each byte's column (its next row in every state) gets a fingerprint from a fast mix, and bytes are
-        // grouped by it; an equal fingerprint is confirmed row by row, so a collision costs only a comparison.
-        // (Collecting the columns and hashing them whole took a tenth of a cold start.)
-        let mut print = [0u64; 256];
-        for r in 0..rows.len() {
-            for b in 0..=255u8 {
-                let p = &mut print[usize::from(b)];
-                *p = (p.rotate_left(5) ^ next_row(r, b) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            }
-        }
-        let mut reps: Vec<u8> = Vec::new();
-        let mut classes = [0u8; 256];
-        for b in 0..=255u8 {
-            let same = reps.iter().position(|&c| {
-                print[usize::from(c)] == print[usize::from(b)]
-                    && (0..rows.len()).all(|r| next_row(r, c) == next_row(r, b))
-            });
-            let class = match same {
-                Some(class) => class,
-                None => {
-                    reps.push(b);
-                    reps.len() - 1
-                }
-            };
-            classes[usize::from(b)] = u8::try_from(class).ok()?;
-        }
-        let stride = reps.len();
-        if rows.len().checked_mul(stride)? > TABLE {
-            return None;
-        }
         // Match states first.
         let mut order: Vec<usize> = (0..rows.len()).collect();
-        order.sort_by_key(|&r| !dfa.is_match(rows[r]));
+        order.sort_by_key(|&r| !automaton.is_match(rows[r]));
         let mut placed = vec![0usize; rows.len()];
         for (new, &old) in order.iter().enumerate() {
             placed[old] = new;
@@ -105,16 +102,19 @@ impl KeywordTable {
             .try_into()
             .expect("the vector has TABLE entries");
         for old in 0..rows.len() {
-            for (class, &b) in reps.iter().enumerate() {
-                trans[id(old) as usize + class] = id(next_row(old, b));
+            for class in 0..stride {
+                trans[id(old) as usize + class] = id(next[old * stride + class]);
             }
         }
-        let match_rows = order.iter().take_while(|&&r| dfa.is_match(rows[r])).count();
+        let match_rows = order
+            .iter()
+            .take_while(|&&r| automaton.is_match(rows[r]))
+            .count();
         let matches = order[..match_rows]
             .iter()
             .map(|&r| {
-                (0..dfa.match_len(rows[r]))
-                    .map(|i| dfa.match_pattern(rows[r], i).as_usize())
+                (0..automaton.match_len(rows[r]))
+                    .map(|i| automaton.match_pattern(rows[r], i).as_usize())
                     .collect()
             })
             .collect();

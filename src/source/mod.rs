@@ -15,6 +15,8 @@ mod packs;
 pub mod repos;
 pub mod staged;
 #[cfg(test)]
+mod staged_tests;
+#[cfg(test)]
 mod testing;
 mod tree_hits;
 
