@@ -27,10 +27,42 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<OpenSsh, DerError> {
     if !bytes.starts_with(MAGIC) {
         return Err(DerError::Malformed);
     }
-    let key = ssh_key::PrivateKey::from_bytes(bytes).map_err(|_| DerError::Malformed)?;
+    let Ok(key) = ssh_key::PrivateKey::from_bytes(bytes) else {
+        return from_header(bytes);
+    };
     let encrypted = key.is_encrypted();
     let key = material(key.public_key().key_data())?.with_format(FORMAT_OPENSSH);
     Ok(OpenSsh { key, encrypted })
+}
+
+/// The string (`u32` length, bytes) at `pos` of `bytes`, and the position after it.
+fn string_at(bytes: &[u8], pos: usize) -> Option<(&[u8], usize)> {
+    let len = usize::try_from(u32::from_be_bytes(
+        bytes.get(pos..pos + 4)?.try_into().ok()?,
+    ))
+    .ok()?;
+    let end = pos.checked_add(4)?.checked_add(len)?;
+    Some((bytes.get(pos + 4..end)?, end))
+}
+
+/// A key whose private section `ssh-key` refuses, read from its clear header instead: the cipher name and the
+/// first public key. OpenSSH writes such keys: an ECDSA scalar whose first byte is zero (1 key in 256) is
+/// stored as a 31-byte mpint, which `ssh-key` rejects. The whole structure must still be complete.
+fn from_header(bytes: &[u8]) -> Result<OpenSsh, DerError> {
+    let header = || -> Option<(&[u8], &[u8])> {
+        encoded_len(bytes)?;
+        let (cipher, pos) = string_at(bytes, MAGIC.len())?;
+        let (_kdf, pos) = string_at(bytes, pos)?;
+        let (_kdf_options, pos) = string_at(bytes, pos)?;
+        let (public, _) = string_at(bytes, pos + 4)?;
+        Some((cipher, public))
+    };
+    let (cipher, public) = header().ok_or(DerError::Malformed)?;
+    let public = ssh_key::PublicKey::from_bytes(public).map_err(|_| DerError::Malformed)?;
+    Ok(OpenSsh {
+        key: material(public.key_data())?.with_format(FORMAT_OPENSSH),
+        encrypted: cipher != b"none",
+    })
 }
 
 /// How many bytes the binary OpenSSH key at the start of `bytes` spans (magic, cipher, KDF, public keys, the

@@ -481,3 +481,61 @@ fn truncated_and_corrupted_keys_and_containers_do_not_panic() {
     }
     assert!(container_from_bytes(&jks).is_some_and(|c| c.encrypted_keys == 1));
 }
+
+#[test]
+fn an_openssh_ecdsa_key_with_a_short_scalar_is_read_from_its_header() {
+    use p256::pkcs8::EncodePublicKey;
+    fn string(out: &mut Vec<u8>, bytes: &[u8]) {
+        out.extend_from_slice(&u32::try_from(bytes.len()).expect("short").to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    // One P-256 scalar in 256 starts with a zero byte; OpenSSH then writes it as a 31-byte mpint.
+    let mut scalar = [0x5au8; 32];
+    scalar[0] = 0;
+    let secret = p256::SecretKey::from_slice(&scalar).expect("a valid scalar");
+    let point = secret.public_key().to_sec1_bytes();
+    assert_eq!(point.len(), 65, "uncompressed");
+    let mut public = Vec::new();
+    string(&mut public, b"ecdsa-sha2-nistp256");
+    string(&mut public, b"nistp256");
+    string(&mut public, &point);
+    let mut private = vec![1, 2, 3, 4, 1, 2, 3, 4];
+    string(&mut private, b"ecdsa-sha2-nistp256");
+    string(&mut private, b"nistp256");
+    string(&mut private, &point);
+    string(&mut private, &scalar[1..]);
+    string(&mut private, b"example");
+    let mut pad = 1u8;
+    while private.len() % 8 != 0 {
+        private.push(pad);
+        pad += 1;
+    }
+    let mut blob = b"openssh-key-v1\0".to_vec();
+    for s in [&b"none"[..], b"none", b""] {
+        string(&mut blob, s);
+    }
+    blob.extend_from_slice(&1u32.to_be_bytes());
+    string(&mut blob, &public);
+    string(&mut blob, &private);
+    let body = STANDARD.encode(&blob);
+    let mut pem = String::from("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    for chunk in body.as_bytes().chunks(70) {
+        pem.push_str(std::str::from_utf8(chunk).expect("base64"));
+        pem.push('\n');
+    }
+    pem.push_str("-----END OPENSSH PRIVATE KEY-----\n");
+    let want = hex::encode(Sha256::digest(
+        secret
+            .public_key()
+            .to_public_key_der()
+            .expect("SPKI")
+            .as_bytes(),
+    ));
+    match parse_private_key(pem.as_bytes()) {
+        KeyParse::Parsed(k) => {
+            assert_eq!(k.public_key_sha256, want);
+            assert_eq!(k.format, FORMAT_OPENSSH);
+        }
+        other => panic!("{other:?}"),
+    }
+}
