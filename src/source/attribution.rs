@@ -1,8 +1,10 @@
 //! Attribution of history findings, computed after the scan and only for blobs that had matches, so clean
 //! repositories never pay for it. For each such blob: every commit that introduced it at a path (it is in
 //! the commit's tree at that path and in no parent's), that commit's author and date, and whether HEAD still
-//! contains it. Each tree is read once (results are memoised by tree id, `tree_hits.rs`), so the cost is one
-//! pass over the unique trees, not commits × files.
+//! contains it. The history walk records every introduction as it compares each commit's tree with its
+//! parents' (`introductions.rs`), so for `--history` this is a lookup per finding plus one read of HEAD's tree.
+//! When the walk did not record them (past its bounds), one pass over the unique trees finds them: each tree
+//! is read once (results are memoised by tree id, `tree_hits.rs`), not commits × files.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -14,6 +16,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::diff::RangeRepo;
 use super::git::{self, ScannedRepo, oid_of};
+use super::introductions::Introductions;
 use super::tree_hits::{NodeId, TreeHits};
 use crate::model::{BlobId, Finding, Origin, ScannedBlob, sort_findings};
 
@@ -99,6 +102,7 @@ fn open_with_targets(
 fn attribute_repo(
     git_dir: &Path,
     prefix: &str,
+    introductions: Option<&Introductions>,
     hits: &mut [&mut ScannedBlob],
 ) -> Result<Attribution> {
     if hits.is_empty() {
@@ -106,11 +110,48 @@ fn attribute_repo(
     }
     let (repo, ids, targets) = open_with_targets(git_dir, hits.iter().map(|h| h.id))?;
     let mut trees = TreeHits::new(&repo, &targets);
+    let mut attribution = Attribution::default();
+    let introductions = match introductions {
+        Some(recorded) => recorded.of(&targets, ids.len()),
+        None => introductions_by_pass(&repo, &mut trees, ids.len())?,
+    };
+    for (hit, intro) in hits.iter_mut().zip(introductions) {
+        if intro.is_empty() {
+            continue;
+        }
+        for (_, commit) in &intro {
+            let key = commit.to_string();
+            if !attribution.commits.contains_key(&key)
+                && let Some(info) = commit_info(&repo, *commit)
+            {
+                attribution.commits.insert(key, info);
+            }
+        }
+        hit.origins = intro
+            .into_iter()
+            .map(|(path, commit)| Origin::GitBlob {
+                path: Some(format!("{prefix}{path}")),
+                commit: Some(commit.to_string()),
+            })
+            .collect();
+        hit.origins.sort();
+        hit.origins.dedup();
+    }
+    attribution.in_head = head_blobs(&repo, None, &mut trees, &ids);
+    Ok(attribution)
+}
+
+/// For each of `count` targets, the (path, commit) pairs that introduced it, found by one pass over every
+/// unique tree of the history (when the walk did not record them, [`Introductions`]).
+fn introductions_by_pass(
+    repo: &Repository,
+    trees: &mut TreeHits<'_>,
+    count: usize,
+) -> Result<Vec<Vec<(String, Oid)>>> {
     let mut walk = repo.revwalk().context("starting the commit walk")?;
     let mut loose = Vec::new();
-    git::push_all_refs(&repo, &mut walk, &mut loose, None)?;
-    let mut introductions: Vec<Vec<(String, Oid)>> = vec![Vec::new(); ids.len()];
-    let mut attribution = Attribution::default();
+    git::push_all_refs(repo, &mut walk, &mut loose, None)?;
+    let mut introductions: Vec<Vec<(String, Oid)>> = vec![Vec::new(); count];
     // One read per commit: its tree and parents (a parent beyond a shallow boundary is simply absent, so the
     // boundary commit introduces everything it has).
     let mut graph: Vec<(Oid, Oid, Vec<Oid>)> = Vec::new();
@@ -141,26 +182,8 @@ fn attribute_repo(
         for (i, path) in new {
             introductions[i].push((path, *oid));
         }
-        if let Some(info) = commit_info(&repo, *oid) {
-            attribution.commits.insert(oid.to_string(), info);
-        }
     }
-    for (hit, intro) in hits.iter_mut().zip(introductions) {
-        if intro.is_empty() {
-            continue;
-        }
-        hit.origins = intro
-            .into_iter()
-            .map(|(path, commit)| Origin::GitBlob {
-                path: Some(format!("{prefix}{path}")),
-                commit: Some(commit.to_string()),
-            })
-            .collect();
-        hit.origins.sort();
-        hit.origins.dedup();
-    }
-    attribution.in_head = head_blobs(&repo, None, &mut trees, &ids);
-    Ok(attribution)
+    Ok(introductions)
 }
 
 /// Attributes blobs from a diff range (their origins already name the introducing commits): authors, dates,
@@ -237,7 +260,12 @@ impl GitScan {
                             })
                         })
                         .collect();
-                    let a = attribute_repo(&repo.info.git_dir, &repo.prefix, &mut todo)?;
+                    let a = attribute_repo(
+                        &repo.info.git_dir,
+                        &repo.prefix,
+                        repo.introductions.as_deref(),
+                        &mut todo,
+                    )?;
                     all.commits.extend(a.commits);
                     all.in_head.extend(a.in_head);
                 }
@@ -303,6 +331,7 @@ mod tests {
     use crate::source::diff::scan_diff;
     use crate::source::git::{HistoryOptions, blob_id, scan_history};
     use crate::source::testing::{DEPTH, DeepRepo, LoopRepo, RecordingSink, on_small_stack};
+    use tempfile::TempDir;
 
     /// A hit for the blob `id`, with the origins the scan recorded for it.
     fn hit(sink: &RecordingSink, id: Oid) -> ScannedBlob {
@@ -391,5 +420,250 @@ mod tests {
                     .contains(&blob_id(looping.secret).to_hex())
             );
         });
+    }
+
+    /// A small xorshift generator: the random histories below are the same on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// Writes the tree of `files` (path → (content, mode)) through the repository's index (never written to
+    /// disk).
+    fn write_tree(
+        repo: &Repository,
+        files: &std::collections::BTreeMap<String, (String, u32)>,
+    ) -> Oid {
+        let mut index = repo.index().expect("the repository's index");
+        index.clear().expect("clearing the index");
+        for (path, (content, mode)) in files {
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: *mode,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id: Oid::ZERO_SHA1,
+                flags: 0,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            };
+            index
+                .add_frombuffer(&entry, content.as_bytes())
+                .expect("adding an entry");
+        }
+        index.write_tree().expect("writing the tree")
+    }
+
+    /// Builds a random history: three branches that modify, add, delete, rename, copy, revert and change the
+    /// mode of files drawn from a small pool (so blobs recur at other paths and times), merge each other (taking
+    /// either side per path, sometimes with content of the merge's own), and now and then start over from an
+    /// orphan root.
+    fn random_history(seed: u64) -> TempDir {
+        let dir = TempDir::new().expect("temp dir");
+        let repo = Repository::init(dir.path()).expect("git init");
+        let mut rng = Rng(seed);
+        let paths = [
+            "a.txt",
+            "b.txt",
+            "dir/c.txt",
+            "dir/d.txt",
+            "dir/sub/e.txt",
+            "x/y/z.txt",
+            "x/w.txt",
+            "f",
+        ];
+        let contents = ["one", "two", "three", "four", "five", "six"];
+        let modes = [0o100644, 0o100644, 0o100755, 0o120000];
+        type Files = std::collections::BTreeMap<String, (String, u32)>;
+        let mut heads: Vec<Option<(Oid, Files)>> = vec![None, None, None];
+        for step in 0..40 {
+            let sig = git2::Signature::new(
+                "Random Tester",
+                "random@example.com",
+                &git2::Time::new(1_700_000_000 + step * 60, 0),
+            )
+            .expect("signature");
+            let b = rng.below(3);
+            let mut parents = Vec::new();
+            let mut files: Files = match &heads[b] {
+                Some((c, f)) if rng.below(12) != 0 => {
+                    parents.push(*c);
+                    f.clone()
+                }
+                _ => Files::new(),
+            };
+            let other = (b + 1 + rng.below(2)) % 3;
+            if let Some((c, f)) = heads[other].clone()
+                && !parents.is_empty()
+                && rng.below(4) == 0
+            {
+                parents.push(c);
+                for (path, v) in f {
+                    if rng.below(2) == 0 {
+                        files.insert(path, v);
+                    }
+                }
+            }
+            for _ in 0..1 + rng.below(3) {
+                let path = paths[rng.below(paths.len())].to_string();
+                match rng.below(5) {
+                    0 => {
+                        files.remove(&path);
+                    }
+                    1 => {
+                        // A rename or copy of some file to `path`.
+                        if let Some((from, v)) = files.iter().nth(rng.below(files.len().max(1))) {
+                            let (from, v) = (from.clone(), v.clone());
+                            if rng.below(2) == 0 {
+                                files.remove(&from);
+                            }
+                            files.insert(path, v);
+                        }
+                    }
+                    2 => {
+                        if let Some(v) = files.get_mut(&path) {
+                            v.1 = modes[rng.below(modes.len())];
+                        }
+                    }
+                    _ => {
+                        let content = contents[rng.below(contents.len())].to_string();
+                        files.insert(path, (content, modes[rng.below(2)]));
+                    }
+                }
+            }
+            // A file and a directory of the same name cannot both be in a tree: the file goes.
+            files.retain(|p, _| p != "dir" && p != "x");
+            let tree = write_tree(&repo, &files);
+            let tree = repo.find_tree(tree).expect("tree");
+            let parent_commits: Vec<git2::Commit<'_>> = parents
+                .iter()
+                .map(|p| repo.find_commit(*p).expect("parent"))
+                .collect();
+            let refs: Vec<&git2::Commit<'_>> = parent_commits.iter().collect();
+            let name = format!("refs/heads/b{b}");
+            let commit = repo
+                .commit(
+                    Some(&name),
+                    &sig,
+                    &sig,
+                    &format!("step {step}"),
+                    &tree,
+                    &refs,
+                )
+                .or_else(|_| {
+                    // An orphan root on an existing branch: move the ref by force.
+                    let c = repo.commit(None, &sig, &sig, &format!("step {step}"), &tree, &refs)?;
+                    repo.reference(&name, c, true, "orphan")?;
+                    Ok::<Oid, git2::Error>(c)
+                })
+                .expect("commit");
+            heads[b] = Some((commit, files));
+        }
+        repo.set_head("refs/heads/b0").expect("HEAD");
+        dir
+    }
+
+    /// A hit for every blob the scan listed, with the origin it was listed under.
+    fn every_blob(sink: &RecordingSink) -> Vec<ScannedBlob> {
+        sink.blobs_sorted()
+            .into_iter()
+            .map(|(id, origin)| ScannedBlob {
+                id,
+                origins: vec![origin],
+                matches: Vec::new(),
+            })
+            .collect()
+    }
+
+    const OPTS: HistoryOptions = HistoryOptions {
+        all_objects: false,
+        max_file_size: 1 << 20,
+        recurse_submodules: false,
+    };
+
+    #[test]
+    fn introductions_recorded_by_the_walk_equal_attribution_by_its_own_pass() {
+        for seed in 1..=30u64 {
+            let dir = random_history(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let sink = RecordingSink::default();
+            let repos = scan_history(dir.path(), &OPTS, &sink).expect("history scan");
+            assert_eq!(sink.errors(), Vec::new());
+            assert!(repos[0].introductions.is_some(), "seed {seed}");
+            let mut recorded = every_blob(&sink);
+            assert!(recorded.len() >= 3, "seed {seed}: {} blobs", recorded.len());
+            let mut by_pass = recorded.clone();
+            let a = GitScan::History(repos.clone())
+                .attribute(&mut recorded)
+                .expect("attribution");
+            let mut without = repos.clone();
+            without[0].introductions = None;
+            let b = GitScan::History(without)
+                .attribute(&mut by_pass)
+                .expect("attribution");
+            // Every blob of the history is reachable from a commit, so each one has introductions.
+            assert!(
+                recorded.iter().all(|h| !h.origins.is_empty()
+                    && h.origins.iter().all(|o| matches!(
+                        o,
+                        Origin::GitBlob {
+                            commit: Some(_),
+                            ..
+                        }
+                    ))),
+                "seed {seed}"
+            );
+            for (r, p) in recorded.iter().zip(&by_pass) {
+                assert_eq!(r.origins, p.origins, "seed {seed}, blob {}", r.id.to_hex());
+            }
+            let mut ka: Vec<_> = a.commits.keys().collect();
+            let mut kb: Vec<_> = b.commits.keys().collect();
+            ka.sort();
+            kb.sort();
+            assert_eq!(ka, kb, "seed {seed}");
+            assert_eq!(a.in_head, b.in_head, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn a_walk_past_its_bounds_lists_every_blob_and_attribution_makes_its_own_pass() {
+        use crate::source::introductions::TEST_MAX_RECORDS;
+        use std::sync::atomic::Ordering;
+        let dir = random_history(7);
+        let full = RecordingSink::default();
+        let repos = scan_history(dir.path(), &OPTS, &full).expect("history scan");
+        let mut expected = every_blob(&full);
+        GitScan::History(repos)
+            .attribute(&mut expected)
+            .expect("attribution");
+        TEST_MAX_RECORDS.store(5, Ordering::Relaxed);
+        let bounded = RecordingSink::default();
+        let result = scan_history(dir.path(), &OPTS, &bounded);
+        TEST_MAX_RECORDS.store(8 << 20, Ordering::Relaxed);
+        let repos = result.expect("history scan");
+        assert!(repos[0].introductions.is_none(), "the bounds were passed");
+        assert_eq!(bounded.errors(), Vec::new());
+        let mut got = every_blob(&bounded);
+        let ids = |v: &[ScannedBlob]| v.iter().map(|h| h.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&got),
+            ids(&expected),
+            "every blob is listed all the same"
+        );
+        GitScan::History(repos)
+            .attribute(&mut got)
+            .expect("attribution");
+        for (g, e) in got.iter().zip(&expected) {
+            assert_eq!(g.origins, e.origins, "blob {}", g.id.to_hex());
+        }
     }
 }

@@ -1,18 +1,21 @@
 //! Git history as a source (`scan --history`): every blob reachable from every ref (branches, tags,
 //! remote-tracking refs, the stash and its reflog, a detached HEAD), each unique blob read and matched exactly
-//! once. A walker reads commits and trees (each tree once, a seen-set of tree ids) and lists the ids of blobs
-//! it has not seen before, with the first path they were seen under. Then every pack of the repository is
-//! traversed once in pack order (`packs.rs`: each object inflated once, from its decoded delta base, on every
-//! core) and each listed blob in it is classified (binary, too large, LFS pointer) and matched as it is decoded.
-//! What no pack held (loose objects, alternates, objects missing from a partial clone, a pack gix cannot read)
-//! is read by rayon workers, each with its own `git2::Repository` (git2 objects are not `Sync`), from the
-//! object database. `KEYSWEEP_HISTORY_READER=libgit2` reads every blob that way instead, streamed to the
-//! workers while the walk runs (the reader before the pack pass). Cost grows with unique blob bytes, not
-//! commits × files; commit attribution happens afterwards, only for blobs with findings (`attribution.rs`).
+//! once. A walker compares each commit's tree with its parents' trees (`introductions.rs`: only subtrees that
+//! differ from every parent's are read, each tree parsed once while it is in a small cache), lists the ids of
+//! blobs it has not seen before with the first path they were seen under, and records every introduction
+//! (blob, path, commit) on the way, so that attribution later costs a lookup per finding. Then every pack of
+//! the repository is traversed once in pack order (`packs.rs`: each object inflated once, from its decoded
+//! delta base, on every core) and each listed blob in it is classified (binary, too large, LFS pointer) and
+//! matched as it is decoded. What no pack held (loose objects, alternates, objects missing from a partial
+//! clone, a pack gix cannot read) is read by rayon workers, each with its own `git2::Repository` (git2
+//! objects are not `Sync`), from the object database. `KEYSWEEP_HISTORY_READER=libgit2` reads every blob that
+//! way instead, streamed to the workers while the walk runs (the reader before the pack pass). Cost grows
+//! with unique blob bytes and changed trees, not commits × files; commit attribution happens afterwards, only
+//! for blobs with findings (`attribution.rs`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
@@ -20,6 +23,7 @@ use git2::{ErrorCode, ObjectType, Odb, Oid, Repository, Revwalk};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::BlobSink;
+use super::introductions::{DiffWalk, Introductions, Step};
 use crate::model::{Blob, BlobId, Origin, Skip};
 use crate::sniff::{is_key_file, is_lfs_pointer, looks_binary};
 
@@ -53,6 +57,9 @@ pub struct ScannedRepo {
     pub info: RepoInfo,
     /// Prepended to its paths; empty for the repository itself.
     pub prefix: String,
+    /// What each commit introduced, recorded by the history walk for attribution (`None`: not recorded, past
+    /// its bounds, or not a history scan).
+    pub introductions: Option<Arc<Introductions>>,
 }
 
 /// Opens the repository containing `path` (a work tree, a subdirectory of one, a linked worktree or a bare
@@ -370,15 +377,22 @@ struct Enumerator<'r, 's> {
     info: &'r RepoInfo,
     sink: &'s dyn BlobSink,
     seen_trees: HashSet<Oid>,
-    seen_blobs: HashSet<Oid>,
+    /// Every blob id listed, with its index in `blob_ids`.
+    seen_blobs: HashMap<Oid, u32>,
+    blob_ids: Vec<Oid>,
     prefix: String,
     tx: Sender<BlobJob>,
 }
 
 impl Enumerator<'_, '_> {
     fn send(&mut self, oid: Oid, path: Option<String>, commit: Option<Oid>) -> bool {
+        if self.seen_blobs.contains_key(&oid) {
+            return true;
+        }
+        self.seen_blobs.insert(oid, self.blob_ids.len() as u32);
+        self.blob_ids.push(oid);
         // The sink's seen-set dedupes across repositories (a submodule sharing files with its superproject).
-        if !self.seen_blobs.insert(oid) || !self.sink.first_sight(blob_id(oid)) {
+        if !self.sink.first_sight(blob_id(oid)) {
             return true;
         }
         let job = BlobJob {
@@ -432,7 +446,7 @@ impl Enumerator<'_, '_> {
             };
             for entry in tree.iter() {
                 let kind = entry.kind();
-                if kind == Some(ObjectType::Blob) && !self.seen_blobs.contains(&entry.id()) {
+                if kind == Some(ObjectType::Blob) && !self.seen_blobs.contains_key(&entry.id()) {
                     // Build a path only for objects not seen before: most entries of most trees are repeats.
                     let name = crate::model::path::from_bytes(entry.name_bytes());
                     let path = if prefix.is_empty() {
@@ -453,7 +467,134 @@ impl Enumerator<'_, '_> {
         true
     }
 
-    fn run(&mut self, all_objects: bool) -> Result<()> {
+    /// Compares each commit's tree with its parents' (`introductions.rs`), sending each blob the first time a
+    /// commit introduces it. Returns `None` when the receiver is gone (the walk stopped), else the
+    /// introductions found, or `Some(None)` when they went past their bounds: the rest of the walk then reads
+    /// each unique tree once ([`Enumerator::walk_tree`]) and attribution makes its own pass.
+    fn walk_commits(&mut self, walk: Revwalk<'_>) -> Option<Option<Introductions>> {
+        let repo = self.repo;
+        // A parent the walk does not reach (beyond a shallow boundary) counts as absent, as in attribution. Only
+        // a shallow clone can have a parent that is there but not walked: elsewhere a parent is walked or
+        // unreadable, and an unreadable one counts as absent anyway.
+        let mut walked: Option<HashSet<Oid>> = None;
+        let commits: Box<dyn Iterator<Item = Result<Oid, git2::Error>>> = if self.info.shallow {
+            let all: Vec<_> = walk.collect();
+            walked = Some(all.iter().flatten().copied().collect());
+            Box::new(all.into_iter())
+        } else {
+            Box::new(walk)
+        };
+        // Commits read as parents before their own turn: (tree, parents).
+        let mut read_ahead: HashMap<Oid, (Oid, Vec<Oid>)> = HashMap::new();
+        let read = |oid: Oid| -> Result<(Oid, Vec<Oid>), git2::Error> {
+            let c = repo.find_commit(oid)?;
+            Ok((c.tree_id(), c.parent_ids().collect()))
+        };
+        let Ok(odb) = repo.odb() else {
+            // Without an object database nothing can be read; walk the old way, which says so per tree.
+            for oid in commits.flatten() {
+                match repo.find_commit(oid) {
+                    Ok(c) => {
+                        if !self.walk_tree(c.tree_id(), Some(oid)) {
+                            return None;
+                        }
+                    }
+                    Err(e) => self.missing(format!("commit {oid}"), &e),
+                }
+            }
+            return Some(None);
+        };
+        let mut diff = Some(DiffWalk::new(&odb));
+        for oid in commits {
+            let oid = match oid {
+                Ok(o) => o,
+                Err(e) => {
+                    self.missing("commit walk".into(), &e);
+                    continue;
+                }
+            };
+            let (tree, parents) = match read_ahead.remove(&oid) {
+                Some(c) => c,
+                None => match read(oid) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.missing(format!("commit {oid}"), &e);
+                        continue;
+                    }
+                },
+            };
+            let Some(walk) = diff.as_mut() else {
+                if !self.walk_tree(tree, Some(oid)) {
+                    return None;
+                }
+                continue;
+            };
+            let mut parent_trees = Vec::with_capacity(parents.len());
+            for p in parents
+                .iter()
+                .filter(|p| walked.as_ref().is_none_or(|w| w.contains(p)))
+            {
+                let tree = match read_ahead.get(p) {
+                    Some(e) => Some(e.0),
+                    // An unreadable parent is reported on its own turn; here it counts as absent.
+                    None => read(*p).ok().map(|e| {
+                        let tree = e.0;
+                        read_ahead.insert(*p, e);
+                        tree
+                    }),
+                };
+                parent_trees.extend(tree);
+            }
+            let mut failures: Vec<(Oid, String, git2::Error)> = Vec::new();
+            let step = walk.commit(
+                oid,
+                tree,
+                &parent_trees,
+                &mut |blob, path| {
+                    if let Some(i) = self.seen_blobs.get(&blob) {
+                        return Some(*i);
+                    }
+                    let path = if self.prefix.is_empty() {
+                        path.to_string()
+                    } else {
+                        format!("{}/{path}", self.prefix)
+                    };
+                    let sent = self.send(blob, Some(path), Some(oid));
+                    sent.then(|| self.blob_ids.len() as u32 - 1)
+                },
+                &mut |t, path, e| {
+                    failures.push((
+                        t,
+                        path.to_string(),
+                        git2::Error::new(e.code(), e.class(), e.message()),
+                    ))
+                },
+            );
+            for (t, path, e) in failures {
+                let what = if path.is_empty() {
+                    format!("tree {t} (root of commit {oid})")
+                } else {
+                    format!("tree {t} ({path} in commit {oid})")
+                };
+                self.missing(what, &e);
+            }
+            match step {
+                Step::Done => {}
+                Step::Stopped => return None,
+                Step::OverBudget => {
+                    // Go on one unique tree at a time, this commit's tree too (what it introduced so far was
+                    // sent; the rest is sent from here).
+                    diff = None;
+                    if !self.walk_tree(tree, Some(oid)) {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(diff.map(DiffWalk::finish))
+    }
+
+    fn run(&mut self, all_objects: bool) -> Result<Option<Introductions>> {
         let mut walk = self.repo.revwalk().context("starting the commit walk")?;
         let mut loose = Vec::new();
         push_all_refs(self.repo, &mut walk, &mut loose, Some(self.sink))?;
@@ -463,28 +604,12 @@ impl Enumerator<'_, '_> {
                 _ => self.send(oid, None, None),
             };
             if !ok {
-                return Ok(());
+                return Ok(None);
             }
         }
-        for oid in walk {
-            let oid = match oid {
-                Ok(o) => o,
-                Err(e) => {
-                    self.missing("commit walk".into(), &e);
-                    continue;
-                }
-            };
-            let commit = match self.repo.find_commit(oid) {
-                Ok(c) => c,
-                Err(e) => {
-                    self.missing(format!("commit {oid}"), &e);
-                    continue;
-                }
-            };
-            if !self.walk_tree(commit.tree_id(), Some(oid)) {
-                return Ok(());
-            }
-        }
+        let Some(introductions) = self.walk_commits(walk) else {
+            return Ok(None);
+        };
         if all_objects {
             let odb = self.repo.odb().context("opening the object database")?;
             let mut ids = Vec::new();
@@ -496,13 +621,13 @@ impl Enumerator<'_, '_> {
             ids.sort();
             ids.dedup();
             for oid in ids {
-                if self.seen_blobs.contains(&oid) || self.seen_trees.contains(&oid) {
+                if self.seen_blobs.contains_key(&oid) || self.seen_trees.contains(&oid) {
                     continue;
                 }
                 match odb.read_header(oid) {
                     Ok((_, ObjectType::Blob)) => {
                         if !self.send(oid, None, None) {
-                            return Ok(());
+                            return Ok(None);
                         }
                     }
                     Ok(_) => {}
@@ -510,7 +635,7 @@ impl Enumerator<'_, '_> {
                 }
             }
         }
-        Ok(())
+        Ok(introductions.map(|i| i.with_blobs(std::mem::take(&mut self.blob_ids))))
     }
 }
 
@@ -557,6 +682,7 @@ pub fn scan_history_with(
     let mut repos = vec![ScannedRepo {
         info,
         prefix: String::new(),
+        introductions: None,
     }];
     if opts.recurse_submodules {
         submodules(&repo, "", &mut repos);
@@ -568,11 +694,12 @@ pub fn scan_history_with(
     // Corruption is still caught: zlib checks every inflated stream, and a missing object is still missing.
     git2::opts::strict_hash_verification(false);
     limit_pack_windows();
-    for r in &repos {
-        match reader {
+    for r in &mut repos {
+        let introductions = match reader {
             Reader::Packs => scan_one(r, opts, sink)?,
             Reader::Libgit2 => scan_one_streaming(r, opts, sink)?,
-        }
+        };
+        r.introductions = introductions.map(Arc::new);
     }
     Ok(repos)
 }
@@ -580,9 +707,9 @@ pub fn scan_history_with(
 /// How much of its pack files libgit2 keeps mapped at once, and in windows of what size. Its defaults (1 GiB
 /// windows, 8 GiB in all) keep every page the walk and attribution ever touched in the resident set: on a
 /// 500 MB pack, most of it, on top of the pack pass's own reading. Windows it no longer uses are unmapped
-/// beyond this (the pages stay in the page cache).
-const PACK_WINDOW: usize = 16 << 20;
-const PACK_WINDOWS_MAPPED: usize = 64 << 20;
+/// beyond this (the pages stay in the page cache); small windows cost the walk's random tree reads little.
+const PACK_WINDOW: usize = 4 << 20;
+const PACK_WINDOWS_MAPPED: usize = 16 << 20;
 
 /// Sets libgit2's pack window size and mapped limit ([`PACK_WINDOW`], [`PACK_WINDOWS_MAPPED`]), once.
 #[allow(unsafe_code)]
@@ -618,6 +745,7 @@ fn submodules(repo: &Repository, prefix: &str, out: &mut Vec<ScannedRepo>) {
                 partial: is_partial_clone(&sub),
             },
             prefix: sub_prefix.clone(),
+            introductions: None,
         });
         submodules(&sub, &sub_prefix, out);
     }
@@ -631,11 +759,11 @@ fn spawn_walker<'scope>(
     all_objects: bool,
     sink: &'scope dyn BlobSink,
     tx: Sender<BlobJob>,
-) -> Result<std::thread::ScopedJoinHandle<'scope, Result<()>>> {
+) -> Result<std::thread::ScopedJoinHandle<'scope, Result<Option<Introductions>>>> {
     let info = &scanned.info;
     std::thread::Builder::new()
         .name("keysweep-history-walk".into())
-        .spawn_scoped(scope, move || -> Result<()> {
+        .spawn_scoped(scope, move || -> Result<Option<Introductions>> {
             let repo = Repository::open(&info.git_dir)
                 .with_context(|| format!("opening {}", info.git_dir.display()))?;
             Enumerator {
@@ -643,7 +771,8 @@ fn spawn_walker<'scope>(
                 info,
                 sink,
                 seen_trees: HashSet::new(),
-                seen_blobs: HashSet::new(),
+                seen_blobs: HashMap::new(),
+                blob_ids: Vec::new(),
                 prefix: scanned.prefix.trim_end_matches('/').to_string(),
                 tx,
             }
@@ -654,13 +783,47 @@ fn spawn_walker<'scope>(
 
 /// Bytes of blobs decoded by the pack pass before the walk named them, held until it does (or ends). When they
 /// reach this, the pass waits for the walk (one blob larger than this is held alone).
-const HELD_BYTES: usize = 16 << 20;
+const HELD_BYTES: usize = 8 << 20;
+
+/// A blob the walk named and the pack pass has not decoded yet: its [`BlobJob`] without what the slot's key
+/// says, and its place in the walk's order. Every blob the walk names may wait here at once (the walk can end
+/// before the pass is well under way), so it is kept small.
+struct Wanted {
+    path: Option<Box<str>>,
+    commit: Option<Oid>,
+    order: usize,
+}
+
+impl Wanted {
+    fn new(job: BlobJob, order: usize) -> Wanted {
+        let path = match job.origin {
+            Origin::GitBlob { path, .. } => path.map(String::into_boxed_str),
+            _ => None,
+        };
+        Wanted {
+            path,
+            commit: job.commit,
+            order,
+        }
+    }
+
+    fn into_job(self, id: BlobId) -> BlobJob {
+        BlobJob {
+            oid: oid_of(id),
+            commit: self.commit,
+            origin: Origin::GitBlob {
+                path: self.path.map(String::from),
+                commit: None,
+            },
+        }
+    }
+}
 
 /// Where one blob id stands between the walk and the pack pass ([`scan_one`]).
 enum Slot {
     /// Named by the walk (with its place in the walk's order), not decoded yet. Boxed, like `Held`'s bytes,
     /// so that the slot of every blob already matched — most of them, for most of the pass — costs a few bytes.
-    Wanted(Box<(BlobJob, usize)>),
+    Wanted(Box<Wanted>),
     /// Decoded before the walk named it.
     Held(Box<[u8]>),
     /// Matched (or skipped) already.
@@ -681,13 +844,22 @@ struct Claims {
 /// exactly once (a blob decoded before the walk names it is held, within [`HELD_BYTES`]). What no pack held —
 /// loose objects, alternates, objects missing from a partial clone, a pack gix cannot read (said on stderr) —
 /// is then read from the object database by the rayon workers.
-fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -> Result<()> {
+fn scan_one(
+    scanned: &ScannedRepo,
+    opts: &HistoryOptions,
+    sink: &dyn BlobSink,
+) -> Result<Option<Introductions>> {
     let info = &scanned.info;
     let objects = Repository::open(&info.git_dir)
         .map(|r| r.commondir().join("objects"))
         .unwrap_or_else(|_| info.git_dir.join("objects"));
     let claims = Mutex::new(Claims {
-        slots: HashMap::new(),
+        // About a third of a pack's objects are blobs, and nearly all of them pass through here: sized once,
+        // the table is not rebuilt near the end of the walk, when it is largest (bounded: the count is read
+        // from the repository).
+        slots: HashMap::with_capacity(
+            (super::packs::packed_object_count(&objects) / 3).min(4 << 20),
+        ),
         held: 0,
         walk_done: false,
     });
@@ -697,7 +869,7 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
         classify_and_scan(job, bytes, opts.max_file_size, sink, true);
     };
     let (tx, rx) = crossbeam_channel::unbounded::<BlobJob>();
-    let walked = std::thread::scope(|scope| -> Result<()> {
+    let walked = std::thread::scope(|scope| -> Result<Option<Introductions>> {
         let walker = spawn_walker(scope, scanned, opts.all_objects, sink, tx)?;
         // Files what the walk names: matched at once if the pass decoded it already, else wanted.
         let filer = std::thread::Builder::new()
@@ -714,7 +886,8 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
                             scan(job, &bytes);
                         }
                         _ => {
-                            c.slots.insert(id, Slot::Wanted(Box::new((job, order))));
+                            c.slots
+                                .insert(id, Slot::Wanted(Box::new(Wanted::new(job, order))));
                         }
                     }
                 }
@@ -740,7 +913,7 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
                     match c.slots.get_mut(&id) {
                         Some(slot @ Slot::Wanted(..)) => {
                             match std::mem::replace(slot, Slot::Done) {
-                                Slot::Wanted(wanted) => break Some(wanted.0),
+                                Slot::Wanted(wanted) => break Some(wanted.into_job(id)),
                                 _ => break None,
                             }
                         }
@@ -776,9 +949,9 @@ fn scan_one(scanned: &ScannedRepo, opts: &HistoryOptions, sink: &dyn BlobSink) -
         .into_inner()
         .expect("claims lock")
         .slots
-        .into_values()
-        .filter_map(|s| match s {
-            Slot::Wanted(wanted) => Some((wanted.1, wanted.0)),
+        .into_iter()
+        .filter_map(|(id, s)| match s {
+            Slot::Wanted(wanted) => Some((wanted.order, wanted.into_job(id))),
             _ => None,
         })
         .collect();
@@ -799,10 +972,10 @@ fn scan_one_streaming(
     scanned: &ScannedRepo,
     opts: &HistoryOptions,
     sink: &dyn BlobSink,
-) -> Result<()> {
+) -> Result<Option<Introductions>> {
     let info = &scanned.info;
     let (tx, rx) = crossbeam_channel::bounded::<BlobJob>(1024);
-    std::thread::scope(|scope| -> Result<()> {
+    std::thread::scope(|scope| -> Result<Option<Introductions>> {
         let walker = spawn_walker(scope, scanned, opts.all_objects, sink, tx)?;
         read_parallel(info, rx.into_iter(), opts.max_file_size, sink, true);
         walker.join().expect("the history walker does not panic")

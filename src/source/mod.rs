@@ -10,6 +10,7 @@ pub mod fs;
 pub mod git;
 #[cfg(test)]
 mod history_readers_tests;
+pub mod introductions;
 pub mod mirror;
 mod packs;
 pub mod repos;

@@ -32,6 +32,23 @@ fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// How many objects the packs of the object directory `objects` hold, from their indexes' fan-out tables (a
+/// blob in two packs counts twice; an index that cannot be read counts nothing).
+pub fn packed_object_count(objects: &Path) -> usize {
+    pack_indexes(objects)
+        .iter()
+        .filter_map(|idx| {
+            use std::io::Read;
+            let mut head = [0u8; 8 + 256 * 4];
+            std::fs::File::open(idx).ok()?.read_exact(&mut head).ok()?;
+            // Version 2 and later start with a magic number and a version; version 1 with the fan-out table.
+            let fanout = if head[..4] == *b"\xfftOc" { 8 } else { 0 };
+            let last = &head[fanout + 255 * 4..fanout + 256 * 4];
+            Some(u32::from_be_bytes(last.try_into().ok()?) as usize)
+        })
+        .sum()
+}
+
 /// Traverses every pack of the object directory `objects` once, from `threads` threads at once, and calls
 /// `on_blob(id, bytes)` for each blob in it (a blob in two packs twice). Objects are decoded whatever their
 /// size up to `alloc_limit` bytes: a pack with a larger object stops there. Returns the packs that could not be
@@ -99,7 +116,7 @@ where
 }
 
 /// How often the pages of a pack being traversed are handed back to the page cache.
-const RELEASE_EVERY: Duration = Duration::from_millis(50);
+const RELEASE_EVERY: Duration = Duration::from_millis(20);
 
 /// Runs `work` while a thread hands the pages of `mapped` (a read-only mapping of a pack file) back to the
 /// kernel every [`RELEASE_EVERY`]: the traversal touches every page of the pack (its first step reads every
