@@ -110,6 +110,11 @@ pub struct RuleDef {
     /// Where the format is documented.
     #[serde(default)]
     pub references: Vec<String>,
+    /// Ids of provider rules that also match this rule's secrets by their shape: where one of them found the same
+    /// bytes as this rule, only this rule reports them (a Clerk key assigned to `CLERK_SECRET_KEY` has Stripe's
+    /// `sk_live_` shape).
+    #[serde(default)]
+    pub overrides: Vec<String>,
 }
 
 /// A compiled rule.
