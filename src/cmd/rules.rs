@@ -103,6 +103,11 @@ pub fn check(rules: Arc<RuleSet>, only: Option<&[String]>) -> Result<Vec<Problem
         if rule.def.references.is_empty() && rule.source.starts_with("builtin:") {
             problem("has no references".into());
         }
+        for id in &rule.def.overrides {
+            if rules.by_id(id).is_none() {
+                problem(format!("overrides {id:?}, which is no rule"));
+            }
+        }
         let mut keyword_seen = vec![false; rule.def.keywords.len()];
         for (n, ex) in rule.def.examples.iter().enumerate() {
             let ex = match generate::expand(ex) {

@@ -110,6 +110,11 @@ pub struct RuleDef {
     /// Where the format is documented.
     #[serde(default)]
     pub references: Vec<String>,
+    /// Ids of provider rules that also match this rule's secrets by their shape: where one of them found the same
+    /// bytes as this rule, only this rule reports them (a Clerk key assigned to `CLERK_SECRET_KEY` has Stripe's
+    /// `sk_live_` shape).
+    #[serde(default)]
+    pub overrides: Vec<String>,
 }
 
 /// A compiled rule.
@@ -142,8 +147,9 @@ pub struct Rule {
 /// What `{{assign}}` in a rule's pattern stands for: the end of a name and the assignment that gives it a value,
 /// in the languages and formats secrets are written in (`KEY=`, `key: `, `"key": "`, `key := "`, `$key = '`,
 /// `key => `, `key ||= `, `key ??= `, `key value=`, a Go/TypeScript type between name and value), up to the
-/// opening quote.
-pub const ASSIGN: &str = r#"["'`]?(?:\s{0,4}:?\s{1,4}(?i:string|str))?\s{0,16}(?:=|:|=>|:=|::=|:::=|\?=|\.=|\|\|=|\?\?=|>|,|value\s{0,4}=)\s{0,16}["'`]?"#;
+/// opening quote. A quote may be escaped once or twice (`{\"api_key\":\"…\"}`: JSON inside a JSON string, a
+/// log line or a shell-quoted string).
+pub const ASSIGN: &str = r#"(?:\\{1,3}"|["'`])?(?:\s{0,4}:?\s{1,4}(?i:string|str))?\s{0,16}(?:=|:|=>|:=|::=|:::=|\?=|\.=|\|\|=|\?\?=|>|,|value\s{0,4}=)\s{0,16}(?:\\{1,3}"|["'`])?"#;
 
 /// A pattern with its macros expanded (`{{assign}}`, see [`ASSIGN`]). An unknown `{{name}}` is left alone, and
 /// the regex compiler then rejects it.
@@ -598,6 +604,29 @@ mod tests {
             assert!(re.is_match(line.as_bytes()), "{line}");
         }
         assert!(!re.is_match(b"acme_key k1m2n3p4"));
+    }
+
+    /// Issue 13: JSON written inside a JSON string, a log line or a shell-quoted string escapes its quotes.
+    #[test]
+    fn assign_macro_reads_escaped_json() {
+        let r = rule(r"acme_key{{assign}}(?P<secret>[a-z0-9]{8})\b").expect("the rule loads");
+        let re = Regex::new(&r.def.pattern).expect("the expanded pattern compiles");
+        for line in [
+            r#"{\"acme_key\":\"k1m2n3p4\"}"#,
+            r#""body": "{\"acme_key\": \"k1m2n3p4\", \"n\": 1}""#,
+            r#"curl -d '{\"acme_key\":\"k1m2n3p4\"}' https://api.example.test"#,
+            r#"log: "{\\\"acme_key\\\":\\\"k1m2n3p4\\\"}""#,
+        ] {
+            let caps = re.captures(line.as_bytes()).expect(line);
+            assert_eq!(&caps["secret"], b"k1m2n3p4", "{line}");
+        }
+        // Four backslashes are no quote's escape (nor is a backslash alone).
+        for line in [
+            r#"{\\\\"acme_key\\\\":\\\\"k1m2n3p4\\\\"}"#,
+            r"acme_key=\k1m2n3p4",
+        ] {
+            assert!(!re.is_match(line.as_bytes()), "{line}");
+        }
     }
 
     #[test]

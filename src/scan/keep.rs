@@ -374,7 +374,8 @@ pub(super) fn overlapping_pairs(matches: &[Match]) -> Vec<(usize, usize)> {
 /// (a PEM and the body inside it): a provider rule over a catch-all, then the match on the text as written over
 /// one in a decoded value, then the wider span, then the nearer evidence (an APNs key after `APNS_KEY=` and
 /// before the next key's `ASC_KEY_ID` is an APNs key), then the rule that names secrets (`RuleSet::rank`). Different
-/// secrets: the more specific rule.
+/// secrets: the more specific rule, then a rule that `overrides` the other when both found the same bytes (a Clerk
+/// key named after Clerk also has Stripe's shape, `sk_live_…`).
 pub(super) fn beats(rules: &RuleSet, a: &Match, b: &Match, same_secret: bool) -> bool {
     if same_secret {
         let key = |m: &Match| {
@@ -389,6 +390,11 @@ pub(super) fn beats(rules: &RuleSet, a: &Match, b: &Match, same_secret: bool) ->
         };
         key(a) > key(b)
     } else {
-        rules.rules[a.rule].specificity() > rules.rules[b.rule].specificity()
+        let (ra, rb) = (&rules.rules[a.rule], &rules.rules[b.rule]);
+        ra.specificity() > rb.specificity()
+            || (ra.specificity() == rb.specificity()
+                && a.secret_span == b.secret_span
+                && a.encoding == b.encoding
+                && ra.def.overrides.contains(&rb.id))
     }
 }

@@ -155,3 +155,27 @@ fn many_matches_on_one_line_are_found_and_each_snippet_shows_its_own_redaction()
         }
     }
 }
+
+/// Issue 13: a Clerk secret key has Stripe's prefix (`sk_live_`), so both rules found it and one secret made two
+/// findings. The rule that named it before the secret (`CLERK_SECRET_KEY=`) names it; the same key with no name
+/// before it is still Stripe's (its shape is all there is).
+#[test]
+fn a_clerk_key_assigned_to_a_clerk_name_is_one_clerk_finding_not_also_stripe() {
+    let scanner = Scanner::new(Arc::new(RuleSet::builtin().expect("rules"))).expect("scanner");
+    let ids = |text: &str| -> Vec<String> {
+        scanner
+            .scan(BlobId::of_bytes(text.as_bytes()), text.as_bytes())
+            .iter()
+            .map(|m| scanner.rules.rules[m.rule].id.clone())
+            .collect()
+    };
+    let key = format!(
+        "sk_live_{}",
+        generate::generate("base62-42", "clerk-vs-stripe").expect("generator")
+    );
+    assert_eq!(
+        ids(&format!("CLERK_SECRET_KEY={key}\n")),
+        ["clerk.secret-key"]
+    );
+    assert_eq!(ids(&format!("SECRET_KEY={key}\n")), ["stripe.secret-key"]);
+}
