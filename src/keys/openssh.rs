@@ -72,14 +72,8 @@ pub(crate) fn encoded_len(bytes: &[u8]) -> Option<usize> {
         return None;
     }
     let mut pos = MAGIC.len();
-    let skip_string = |pos: &mut usize| -> Option<()> {
-        let len = bytes.get(*pos..*pos + 4)?;
-        let len = usize::try_from(u32::from_be_bytes(len.try_into().ok()?)).ok()?;
-        *pos = pos.checked_add(4)?.checked_add(len)?;
-        (*pos <= bytes.len()).then_some(())
-    };
     for _ in 0..3 {
-        skip_string(&mut pos)?;
+        pos = string_at(bytes, pos)?.1;
     }
     let count = u32::from_be_bytes(bytes.get(pos..pos + 4)?.try_into().ok()?);
     pos += 4;
@@ -87,7 +81,7 @@ pub(crate) fn encoded_len(bytes: &[u8]) -> Option<usize> {
         return None;
     }
     for _ in 0..=count {
-        skip_string(&mut pos)?;
+        pos = string_at(bytes, pos)?.1;
     }
     Some(pos)
 }

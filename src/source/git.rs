@@ -468,7 +468,7 @@ impl Enumerator<'_, '_> {
     }
 
     /// Compares each commit's tree with its parents' (`introductions.rs`), sending each blob the first time a
-    /// commit introduces it. Returns `None` when the receiver is gone (the walk stopped), else the
+    /// commit introduces it or a parent has it where the commit has something else. Returns `None` when the receiver is gone (the walk stopped), else the
     /// introductions found, or `Some(None)` when they went past their bounds: the rest of the walk then reads
     /// each unique tree once ([`Enumerator::walk_tree`]) and attribution makes its own pass.
     fn walk_commits(&mut self, walk: Revwalk<'_>) -> Option<Option<Introductions>> {
@@ -783,7 +783,7 @@ fn spawn_walker<'scope>(
 
 /// Bytes of blobs decoded by the pack pass before the walk named them, held until it does (or ends). When they
 /// reach this, the pass waits for the walk (one blob larger than this is held alone).
-const HELD_BYTES: usize = 8 << 20;
+const HELD_BYTES: usize = 4 << 20;
 
 /// A blob the walk named and the pack pass has not decoded yet: its [`BlobJob`] without what the slot's key
 /// says, and its place in the walk's order. Every blob the walk names may wait here at once (the walk can end

@@ -116,7 +116,7 @@ where
 }
 
 /// How often the pages of a pack being traversed are handed back to the page cache.
-const RELEASE_EVERY: Duration = Duration::from_millis(20);
+const RELEASE_EVERY: Duration = Duration::from_millis(10);
 
 /// Runs `work` while a thread hands the pages of `mapped` (a read-only mapping of a pack file) back to the
 /// kernel every [`RELEASE_EVERY`]: the traversal touches every page of the pack (its first step reads every
