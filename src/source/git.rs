@@ -693,7 +693,7 @@ pub fn scan_history_with(
     // Re-hashing every object (SHA-1 with collision detection) would double the cost of a history scan.
     // Corruption is still caught: zlib checks every inflated stream, and a missing object is still missing.
     git2::opts::strict_hash_verification(false);
-    limit_pack_windows();
+    limit_pack_windows(reader);
     for r in &mut repos {
         let introductions = match reader {
             Reader::Packs => scan_one(r, opts, sink)?,
@@ -704,24 +704,32 @@ pub fn scan_history_with(
     Ok(repos)
 }
 
-/// How much of its pack files libgit2 keeps mapped at once, and in windows of what size. Its defaults (1 GiB
-/// windows, 8 GiB in all) keep every page the walk and attribution ever touched in the resident set: on a
+/// How much of its pack files libgit2 keeps mapped at once, and in windows of what size, by reader. Its defaults
+/// (1 GiB windows, 8 GiB in all) keep every page the walk and attribution ever touched in the resident set: on a
 /// 500 MB pack, most of it, on top of the pack pass's own reading. Windows it no longer uses are unmapped
-/// beyond this (the pages stay in the page cache); small windows cost the walk's random tree reads little.
-const PACK_WINDOW: usize = 4 << 20;
-const PACK_WINDOWS_MAPPED: usize = 16 << 20;
+/// beyond this (the pages stay in the page cache). With the pack pass libgit2 only reads trees and commits for
+/// the walk, and small windows cost those reads little; the libgit2 reader reads every blob through them too,
+/// and 4 MiB windows made it a quarter slower on git/git.
+fn pack_windows(reader: Reader) -> (usize, usize) {
+    match reader {
+        Reader::Packs => (4 << 20, 16 << 20),
+        Reader::Libgit2 => (16 << 20, 64 << 20),
+    }
+}
 
-/// Sets libgit2's pack window size and mapped limit ([`PACK_WINDOW`], [`PACK_WINDOWS_MAPPED`]), once.
+/// Sets libgit2's pack window size and mapped limit ([`pack_windows`]), once: the first history scan of the
+/// process decides.
 #[allow(unsafe_code)]
-fn limit_pack_windows() {
+fn limit_pack_windows(reader: Reader) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        let (window, mapped) = pack_windows(reader);
         // SAFETY: the setters write libgit2 globals without a lock; they are unsafe only because a thread
         // reading them at the same time would race. `Once` runs this before the first history scan of the
         // process opens a repository, and nothing else in keysweep sets them. A failure leaves the defaults.
         unsafe {
-            let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
-            let _ = git2::opts::set_mwindow_mapped_limit(PACK_WINDOWS_MAPPED);
+            let _ = git2::opts::set_mwindow_size(window);
+            let _ = git2::opts::set_mwindow_mapped_limit(mapped);
         }
     });
 }
