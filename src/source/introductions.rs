@@ -13,7 +13,6 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-
 use std::rc::Rc;
 
 use git2::{ObjectType, Oid};
@@ -27,12 +26,14 @@ const MAX_RECORDS: usize = 8 << 20;
 pub(super) static TEST_MAX_RECORDS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(MAX_RECORDS);
 
+/// [`MAX_RECORDS`], or what a test set.
 fn max_records() -> usize {
     #[cfg(test)]
     return TEST_MAX_RECORDS.load(std::sync::atomic::Ordering::Relaxed);
     #[cfg(not(test))]
     MAX_RECORDS
 }
+
 /// At most this many bytes of distinct paths are recorded.
 const MAX_PATH_BYTES: usize = 64 << 20;
 /// At most this many tree entries are compared in all (a history that makes the comparison cost many times
@@ -89,7 +90,7 @@ impl Introductions {
     }
 }
 
-/// Builds [`Introductions`], interning blobs, paths and commits, within the bounds.
+/// Builds [`Introductions`] within the bounds: paths and commits interned here, blobs by the walk's index.
 #[derive(Default)]
 struct Recorder {
     out: Introductions,
