@@ -330,7 +330,9 @@ mod tests {
     use super::*;
     use crate::source::diff::scan_diff;
     use crate::source::git::{HistoryOptions, blob_id, scan_history};
-    use crate::source::testing::{DEPTH, DeepRepo, LoopRepo, RecordingSink, on_small_stack};
+    use crate::source::testing::{
+        DEPTH, DeepRepo, LoopRepo, RecordingSink, commit_to, on_small_stack,
+    };
     use tempfile::TempDir;
 
     /// A hit for the blob `id`, with the origins the scan recorded for it.
@@ -541,32 +543,15 @@ mod tests {
                     }
                 }
             }
-            // A file and a directory of the same name cannot both be in a tree: the file goes.
-            files.retain(|p, _| p != "dir" && p != "x");
             let tree = write_tree(&repo, &files);
-            let tree = repo.find_tree(tree).expect("tree");
-            let parent_commits: Vec<git2::Commit<'_>> = parents
-                .iter()
-                .map(|p| repo.find_commit(*p).expect("parent"))
-                .collect();
-            let refs: Vec<&git2::Commit<'_>> = parent_commits.iter().collect();
-            let name = format!("refs/heads/b{b}");
-            let commit = repo
-                .commit(
-                    Some(&name),
-                    &sig,
-                    &sig,
-                    &format!("step {step}"),
-                    &tree,
-                    &refs,
-                )
-                .or_else(|_| {
-                    // An orphan root on an existing branch: move the ref by force.
-                    let c = repo.commit(None, &sig, &sig, &format!("step {step}"), &tree, &refs)?;
-                    repo.reference(&name, c, true, "orphan")?;
-                    Ok::<Oid, git2::Error>(c)
-                })
-                .expect("commit");
+            let commit = commit_to(
+                &repo,
+                &format!("refs/heads/b{b}"),
+                &sig,
+                &format!("step {step}"),
+                tree,
+                &parents,
+            );
             heads[b] = Some((commit, files));
         }
         repo.set_head("refs/heads/b0").expect("HEAD");

@@ -293,19 +293,36 @@ fn tree_of(repo: &Repository, entries: &[(&str, Oid, FileMode)]) -> Oid {
 fn commit(repo: &Repository, tree: Oid, parents: &[Oid], hour: i64) -> Oid {
     let when = Time::new(1_700_000_000 + hour * 3600, 0);
     let who = Signature::new("Deep Tester", "deep@example.com", &when).expect("signature");
+    commit_to(
+        repo,
+        "refs/heads/master",
+        &who,
+        &format!("commit {hour}"),
+        tree,
+        parents,
+    )
+}
+
+/// Commits `tree` with `parents` by `who`, and points `reference` at the commit by force (so a root commit can
+/// start a branch over).
+pub fn commit_to(
+    repo: &Repository,
+    reference: &str,
+    who: &Signature<'_>,
+    message: &str,
+    tree: Oid,
+    parents: &[Oid],
+) -> Oid {
     let tree = repo.find_tree(tree).expect("tree just written");
     let parents: Vec<git2::Commit<'_>> = parents
         .iter()
         .map(|p| repo.find_commit(*p).expect("parent just written"))
         .collect();
     let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(
-        Some("refs/heads/master"),
-        &who,
-        &who,
-        &format!("commit {hour}"),
-        &tree,
-        &parents,
-    )
-    .expect("commit")
+    let commit = repo
+        .commit(None, who, who, message, &tree, &parents)
+        .expect("commit");
+    repo.reference(reference, commit, true, message)
+        .expect("moving the reference");
+    commit
 }
