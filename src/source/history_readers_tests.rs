@@ -218,3 +218,72 @@ fn the_pack_pass_reads_what_the_object_database_reads_from_packs_and_loose_objec
     packed.sort();
     assert_eq!(ids, packed);
 }
+
+#[test]
+fn a_damaged_pack_is_read_object_by_object_and_only_the_damaged_blob_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = Repository::init_bare(dir.path()).expect("init");
+    // Blobs that do not delta against each other (different pseudo-random text), so damaging one damages only it.
+    let text = |seed: u64| -> Vec<u8> {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..3000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b"abcdefghijklmnopqrstuvwxyz \n"[(x % 28) as usize]
+            })
+            .collect()
+    };
+    let files: Vec<(String, Vec<u8>)> =
+        (0..6).map(|i| (format!("f{i}.txt"), text(i + 1))).collect();
+    let named: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    commit(&repo, &named, None);
+    pack_and_prune(&repo, &[]);
+    let damaged = Oid::hash_object(ObjectType::Blob, &files[2].1).expect("hash");
+    // Flip bytes in the middle of that blob's deflated data.
+    let pack_dir = dir.path().join("objects/pack");
+    let file_with = |ext: &str| {
+        std::fs::read_dir(&pack_dir)
+            .expect("pack dir")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == ext))
+            .expect("pack file")
+    };
+    let index = gix_pack::index::File::at(file_with("idx"), gix_hash::Kind::Sha1).expect("index");
+    let at = index
+        .lookup(gix_hash::ObjectId::from_bytes_or_panic(damaged.as_bytes()))
+        .expect("the blob is packed");
+    let offset = index.pack_offset_at_index(at) as usize;
+    let pack_path = file_with("pack");
+    let mut pack = std::fs::read(&pack_path).expect("read pack");
+    for b in &mut pack[offset + 200..offset + 240] {
+        *b ^= 0x5a;
+    }
+    let mut perms = std::fs::metadata(&pack_path).expect("meta").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack_path, perms).expect("writable");
+    std::fs::write(&pack_path, &pack).expect("write pack");
+
+    // The pass gives up on the pack and says why; the scan reads every blob the ordinary way.
+    let problems =
+        super::packs::for_each_packed_blob(&dir.path().join("objects"), 2, 1 << 20, |_, _| {});
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    for reader in [Reader::Packs, Reader::Libgit2] {
+        let sink = scan(dir.path(), false, reader);
+        let errors = sink.errors();
+        assert_eq!(errors.len(), 1, "{reader:?}: {errors:?}");
+        assert!(errors[0].0.contains(&damaged.to_string()), "{errors:?}");
+        assert!(errors[0].0.contains("f2.txt"), "{errors:?}");
+        let scanned: Vec<BlobId> = sink.blobs_sorted().into_iter().map(|(id, _)| id).collect();
+        let mut expected: Vec<BlobId> = files
+            .iter()
+            .filter(|(n, _)| n != "f2.txt")
+            .map(|(_, b)| blob_id(Oid::hash_object(ObjectType::Blob, b).expect("hash")))
+            .collect();
+        expected.sort();
+        assert_eq!(scanned, expected, "{reader:?}");
+    }
+}
