@@ -5,8 +5,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::{Blob, BlobId, Match, Origin, ScanError, ScannedBlob, Skip, Skipped, Summary};
-use crate::scan::{Candidates, Scanner, Unread};
+use crate::model::{
+    Blob, BlobId, Detached, Match, Origin, ScanError, ScannedBlob, Skip, Skipped, Summary, Unread,
+};
+use crate::scan::{Candidates, Scanner};
 use crate::source::BlobSink;
 
 /// Identifies content within one scan without the cost of SHA-1: its length and 128-bit XXH3.
@@ -258,6 +260,27 @@ impl BlobSink for Engine<'_> {
         self.match_blob(id, bytes, origin);
     }
 
+    /// Matches a unique blob whose origin is not known yet, counting nothing.
+    fn match_detached(&self, id: BlobId, bytes: &[u8]) -> Detached {
+        let (matches, unread) = self.scanner.scan_with_unread(id, bytes);
+        Detached {
+            len: bytes.len() as u64,
+            found: (!matches.is_empty() || !unread.is_empty()).then(|| Box::new((matches, unread))),
+        }
+    }
+
+    /// Counts and keeps a detached match, as [`BlobSink::scan_unique_bytes`] would have.
+    fn attach(&self, id: BlobId, detached: Detached, origin: Origin) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.blobs.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(detached.len, Ordering::Relaxed);
+        if let Some(found) = detached.found {
+            let (matches, unread) = *found;
+            self.note_unread(id, &origin, unread);
+            self.record(id, origin, matches);
+        }
+    }
+
     /// Counts a skipped input.
     fn skip(&self, why: Skip) {
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -281,5 +304,95 @@ impl BlobSink for Engine<'_> {
         let message = crate::display::plain_error(&message).into_owned();
         let e = ScanError { location, message };
         self.errors.lock().expect("errors lock").push(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use git2::Repository;
+
+    use super::*;
+    use crate::rules::RuleSet;
+    use crate::rules::generate::generate;
+    use crate::source::git::{FORCED_ORDER, HistoryOptions, Order, Reader, scan_history_with};
+    use crate::source::testing::{commit_files as commit, pack_and_prune};
+
+    /// What a history scan with an [`Engine`] found: each blob with matches (rule, secret span, line; origins),
+    /// the errors and the summary's counters.
+    fn history(path: &std::path::Path, scanner: &Scanner, reader: Reader) -> String {
+        let engine = Engine::new(scanner);
+        let opts = HistoryOptions {
+            all_objects: false,
+            max_file_size: 1 << 20,
+            recurse_submodules: false,
+        };
+        scan_history_with(path, &opts, &engine, reader).expect("history scan");
+        let (hits, errors, summary) = engine.finish();
+        let hits: Vec<String> = hits
+            .iter()
+            .map(|h| {
+                let matches: Vec<_> = h
+                    .matches
+                    .iter()
+                    .map(|m| (m.rule, m.secret_span.clone(), m.line))
+                    .collect();
+                format!("{} {:?} {matches:?}", h.id.to_hex(), h.origins)
+            })
+            .collect();
+        let errors: Vec<_> = errors.iter().map(|e| (&e.location, &e.message)).collect();
+        let mut summary = summary;
+        summary.elapsed_ms = 0;
+        format!("{hits:#?}\n{errors:?}\n{summary:?}")
+    }
+
+    /// The pack pass matches a blob it decodes before the walk names it without its path, and hands the result
+    /// over once the walk does: the findings, their origins, the errors naming paths (an archive that would not
+    /// open) and the counters are those of a scan that knew every path first, and those of the libgit2 reader.
+    #[test]
+    fn matches_made_before_the_walk_names_a_blob_are_reported_under_its_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Repository::init_bare(dir.path()).expect("init");
+        let token = generate("github-ghp", "sink-early").expect("generator");
+        let other = generate("github-ghp", "sink-early-2").expect("generator");
+        let env = format!("GITHUB_TOKEN={token}\n");
+        let env2 = format!("GITHUB_TOKEN={token}\nBACKUP_TOKEN={other}\n");
+        let mut bogus_zip = b"PK\x03\x04".to_vec();
+        bogus_zip.extend_from_slice(b"fake example bytes that are no zip archive\n");
+        let mut binary = vec![0u8; 64];
+        binary.extend_from_slice(env.as_bytes());
+        let first = commit(
+            &repo,
+            &[
+                ("app.env", env.clone().into_bytes()),
+                ("notes.txt", b"fake example notes\n".to_vec()),
+                ("bundle.zip", bogus_zip),
+            ],
+            None,
+        );
+        commit(
+            &repo,
+            &[
+                ("app.env", env2.into_bytes()),
+                ("copy.env", env.into_bytes()),
+                ("blob.bin", binary),
+            ],
+            Some(first),
+        );
+        pack_and_prune(&repo, &[]);
+
+        let scanner = Scanner::new(Arc::new(RuleSet::builtin().expect("rules"))).expect("scanner");
+        let plain = history(dir.path(), &scanner, Reader::Libgit2);
+        assert!(
+            plain.contains("app.env") && plain.contains("bundle.zip"),
+            "{plain}"
+        );
+        for order in [Order::Together, Order::WalkFirst, Order::PassFirst] {
+            FORCED_ORDER.with(|o| o.set(order));
+            let packs = history(dir.path(), &scanner, Reader::Packs);
+            FORCED_ORDER.with(|o| o.set(Order::Together));
+            assert_eq!(packs, plain, "{order:?}");
+        }
     }
 }

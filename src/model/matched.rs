@@ -73,3 +73,33 @@ pub struct ScannedBlob {
     /// The matches in it.
     pub matches: Vec<Match>,
 }
+
+/// What of an archive was not read, for the caller to count and report; empty for content that is no archive.
+/// Paths are inside the archive, the empty path naming the archive itself.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Unread {
+    /// Members over the member cap (`--max-file-size`), skipped after that many bytes.
+    pub too_large: Vec<String>,
+    /// Whether the archive's budget (of bytes and members) ran out before its end.
+    pub budget_spent: bool,
+    /// Content with an archive's magic that yielded no member, with the cause; its bytes were matched as text.
+    pub unreadable: Vec<(String, String)>,
+}
+
+impl Unread {
+    /// Whether everything was read.
+    pub fn is_empty(&self) -> bool {
+        self.too_large.is_empty() && !self.budget_spent && self.unreadable.is_empty()
+    }
+}
+
+/// What matching one unique blob found before its origin was known, kept by the source until it knows the
+/// origin (a history scan decodes blobs in pack order, before its walk has named them). Nothing is counted
+/// until then: a blob never named is as if never read.
+#[derive(Debug, Default)]
+pub struct Detached {
+    /// The blob's size in bytes.
+    pub len: u64,
+    /// Its matches and what of it was not read; `None` (the common case) when both are empty.
+    pub found: Option<Box<(Vec<Match>, Unread)>>,
+}

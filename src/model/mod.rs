@@ -24,7 +24,7 @@ pub use finding::{
 pub use format::{ColorChoice, FailOn, Format};
 pub use identity::{fingerprint_key, fingerprint_token, secret_sha256};
 pub use key::{EC_P256, FORMAT_OPENSSH, KeyMaterial};
-pub use matched::{Match, ScannedBlob};
+pub use matched::{Detached, Match, ScannedBlob, Unread};
 pub use report::{ScanError, ScanReport, Skip, Skipped, Summary};
 pub use revocation::{LiveState, Probe, RevocationOutcome};
 pub use secret::{Secret, Severity, redact, redact_as};

@@ -3,10 +3,11 @@
 //! once. A walker compares each commit's tree with its parents' trees (`introductions.rs`: only subtrees that
 //! differ from every parent's are read, each tree parsed once while it is in a small cache), lists the ids of
 //! blobs it has not seen before with the first path they were seen under, and records every introduction
-//! (blob, path, commit) on the way, so that attribution later costs a lookup per finding. Then every pack of
+//! (blob, path, commit) on the way, so that attribution later costs a lookup per finding. Meanwhile every pack of
 //! the repository is traversed once in pack order (`packs.rs`: each object inflated once, from its decoded
-//! delta base, on every core) and each listed blob in it is classified (binary, too large, LFS pointer) and
-//! matched as it is decoded. What no pack held (loose objects, alternates, objects missing from a partial
+//! delta base, on every core) and each blob in it is classified (binary, too
+//! large, LFS pointer) and matched as it is decoded, before the walk names it if need be: its result then waits
+//! for its path. What no pack held (loose objects, alternates, objects missing from a partial
 //! clone, a pack gix cannot read) is read by rayon workers, each with its own `git2::Repository` (git2
 //! objects are not `Sync`), from the object database. `KEYSWEEP_HISTORY_READER=libgit2` reads every blob that
 //! way instead, streamed to the workers while the walk runs (the reader before the pack pass). Cost grows
@@ -15,7 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
@@ -24,7 +25,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::BlobSink;
 use super::introductions::{DiffWalk, Introductions, Step};
-use crate::model::{Blob, BlobId, Origin, Skip};
+use crate::model::{Blob, BlobId, Detached, Origin, Skip};
 use crate::sniff::{is_key_file, is_lfs_pointer, looks_binary};
 
 /// What kind of repository a scan read, for the summary and for classifying missing objects.
@@ -371,7 +372,11 @@ pub fn push_all_refs(
     Ok(())
 }
 
-/// Walks commits and trees, sending each blob id not seen before (with its first path) to `tx`.
+/// Blob jobs the walk sends at once: one channel message (and at most one wake-up of the receiver) per this
+/// many blobs instead of per blob.
+const BATCH: usize = 256;
+
+/// Walks commits and trees, sending each blob id not seen before (with its first path) to `tx`, in batches.
 struct Enumerator<'r, 's> {
     repo: &'r Repository,
     info: &'r RepoInfo,
@@ -381,10 +386,24 @@ struct Enumerator<'r, 's> {
     seen_blobs: HashMap<Oid, u32>,
     blob_ids: Vec<Oid>,
     prefix: String,
-    tx: Sender<BlobJob>,
+    /// Jobs not sent yet (at most [`BATCH`]).
+    batch: Vec<BlobJob>,
+    tx: Sender<Vec<BlobJob>>,
 }
 
 impl Enumerator<'_, '_> {
+    /// Sends the jobs batched so far; false when the receiver is gone.
+    fn flush(&mut self) -> bool {
+        self.batch.is_empty()
+            || self
+                .tx
+                .send(std::mem::replace(
+                    &mut self.batch,
+                    Vec::with_capacity(BATCH),
+                ))
+                .is_ok()
+    }
+
     fn send(&mut self, oid: Oid, path: Option<String>, commit: Option<Oid>) -> bool {
         if self.seen_blobs.contains_key(&oid) {
             return true;
@@ -400,7 +419,8 @@ impl Enumerator<'_, '_> {
             commit,
             origin: Origin::GitBlob { path, commit: None },
         };
-        self.tx.send(job).is_ok()
+        self.batch.push(job);
+        self.batch.len() < BATCH || self.flush()
     }
 
     fn missing(&self, what: String, e: &git2::Error) {
@@ -635,6 +655,9 @@ impl Enumerator<'_, '_> {
                 }
             }
         }
+        if !self.flush() {
+            return Ok(None);
+        }
         Ok(introductions.map(|i| i.with_blobs(std::mem::take(&mut self.blob_ids))))
     }
 }
@@ -760,13 +783,13 @@ fn submodules(repo: &Repository, prefix: &str, out: &mut Vec<ScannedRepo>) {
 }
 
 /// Starts the walker thread of one repository's history scan: it sends each new blob id, with its first path,
-/// to `tx`, and ends when the walk does (or `tx`'s receiver is gone).
+/// to `tx` in batches, and ends when the walk does (or `tx`'s receiver is gone).
 fn spawn_walker<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     scanned: &'scope ScannedRepo,
     all_objects: bool,
     sink: &'scope dyn BlobSink,
-    tx: Sender<BlobJob>,
+    tx: Sender<Vec<BlobJob>>,
 ) -> Result<std::thread::ScopedJoinHandle<'scope, Result<Option<Introductions>>>> {
     let info = &scanned.info;
     std::thread::Builder::new()
@@ -782,16 +805,13 @@ fn spawn_walker<'scope>(
                 seen_blobs: HashMap::new(),
                 blob_ids: Vec::new(),
                 prefix: scanned.prefix.trim_end_matches('/').to_string(),
+                batch: Vec::with_capacity(BATCH),
                 tx,
             }
             .run(all_objects)
         })
         .context("starting the history walker")
 }
-
-/// Bytes of blobs decoded by the pack pass before the walk named them, held until it does (or ends). When they
-/// reach this, the pass waits for the walk (one blob larger than this is held alone).
-const HELD_BYTES: usize = 4 << 20;
 
 /// A blob the walk named and the pack pass has not decoded yet: its [`BlobJob`] without what the slot's key
 /// says, and its place in the walk's order. Every blob the walk names may wait here at once (the walk can end
@@ -827,13 +847,57 @@ impl Wanted {
     }
 }
 
+/// What the pack pass made of a blob it decoded before the walk named it: [`classify_and_scan`] without the
+/// blob's path. The one decision that needs the path — a binary blob is matched only when its name is a key
+/// file's — waits for it.
+enum Early {
+    /// Over the size limit, or a Git LFS pointer: skipped whatever its path.
+    Skipped(Skip),
+    /// Binary: skipped, unless its path names a key file; then it is read again and matched.
+    Binary,
+    /// Matched.
+    Matched(Detached),
+}
+
+impl Early {
+    /// Classifies and, unless skipped, matches a blob without its path (see [`classify_and_scan`]).
+    fn of(id: BlobId, bytes: &[u8], max_file_size: u64, sink: &dyn BlobSink) -> Early {
+        if bytes.len() as u64 > max_file_size {
+            Early::Skipped(Skip::TooLarge)
+        } else if looks_binary(bytes) {
+            Early::Binary
+        } else if is_lfs_pointer(bytes) {
+            Early::Skipped(Skip::LfsPointer)
+        } else {
+            Early::Matched(sink.match_detached(id, bytes))
+        }
+    }
+
+    /// Finishes what [`Early::of`] began, now that the walk named the blob: counts the skip or hands the
+    /// match to the sink with the blob's origin. A binary blob whose path names a key file is returned, to be
+    /// read again and matched as a key file.
+    fn settle(self, job: BlobJob, sink: &dyn BlobSink) -> Option<BlobJob> {
+        match self {
+            Early::Skipped(why) => sink.skip(why),
+            Early::Binary if job.origin.path().is_some_and(is_key_file) => return Some(job),
+            Early::Binary => sink.skip(Skip::Binary),
+            Early::Matched(detached) => sink.attach(blob_id(job.oid), detached, job.origin),
+        }
+        None
+    }
+}
+
 /// Where one blob id stands between the walk and the pack pass ([`scan_one`]).
 enum Slot {
-    /// Named by the walk (with its place in the walk's order), not decoded yet. Boxed, like `Held`'s bytes,
-    /// so that the slot of every blob already matched — most of them, for most of the pass — costs a few bytes.
+    /// Named by the walk (with its place in the walk's order), not decoded yet. Boxed, so that the slot of
+    /// every blob already matched — most of them, for most of the pass — costs a few bytes.
     Wanted(Box<Wanted>),
-    /// Decoded before the walk named it.
-    Held(Box<[u8]>),
+    /// Decoded before the walk named it, and being matched by the pass thread that decoded it.
+    Matching,
+    /// Named by the walk while [`Slot::Matching`]: the pass thread finishes it.
+    NamedWhileMatching(Box<Wanted>),
+    /// Decoded and matched before the walk named it: the result waits for the blob's path.
+    Early(Early),
     /// Matched (or skipped) already.
     Done,
 }
@@ -841,17 +905,49 @@ enum Slot {
 /// The blob ids the walk and the pack pass have seen, shared by both.
 struct Claims {
     slots: HashMap<BlobId, Slot>,
-    /// Bytes in [`Slot::Held`] slots.
-    held: usize,
     /// Whether the walk has named every blob: an id not in `slots` then is not wanted.
     walk_done: bool,
+    /// Binary blobs matched early whose path turned out to name a key file: read again after the pass.
+    again: Vec<BlobJob>,
+}
+
+/// Which of the walk and the pack pass goes first in [`scan_one`]: both at once, except in tests, which force
+/// each extreme (every blob named before it is decoded, or decoded before it is named) on their thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) enum Order {
+    /// Both at once.
+    Together,
+    /// The pass starts when the walk has named every blob.
+    WalkFirst,
+    /// The walk starts when the pass has decoded every packed blob.
+    PassFirst,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The order [`scan_one`] follows on this thread (tests only).
+    pub(crate) static FORCED_ORDER: std::cell::Cell<Order> = const { std::cell::Cell::new(Order::Together) };
+}
+
+impl Order {
+    #[cfg(test)]
+    fn current() -> Order {
+        FORCED_ORDER.with(std::cell::Cell::get)
+    }
+
+    #[cfg(not(test))]
+    fn current() -> Order {
+        Order::Together
+    }
 }
 
 /// Scans one repository's history: the walker thread lists new blob ids with their first paths while every
-/// pack of the repository is traversed once (`packs.rs`); a blob is matched as soon as both have seen it,
-/// exactly once (a blob decoded before the walk names it is held, within [`HELD_BYTES`]). What no pack held —
-/// loose objects, alternates, objects missing from a partial clone, a pack gix cannot read (said on stderr) —
-/// is then read from the object database by the rayon workers.
+/// pack of the repository is traversed once (`packs.rs`); each blob is matched as it is decoded, exactly once,
+/// and counted with its origin once both have seen it. A blob decoded before the walk names it is matched
+/// without its path (matching does not depend on it), and the result waits for the path: the pass never
+/// waits for the walk. What no pack held — loose objects, alternates, objects missing from a partial clone, a
+/// pack gix cannot read (said on stderr) — is then read from the object database by the rayon workers.
 fn scan_one(
     scanned: &ScannedRepo,
     opts: &HistoryOptions,
@@ -868,45 +964,60 @@ fn scan_one(
         slots: HashMap::with_capacity(
             (super::packs::packed_object_count(&objects) / 3).min(4 << 20),
         ),
-        held: 0,
         walk_done: false,
+        again: Vec::new(),
     });
-    // Signalled when the walk takes held blobs or ends: a pass thread waiting for room to hold one goes on.
-    let walk_moved = Condvar::new();
-    let scan = |job: BlobJob, bytes: &[u8]| {
-        classify_and_scan(job, bytes, opts.max_file_size, sink, true);
+    let settle = |early: Early, job: BlobJob| {
+        if let Some(job) = early.settle(job, sink) {
+            claims.lock().expect("claims lock").again.push(job);
+        }
     };
-    let (tx, rx) = crossbeam_channel::unbounded::<BlobJob>();
+    let (tx, rx) = crossbeam_channel::unbounded::<Vec<BlobJob>>();
+    let order = Order::current();
     let walked = std::thread::scope(|scope| -> Result<Option<Introductions>> {
-        let walker = spawn_walker(scope, scanned, opts.all_objects, sink, tx)?;
-        // Files what the walk names: matched at once if the pass decoded it already, else wanted.
+        let mut tx = Some(tx);
+        let mut spawn = || {
+            spawn_walker(
+                scope,
+                scanned,
+                opts.all_objects,
+                sink,
+                tx.take().expect("once"),
+            )
+        };
+        let walker = match order {
+            Order::PassFirst => None,
+            _ => Some(spawn()?),
+        };
+        // Files what the walk names: settled at once if the pass matched it already, else wanted.
         let filer = std::thread::Builder::new()
             .name("keysweep-history-claims".into())
             .spawn_scoped(scope, || {
-                for (order, job) in rx.into_iter().enumerate() {
+                for (order, job) in rx.into_iter().flatten().enumerate() {
                     let id = blob_id(job.oid);
+                    let wanted = Box::new(Wanted::new(job, order));
                     let mut c = claims.lock().expect("claims lock");
-                    match c.slots.insert(id, Slot::Done) {
-                        Some(Slot::Held(bytes)) => {
-                            c.held -= bytes.len();
+                    let slot = c.slots.entry(id).or_insert(Slot::Done);
+                    match std::mem::replace(slot, Slot::Done) {
+                        Slot::Early(early) => {
                             drop(c);
-                            walk_moved.notify_all();
-                            scan(job, &bytes);
+                            settle(early, wanted.into_job(id));
                         }
-                        _ => {
-                            c.slots
-                                .insert(id, Slot::Wanted(Box::new(Wanted::new(job, order))));
-                        }
+                        Slot::Matching => *slot = Slot::NamedWhileMatching(wanted),
+                        _ => *slot = Slot::Wanted(wanted),
                     }
                 }
                 let mut c = claims.lock().expect("claims lock");
                 c.walk_done = true;
-                c.slots.retain(|_, s| !matches!(s, Slot::Held(_)));
-                c.held = 0;
-                drop(c);
-                walk_moved.notify_all();
+                // Blobs decoded early that the walk never named are not reachable: as if never read.
+                c.slots.retain(|_, s| !matches!(s, Slot::Early(_)));
             })
-            .context("starting the history walker")?;
+            .context("starting the claims filer")?;
+        if order == Order::WalkFirst {
+            while !claims.lock().expect("claims lock").walk_done {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
         // Decoding a blob over the size limit is wasted work but bounded; a larger object stops its pack's
         // pass and what is left of it is read the ordinary way (which checks the size before inflating).
         let alloc_limit = usize::try_from(opts.max_file_size.max(1 << 26)).unwrap_or(usize::MAX);
@@ -915,30 +1026,39 @@ fn scan_one(
             rayon::current_num_threads(),
             alloc_limit,
             |id, bytes| {
-                let mut guard = claims.lock().expect("claims lock");
-                let job = loop {
-                    let c = &mut *guard;
-                    match c.slots.get_mut(&id) {
-                        Some(slot @ Slot::Wanted(..)) => {
-                            match std::mem::replace(slot, Slot::Done) {
-                                Slot::Wanted(wanted) => break Some(wanted.into_job(id)),
-                                _ => break None,
-                            }
-                        }
-                        Some(_) => break None,
-                        None if c.walk_done => break None,
-                        None if c.held == 0 || c.held + bytes.len() <= HELD_BYTES => {
-                            c.held += bytes.len();
-                            c.slots.insert(id, Slot::Held(bytes.into()));
-                            break None;
-                        }
-                        // The walk is behind: wait for it to take held blobs (or to end).
-                        None => guard = walk_moved.wait(guard).expect("claims lock"),
+                let mut c = claims.lock().expect("claims lock");
+                let walk_done = c.walk_done;
+                match c.slots.get_mut(&id) {
+                    Some(slot @ Slot::Wanted(..)) => {
+                        let Slot::Wanted(wanted) = std::mem::replace(slot, Slot::Done) else {
+                            unreachable!("matched as wanted")
+                        };
+                        drop(c);
+                        classify_and_scan(
+                            wanted.into_job(id),
+                            bytes,
+                            opts.max_file_size,
+                            sink,
+                            true,
+                        );
                     }
-                };
-                drop(guard);
-                if let Some(job) = job {
-                    scan(job, bytes);
+                    // Decoded already (a blob in two packs), or not wanted.
+                    Some(_) => {}
+                    None if walk_done => {}
+                    None => {
+                        c.slots.insert(id, Slot::Matching);
+                        drop(c);
+                        let early = Early::of(id, bytes, opts.max_file_size, sink);
+                        let mut c = claims.lock().expect("claims lock");
+                        let slot = c.slots.get_mut(&id).expect("a matching slot stays");
+                        match std::mem::replace(slot, Slot::Done) {
+                            Slot::NamedWhileMatching(wanted) => {
+                                drop(c);
+                                settle(early, wanted.into_job(id));
+                            }
+                            _ => *slot = Slot::Early(early),
+                        }
+                    }
                 }
             },
         );
@@ -950,12 +1070,15 @@ fn scan_one(
                 crate::display::escape(why)
             );
         }
+        let walker = match walker {
+            Some(w) => w,
+            None => spawn()?,
+        };
         filer.join().expect("the claims filer does not panic");
         walker.join().expect("the history walker does not panic")
     });
+    let claims = claims.into_inner().expect("claims lock");
     let mut rest: Vec<(usize, BlobJob)> = claims
-        .into_inner()
-        .expect("claims lock")
         .slots
         .into_iter()
         .filter_map(|(id, s)| match s {
@@ -966,7 +1089,7 @@ fn scan_one(
     rest.sort_by_key(|(order, _)| *order);
     read_parallel(
         info,
-        rest.into_iter().map(|(_, job)| job),
+        rest.into_iter().map(|(_, job)| job).chain(claims.again),
         opts.max_file_size,
         sink,
         true,
@@ -982,10 +1105,16 @@ fn scan_one_streaming(
     sink: &dyn BlobSink,
 ) -> Result<Option<Introductions>> {
     let info = &scanned.info;
-    let (tx, rx) = crossbeam_channel::bounded::<BlobJob>(1024);
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<BlobJob>>(1024 / BATCH);
     std::thread::scope(|scope| -> Result<Option<Introductions>> {
         let walker = spawn_walker(scope, scanned, opts.all_objects, sink, tx)?;
-        read_parallel(info, rx.into_iter(), opts.max_file_size, sink, true);
+        read_parallel(
+            info,
+            rx.into_iter().flatten(),
+            opts.max_file_size,
+            sink,
+            true,
+        );
         walker.join().expect("the history walker does not panic")
     })
 }

@@ -4,80 +4,11 @@
 
 use std::path::Path;
 
-use git2::{ObjectType, Oid, Repository, Signature, Time};
+use git2::{ObjectType, Oid, Repository};
 
-use super::git::{HistoryOptions, Reader, blob_id, oid_of, scan_history_with};
-use super::testing::RecordingSink;
+use super::git::{FORCED_ORDER, HistoryOptions, Order, Reader, blob_id, oid_of, scan_history_with};
+use super::testing::{RecordingSink, commit_files as commit, pack_and_prune};
 use crate::model::BlobId;
-
-/// A commit on `master` whose tree holds `files` (flat names, or `dir/name` one level deep).
-fn commit(repo: &Repository, files: &[(&str, Vec<u8>)], parent: Option<Oid>) -> Oid {
-    let mut root = repo.treebuilder(None).expect("tree builder");
-    let mut dirs: Vec<(&str, git2::TreeBuilder<'_>)> = Vec::new();
-    for (path, bytes) in files {
-        let blob = repo.blob(bytes).expect("blob");
-        match path.split_once('/') {
-            Some((dir, name)) => {
-                if !dirs.iter().any(|(d, _)| *d == dir) {
-                    dirs.push((dir, repo.treebuilder(None).expect("tree builder")));
-                }
-                let (_, b) = dirs.iter_mut().find(|(d, _)| *d == dir).expect("dir");
-                b.insert(name, blob, 0o100644).expect("insert");
-            }
-            None => {
-                root.insert(path, blob, 0o100644).expect("insert");
-            }
-        }
-    }
-    for (dir, b) in dirs {
-        root.insert(dir, b.write().expect("subtree"), 0o040000)
-            .expect("insert");
-    }
-    let tree = repo
-        .find_tree(root.write().expect("tree"))
-        .expect("find tree");
-    let sig = Signature::new(
-        "Pack Tester",
-        "pack@example.com",
-        &Time::new(1_700_000_000, 0),
-    )
-    .expect("signature");
-    let parents: Vec<git2::Commit<'_>> = parent
-        .map(|p| repo.find_commit(p).expect("parent"))
-        .into_iter()
-        .collect();
-    let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(
-        Some("refs/heads/master"),
-        &sig,
-        &sig,
-        "fixture",
-        &tree,
-        &refs,
-    )
-    .expect("commit")
-}
-
-/// Writes one pack of everything reachable from `master` (plus `extra` objects), then deletes every loose
-/// object, so what follows is read from packs only.
-fn pack_and_prune(repo: &Repository, extra: &[Oid]) {
-    let mut pb = repo.packbuilder().expect("pack builder");
-    let mut walk = repo.revwalk().expect("revwalk");
-    walk.push_ref("refs/heads/master").expect("push");
-    pb.insert_walk(&mut walk).expect("insert walk");
-    for oid in extra {
-        pb.insert_object(*oid, None).expect("insert object");
-    }
-    let pack_dir = repo.path().join("objects/pack");
-    pb.write(&pack_dir, 0o644).expect("write pack");
-    for entry in std::fs::read_dir(repo.path().join("objects")).expect("objects dir") {
-        let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
-            std::fs::remove_dir_all(&path).expect("remove loose objects");
-        }
-    }
-}
 
 /// Text of `n` numbered lines, the `changed`th one edited: versions of it delta well against each other.
 fn lines(n: usize, changed: usize) -> Vec<u8> {
@@ -151,23 +82,23 @@ fn the_pack_pass_reads_what_the_object_database_reads_from_packs_and_loose_objec
         .count();
     assert_eq!(indexes, 2);
 
-    for all_objects in [false, true] {
+    // Whichever of the walk and the pass sees a blob first: every blob named before it is decoded, every blob
+    // decoded (and classified, the binary key file too) before it is named, or both at once.
+    for (all_objects, order) in [false, true]
+        .into_iter()
+        .flat_map(|a| [Order::Together, Order::WalkFirst, Order::PassFirst].map(|o| (a, o)))
+    {
+        FORCED_ORDER.with(|o| o.set(order));
         let packs = scan(dir.path(), all_objects, Reader::Packs);
+        FORCED_ORDER.with(|o| o.set(Order::Together));
         let plain = scan(dir.path(), all_objects, Reader::Libgit2);
-        assert_eq!(packs.errors(), Vec::new());
+        let case = format!("all_objects {all_objects}, {order:?}");
+        assert_eq!(packs.errors(), Vec::new(), "{case}");
         assert_eq!(plain.errors(), Vec::new());
-        assert_eq!(
-            packs.blobs_sorted(),
-            plain.blobs_sorted(),
-            "all_objects {all_objects}"
-        );
-        assert_eq!(
-            packs.skips_sorted(),
-            plain.skips_sorted(),
-            "all_objects {all_objects}"
-        );
+        assert_eq!(packs.blobs_sorted(), plain.blobs_sorted(), "{case}");
+        assert_eq!(packs.skips_sorted(), plain.skips_sorted(), "{case}");
         let unreachable_seen = !packs.origins_of(unreachable).is_empty();
-        assert_eq!(unreachable_seen, all_objects);
+        assert_eq!(unreachable_seen, all_objects, "{case}");
     }
 
     // The pass itself: every packed blob is decoded (deltas included) to the bytes the database holds; the
@@ -271,7 +202,13 @@ fn a_damaged_pack_is_read_object_by_object_and_only_the_damaged_blob_is_an_error
     let problems =
         super::packs::for_each_packed_blob(&dir.path().join("objects"), 2, 1 << 20, |_, _| {});
     assert_eq!(problems.len(), 1, "{problems:?}");
-    for reader in [Reader::Packs, Reader::Libgit2] {
+    for (reader, order) in [
+        (Reader::Packs, Order::Together),
+        (Reader::Packs, Order::PassFirst),
+        (Reader::Packs, Order::WalkFirst),
+        (Reader::Libgit2, Order::Together),
+    ] {
+        FORCED_ORDER.with(|o| o.set(order));
         let sink = scan(dir.path(), false, reader);
         let errors = sink.errors();
         assert_eq!(errors.len(), 1, "{reader:?}: {errors:?}");

@@ -18,10 +18,10 @@ pub mod staged;
 #[cfg(test)]
 mod staged_tests;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod tree_hits;
 
-use crate::model::{Blob, BlobId, Origin, Skip};
+use crate::model::{Blob, BlobId, Detached, Origin, Skip};
 
 /// Where sources put what they read. Shared by every worker thread of one scan; the engine implements it.
 pub trait BlobSink: Sync {
@@ -42,6 +42,14 @@ pub trait BlobSink: Sync {
 
     /// Like [`BlobSink::scan_unique`], for bytes the caller keeps (an object read from a git pack, no copy).
     fn scan_unique_bytes(&self, id: BlobId, bytes: &[u8], origin: Origin);
+
+    /// Matches a unique blob whose origin the caller does not know yet. Nothing is counted or kept: the caller
+    /// hands the result back with the origin ([`BlobSink::attach`]) once it knows it, or drops it.
+    fn match_detached(&self, id: BlobId, bytes: &[u8]) -> Detached;
+
+    /// Counts and keeps what [`BlobSink::match_detached`] found in the blob `id`, now that its origin is known:
+    /// the same as [`BlobSink::scan_unique_bytes`] of its bytes with that origin.
+    fn attach(&self, id: BlobId, detached: Detached, origin: Origin);
 
     /// Counts a skipped input.
     fn skip(&self, why: Skip);

@@ -11,7 +11,7 @@ use git2::{FileMode, ObjectType, Oid, Repository, Signature, Time};
 use tempfile::TempDir;
 
 use super::BlobSink;
-use crate::model::{Blob, BlobId, Origin, Skip};
+use crate::model::{Blob, BlobId, Detached, Origin, Skip};
 
 /// Levels of nesting of [`DeepRepo`]'s tree in the regression tests: ten times what the recursive walks
 /// survived on [`SMALL_STACK`] in a debug build (they overflowed between 200 and 400 levels), yet quick to
@@ -100,6 +100,17 @@ impl BlobSink for RecordingSink {
     }
 
     fn scan_unique_bytes(&self, id: BlobId, _bytes: &[u8], origin: Origin) {
+        self.record(id, origin);
+    }
+
+    fn match_detached(&self, _id: BlobId, bytes: &[u8]) -> Detached {
+        Detached {
+            len: bytes.len() as u64,
+            found: None,
+        }
+    }
+
+    fn attach(&self, id: BlobId, _detached: Detached, origin: Origin) {
         self.record(id, origin);
     }
 
@@ -325,4 +336,73 @@ pub fn commit_to(
     repo.reference(reference, commit, true, message)
         .expect("moving the reference");
     commit
+}
+
+/// A commit on `master` whose tree holds `files` (flat names, or `dir/name` one level deep).
+pub fn commit_files(repo: &Repository, files: &[(&str, Vec<u8>)], parent: Option<Oid>) -> Oid {
+    let mut root = repo.treebuilder(None).expect("tree builder");
+    let mut dirs: Vec<(&str, git2::TreeBuilder<'_>)> = Vec::new();
+    for (path, bytes) in files {
+        let blob = repo.blob(bytes).expect("blob");
+        match path.split_once('/') {
+            Some((dir, name)) => {
+                if !dirs.iter().any(|(d, _)| *d == dir) {
+                    dirs.push((dir, repo.treebuilder(None).expect("tree builder")));
+                }
+                let (_, b) = dirs.iter_mut().find(|(d, _)| *d == dir).expect("dir");
+                b.insert(name, blob, 0o100644).expect("insert");
+            }
+            None => {
+                root.insert(path, blob, 0o100644).expect("insert");
+            }
+        }
+    }
+    for (dir, b) in dirs {
+        root.insert(dir, b.write().expect("subtree"), 0o040000)
+            .expect("insert");
+    }
+    let tree = repo
+        .find_tree(root.write().expect("tree"))
+        .expect("find tree");
+    let sig = Signature::new(
+        "Pack Tester",
+        "pack@example.com",
+        &Time::new(1_700_000_000, 0),
+    )
+    .expect("signature");
+    let parents: Vec<git2::Commit<'_>> = parent
+        .map(|p| repo.find_commit(p).expect("parent"))
+        .into_iter()
+        .collect();
+    let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(
+        Some("refs/heads/master"),
+        &sig,
+        &sig,
+        "fixture",
+        &tree,
+        &refs,
+    )
+    .expect("commit")
+}
+
+/// Writes one pack of everything reachable from `master` (plus `extra` objects), then deletes every loose
+/// object, so what follows is read from packs only.
+pub fn pack_and_prune(repo: &Repository, extra: &[Oid]) {
+    let mut pb = repo.packbuilder().expect("pack builder");
+    let mut walk = repo.revwalk().expect("revwalk");
+    walk.push_ref("refs/heads/master").expect("push");
+    pb.insert_walk(&mut walk).expect("insert walk");
+    for oid in extra {
+        pb.insert_object(*oid, None).expect("insert object");
+    }
+    let pack_dir = repo.path().join("objects/pack");
+    pb.write(&pack_dir, 0o644).expect("write pack");
+    for entry in std::fs::read_dir(repo.path().join("objects")).expect("objects dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            std::fs::remove_dir_all(&path).expect("remove loose objects");
+        }
+    }
 }

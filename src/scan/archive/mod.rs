@@ -32,24 +32,7 @@ const MAX_XZ_MEMORY_KIB: u32 = 64 * 1024 + 1024;
 /// How much of a decompressed stream is read before deciding whether it holds a tar (whose magic ends at 262).
 const HEAD: u64 = 512;
 
-/// What of an archive was not read, for the caller to count and report; empty for content that is no archive.
-/// Paths are inside the archive, the empty path naming the archive itself.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Unread {
-    /// Members over [`MAX_MEMBER`], skipped after that many bytes.
-    pub too_large: Vec<String>,
-    /// Whether the archive's budget ([`MAX_TOTAL`] bytes, [`MAX_MEMBERS`] members) ran out before its end.
-    pub budget_spent: bool,
-    /// Content with an archive's magic that yielded no member, with the cause; its bytes were matched as text.
-    pub unreadable: Vec<(String, String)>,
-}
-
-impl Unread {
-    /// Whether everything was read.
-    pub fn is_empty(&self) -> bool {
-        self.too_large.is_empty() && !self.budget_spent && self.unreadable.is_empty()
-    }
-}
+pub use crate::model::Unread;
 
 /// Calls `member(path, bytes)` for each file inside the archive `bytes`, in archive order, and tells what was
 /// not read. Members of nested archives are named by the path of each archive down to them, joined by `!`
