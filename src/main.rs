@@ -6,7 +6,7 @@ use keysweep::{ExitStatus, cli::Cli};
 // Rust's allocations go to mimalloc (the static musl build's C libraries' too, see Cargo.toml). With musl's
 // allocator a history scan ran 2.5x slower, most of it in the kernel unmapping freed memory. Against glibc's,
 // history scans take 8-10% less CPU and 10-20% less wall time (rust-lang/cargo: 3.7-3.9 s of CPU against
-// 4.0-4.2 s; git/git: 21.3 s against 26.4 s of wall time, peak RSS 295 MB against 260 MB): glibc's arenas,
+// 4.0-4.2 s; git/git: 21.3 s against 26.4 s of wall time, peak RSS 285 MB against 260 MB): glibc's arenas,
 // capped below, contend when one thread frees what another allocated, which the walk and the pack pass do
 // for every blob.
 #[global_allocator]
