@@ -215,8 +215,22 @@ pub fn read_blob(
     classify_and_scan(job, object.data(), max_file_size, sink, unique)
 }
 
-/// Classifies a blob's bytes (too large, binary and not a key file, LFS pointer) and, unless skipped, matches
-/// them. The one place both history readers (the object database, the pack pass) decide what a blob is.
+/// Why a blob is skipped, if it is: over the size limit, binary (unless `key_file()`, asked of binary blobs
+/// only: its path names a key file), or a Git LFS pointer, checked in that order. The one place both history
+/// readers (the object database, the pack pass, with or without the blob's path) decide what a blob is.
+fn skip_of(bytes: &[u8], max_file_size: u64, key_file: impl FnOnce() -> bool) -> Option<Skip> {
+    if bytes.len() as u64 > max_file_size {
+        Some(Skip::TooLarge)
+    } else if looks_binary(bytes) && !key_file() {
+        Some(Skip::Binary)
+    } else if is_lfs_pointer(bytes) {
+        Some(Skip::LfsPointer)
+    } else {
+        None
+    }
+}
+
+/// Classifies a blob's bytes ([`skip_of`]) and, unless skipped, matches them.
 fn classify_and_scan(
     job: BlobJob,
     bytes: &[u8],
@@ -224,16 +238,10 @@ fn classify_and_scan(
     sink: &dyn BlobSink,
     unique: bool,
 ) -> ReadOutcome {
-    if bytes.len() as u64 > max_file_size {
-        sink.skip(Skip::TooLarge);
-        return ReadOutcome::Skipped;
-    }
-    if looks_binary(bytes) && !job.origin.path().is_some_and(is_key_file) {
-        sink.skip(Skip::Binary);
-        return ReadOutcome::Skipped;
-    }
-    if is_lfs_pointer(bytes) {
-        sink.skip(Skip::LfsPointer);
+    if let Some(why) = skip_of(bytes, max_file_size, || {
+        job.origin.path().is_some_and(is_key_file)
+    }) {
+        sink.skip(why);
         return ReadOutcome::Skipped;
     }
     if unique {
@@ -860,16 +868,13 @@ enum Early {
 }
 
 impl Early {
-    /// Classifies and, unless skipped, matches a blob without its path (see [`classify_and_scan`]).
+    /// Classifies and, unless skipped, matches a blob without its path ([`skip_of`], a binary blob taken for
+    /// no key file until its path says otherwise).
     fn of(id: BlobId, bytes: &[u8], max_file_size: u64, sink: &dyn BlobSink) -> Early {
-        if bytes.len() as u64 > max_file_size {
-            Early::Skipped(Skip::TooLarge)
-        } else if looks_binary(bytes) {
-            Early::Binary
-        } else if is_lfs_pointer(bytes) {
-            Early::Skipped(Skip::LfsPointer)
-        } else {
-            Early::Matched(sink.match_detached(id, bytes))
+        match skip_of(bytes, max_file_size, || false) {
+            Some(Skip::Binary) => Early::Binary,
+            Some(why) => Early::Skipped(why),
+            None => Early::Matched(sink.match_detached(id, bytes)),
         }
     }
 
