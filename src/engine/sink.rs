@@ -55,11 +55,19 @@ impl<'a> Engine<'a> {
 
     /// Counts and matches one unique blob.
     fn match_blob(&self, id: BlobId, bytes: &[u8], origin: Origin) {
+        let detached = self.match_detached(id, bytes);
+        self.keep(id, detached, origin);
+    }
+
+    /// Counts one unique blob matched, and keeps what it found under `origin`.
+    fn keep(&self, id: BlobId, detached: Detached, origin: Origin) {
         self.blobs.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let (matches, unread) = self.scanner.scan_with_unread(id, bytes);
-        self.note_unread(id, &origin, unread);
-        self.record(id, origin, matches);
+        self.bytes.fetch_add(detached.len, Ordering::Relaxed);
+        if let Some(found) = detached.found {
+            let (matches, unread) = *found;
+            self.note_unread(id, &origin, unread);
+            self.record(id, origin, matches);
+        }
     }
 
     /// Counts what an archive left unread under `too large` (each member over the member cap, and the archive
@@ -272,13 +280,7 @@ impl BlobSink for Engine<'_> {
     /// Counts and keeps a detached match, as [`BlobSink::scan_unique_bytes`] would have.
     fn attach(&self, id: BlobId, detached: Detached, origin: Origin) {
         self.files.fetch_add(1, Ordering::Relaxed);
-        self.blobs.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(detached.len, Ordering::Relaxed);
-        if let Some(found) = detached.found {
-            let (matches, unread) = *found;
-            self.note_unread(id, &origin, unread);
-            self.record(id, origin, matches);
-        }
+        self.keep(id, detached, origin);
     }
 
     /// Counts a skipped input.
