@@ -361,29 +361,15 @@ pub fn commit_files(repo: &Repository, files: &[(&str, Vec<u8>)], parent: Option
         root.insert(dir, b.write().expect("subtree"), 0o040000)
             .expect("insert");
     }
-    let tree = repo
-        .find_tree(root.write().expect("tree"))
-        .expect("find tree");
     let sig = Signature::new(
         "Pack Tester",
         "pack@example.com",
         &Time::new(1_700_000_000, 0),
     )
     .expect("signature");
-    let parents: Vec<git2::Commit<'_>> = parent
-        .map(|p| repo.find_commit(p).expect("parent"))
-        .into_iter()
-        .collect();
-    let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(
-        Some("refs/heads/master"),
-        &sig,
-        &sig,
-        "fixture",
-        &tree,
-        &refs,
-    )
-    .expect("commit")
+    let tree = root.write().expect("tree");
+    let parents: Vec<Oid> = parent.into_iter().collect();
+    commit_to(repo, "refs/heads/master", &sig, "fixture", tree, &parents)
 }
 
 /// Writes one pack of everything reachable from `master` (plus `extra` objects), then deletes every loose
